@@ -1,0 +1,138 @@
+"""`pasar` command: migrate, worker, web, seed, up, and service commands (`pasar <service> <command>`)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+
+from . import config
+
+
+def _die(message: str, code: int = 1):
+    print(message, file=sys.stderr)
+    sys.exit(code)
+
+
+def cmd_migrate(args) -> None:
+    from .migrate import upgrade
+    apps = config.ALL_APPS if args.app == "all" else (args.app,)
+    for app in apps:
+        upgrade(app)
+        print(f"migrated {app}")
+
+
+def cmd_revision(args) -> None:
+    from .migrate import revision
+    revision(args.app, args.message, autogenerate=not args.empty)
+
+
+def build_worker(app: str):
+    from .db import Database
+    from .messaging import Worker
+    from .migrate import app_package, metadata_of
+    handlers = importlib.import_module(f"{app_package(app)}.handlers").HANDLERS
+    return Worker(app, Database(app, metadata_of(app)), handlers)
+
+
+def cmd_worker(args) -> None:
+    from . import logs
+    logs.configure(f"{args.app}-worker")
+    worker = build_worker(args.app)
+    worker.install_signal_handlers()
+    worker.run()
+
+
+def cmd_web(args) -> None:
+    """gunicorn serving the app on its port (sync workers: each request has its own DB transaction)."""
+    from .migrate import app_package
+    port = args.port or config.service_port(args.app)
+    host = "0.0.0.0" if args.app == "gateway" else config.setting("SERVICE_BIND_HOST", "127.0.0.1")
+    workers = str(args.workers or config.int_setting("WEB_CONCURRENCY", 2))
+    os.execvp(sys.executable, [
+        sys.executable, "-m", "gunicorn", f"{app_package(args.app)}.app:create_app()",
+        "--bind", f"{host}:{port}", "--workers", workers, "--threads", config.setting("WEB_THREADS", "4"),
+        "--worker-class", "gthread", "--timeout", "30", "--graceful-timeout", "10",
+        "--access-logfile", "-" if config.setting("ACCESS_LOG") else "/dev/null", "--log-level", "warning",
+    ])
+
+
+def cmd_seed(args) -> None:
+    for app in config.ALL_APPS:
+        from .migrate import app_package
+        try:
+            module = importlib.import_module(f"{app_package(app)}.seed")
+        except ModuleNotFoundError:
+            continue
+        print(f"seeding {app}: {module.seed()}")
+
+
+def check_broker_or_explain() -> None:
+    from .messaging import broker_reachable
+    url = config.messaging().amqp_url
+    ok, detail = broker_reachable(url)
+    if not ok:
+        _die(f"""
+RabbitMQ is not reachable at {url} ({detail}).
+Pasar Desa's services talk to each other only through RabbitMQ, so nothing can start without it.
+Start it with:    rabbitmq-server -detached        (or: docker compose up -d rabbitmq)
+or point AMQP_URL at a running broker, then run `make run` again.
+""", 2)
+
+
+def cmd_up(args) -> None:
+    check_broker_or_explain()
+    cmd_migrate(argparse.Namespace(app="all"))
+    if not args.no_seed:
+        cmd_seed(args)
+    honcho = shutil.which("honcho", path=os.path.dirname(sys.executable)) or shutil.which("honcho")
+    procfile = str(config.ROOT / "Procfile")
+    os.execvp(honcho, [honcho, "-f", procfile, "-d", str(config.ROOT), "start"])
+
+
+def cmd_check_broker(args) -> None:
+    check_broker_or_explain()
+    print("RabbitMQ is reachable")
+
+
+def cmd_service(args) -> None:
+    """`pasar <app> <command> ...`: commands a service declares in its commands.py."""
+    from .migrate import app_package
+    try:
+        module = importlib.import_module(f"{app_package(args.app)}.commands")
+    except ModuleNotFoundError:
+        _die(f"{args.app} has no commands")
+    commands = getattr(module, "COMMANDS", {})
+    if args.command not in commands:
+        _die(f"{args.app} commands: {', '.join(sorted(commands)) or 'none'}")
+    sys.exit(commands[args.command](args.rest) or 0)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="pasar", description="Pasar Desa operations")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    apps = list(config.ALL_APPS)
+    p = sub.add_parser("migrate", help="apply database migrations"); p.add_argument("app", choices=apps + ["all"])
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("revision", help="new migration"); p.add_argument("app", choices=apps)
+    p.add_argument("-m", "--message", required=True); p.add_argument("--empty", action="store_true")
+    p.set_defaults(func=cmd_revision)
+    p = sub.add_parser("worker", help="consume events and relay the outbox"); p.add_argument("app", choices=apps)
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("web", help="serve an app with gunicorn"); p.add_argument("app", choices=apps)
+    p.add_argument("--port", type=int); p.add_argument("--workers", type=int); p.set_defaults(func=cmd_web)
+    p = sub.add_parser("seed", help="load demo data"); p.set_defaults(func=cmd_seed)
+    p = sub.add_parser("up", help="migrate, seed and start every process"); p.add_argument("--no-seed", action="store_true")
+    p.set_defaults(func=cmd_up)
+    p = sub.add_parser("check-broker", help="is RabbitMQ reachable?"); p.set_defaults(func=cmd_check_broker)
+    for app in apps:
+        p = sub.add_parser(app, help=f"{app} commands"); p.add_argument("command")
+        p.add_argument("rest", nargs=argparse.REMAINDER); p.set_defaults(func=cmd_service, app=app)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

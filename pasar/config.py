@@ -1,0 +1,113 @@
+"""Settings read from the environment, with defaults that make `make run` work on one machine."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> default port. The gateway is the only public door; services listen on localhost.
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "catalog": 8001,
+    "orders": 8002,
+    "payments": 8003,
+    "notifications": 8004,
+}
+SERVICES = ("catalog", "orders", "payments", "notifications")
+ALL_APPS = ("gateway",) + SERVICES
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def var_dir() -> Path:
+    path = Path(_env("PASAR_VAR_DIR", str(ROOT / "var")))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL` wins; else `DATABASE_URL` with `{service}` filled in; else SQLite in var/."""
+    specific = _env(f"{service.upper()}_DATABASE_URL")
+    if specific:
+        return specific
+    template = _env("DATABASE_URL")
+    if template:
+        return template.replace("{service}", service)
+    return f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def service_port(service: str) -> int:
+    return _int(f"{service.upper()}_PORT", SERVICE_PORTS[service])
+
+
+def service_url(service: str) -> str:
+    return _env(f"{service.upper()}_URL", f"http://127.0.0.1:{service_port(service)}")
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    amqp_url: str
+    exchange: str
+    queue_prefix: str
+    retry_delays_ms: tuple[int, ...]
+    prefetch: int
+    outbox_sweep_seconds: float
+    outbox_grace_seconds: float
+
+    @property
+    def max_attempts(self) -> int:
+        # first try + one per retry delay; after that the message is parked
+        return len(self.retry_delays_ms) + 1
+
+
+def messaging() -> MessagingSettings:
+    delays = _env("RETRY_DELAYS_MS", "1000,5000,30000")
+    return MessagingSettings(
+        amqp_url=_env("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        exchange=_env("EVENTS_EXCHANGE", "pasar.events"),
+        queue_prefix=_env("QUEUE_PREFIX", "pasar."),
+        retry_delays_ms=tuple(int(d) for d in delays.split(",") if d.strip()),
+        prefetch=_int("PREFETCH", 16),
+        outbox_sweep_seconds=float(_env("OUTBOX_SWEEP_SECONDS", "0.5")),
+        outbox_grace_seconds=float(_env("OUTBOX_GRACE_SECONDS", "2")),
+    )
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    secret: str
+    algorithm: str
+    issuer: str
+    audience: str
+    access_ttl_seconds: int
+    refresh_ttl_seconds: int
+
+
+def auth() -> AuthSettings:
+    return AuthSettings(
+        # The development default is deliberately loud; production sets JWT_SECRET.
+        secret=_env("JWT_SECRET", "dev-only-insecure-secret-change-me-0123456789"),
+        algorithm="HS256",
+        issuer=_env("JWT_ISSUER", "pasar-desa"),
+        audience=_env("JWT_AUDIENCE", "pasar-desa-api"),
+        access_ttl_seconds=_int("ACCESS_TOKEN_TTL", 900),
+        refresh_ttl_seconds=_int("REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+    )
+
+
+def setting(name: str, default: str | None = None) -> str | None:
+    """Escape hatch for service-specific settings (documented in .env.example)."""
+    return _env(name, default)
+
+
+def int_setting(name: str, default: int) -> int:
+    return _int(name, default)

@@ -1,0 +1,162 @@
+"""One engine and session factory per service database, plus the outbox/inbox tables every service shares.
+
+SQLite (WAL) under var/ by default; PostgreSQL when the service's URL says so."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import config
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _messaging_columns(kind: str) -> list[Column]:
+    if kind == "outbox":
+        return [
+            Column("id", String(36), primary_key=True),
+            Column("type", String(80), nullable=False),
+            Column("envelope", Text, nullable=False),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("sent_at", DateTime(timezone=True), nullable=True),
+            Column("attempts", Integer, nullable=False, default=0),
+            Column("last_error", Text, nullable=True),
+        ]
+    return [  # processed_events: the inbox
+        Column("event_id", String(36), primary_key=True),
+        Column("type", String(80), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Outbox and inbox on the service's own metadata (one definition, every service)."""
+    outbox = metadata.tables.get("outbox")
+    if outbox is None:
+        outbox = Table("outbox", metadata, *_messaging_columns("outbox"))
+        Index("ix_outbox_unsent", outbox.c.sent_at, outbox.c.created_at)  # the relay's sweep
+    inbox = metadata.tables.get("processed_events")
+    if inbox is None:
+        inbox = Table("processed_events", metadata, *_messaging_columns("inbox"))
+    return outbox, inbox
+
+
+def create_messaging_tables(op) -> None:
+    """For a service's first Alembic migration."""
+    op.create_table("outbox", *_messaging_columns("outbox"))
+    op.create_index("ix_outbox_unsent", "outbox", ["sent_at", "created_at"])
+    op.create_table("processed_events", *_messaging_columns("inbox"))
+
+
+def drop_messaging_tables(op) -> None:
+    op.drop_table("processed_events")
+    op.drop_index("ix_outbox_unsent", table_name="outbox")
+    op.drop_table("outbox")
+
+
+def make_engine(url: str, immediate: bool = False) -> Engine:
+    """`immediate` (SQLite only) starts transactions with BEGIN IMMEDIATE so concurrent writers queue on
+    busy_timeout instead of failing when a deferred read lock cannot be upgraded."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets the web and worker processes share the file
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Database:
+    """A service's database: engine, sessions, and its outbox/inbox tables."""
+
+    def __init__(self, service: str, metadata: MetaData, url: str | None = None):
+        self.service = service
+        self.url = url or config.database_url(service)
+        self.engine = make_engine(self.url)
+        self.metadata = metadata
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        # writes on SQLite go through an engine that takes the write lock up front; reads stay concurrent
+        self.write_engine = make_engine(self.url, immediate=True) if self.url.startswith("sqlite") else self.engine
+        self.WriteSession = sessionmaker(self.write_engine, expire_on_commit=False)
+        self.outbox, self.inbox = messaging_tables(metadata)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.write_engine.dispose()
+
+
+class UnitOfWork:
+    """One business transaction: domain changes and the events they cause commit together.
+
+    Events go to the outbox in the same transaction; after commit the publisher (if any) tries to
+    send them at once, and the relay sweeps whatever it could not send."""
+
+    def __init__(self, db: Database, publisher=None, source: str | None = None, correlation_id: str | None = None):
+        self.db = db
+        self.publisher = publisher
+        self.source = source or db.service
+        self.correlation_id = correlation_id
+        self.session: Session | None = None
+        self.emitted: list[str] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self.db.WriteSession()
+        self.emitted = []
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def emit(self, event_type: str, data: dict, correlation_id: str | None = None) -> str:
+        from .events import make_envelope  # local import: events imports marshmallow only
+        envelope = make_envelope(event_type, data, source=self.source,
+                                 correlation_id=correlation_id or self.correlation_id)
+        self.session.execute(self.db.outbox.insert().values(
+            id=envelope["id"], type=event_type, envelope=json.dumps(envelope),
+            created_at=utcnow(), sent_at=None, attempts=0))
+        self.emitted.append(envelope["id"])
+        return envelope["id"]
+
+    def commit(self) -> None:
+        self.session.commit()
+        emitted, self.emitted = self.emitted, []
+        if emitted and self.publisher is not None:
+            self.publisher.publish_outbox(self.db, emitted)
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.emitted = []

@@ -1,0 +1,238 @@
+"""Event contracts: the envelope and every event's payload, validated on publish and on consume.
+
+Required fields are the minimum each consumer relies on; extra fields pass through (INCLUDE) so a
+producer can add data without breaking older consumers. Amounts are integers in whole rupiah."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+from .db import new_id
+
+ROLES = ("shopper", "seller", "agent", "courier", "admin")
+Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+
+
+class Contract(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+class Envelope(Schema):
+    id = fields.UUID(required=True)
+    type = fields.String(required=True)
+    version = fields.Integer(required=True, strict=True)
+    occurred_at = fields.DateTime(required=True)
+    source = fields.String(required=True)
+    correlation_id = fields.String(allow_none=True, load_default=None)
+    data = fields.Dict(required=True)
+
+
+class Address(Contract):
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+    street = fields.String(required=True)
+    village = fields.String(load_default="")
+    district = fields.String(required=True)
+    regency = fields.String(load_default="")
+    province = fields.String(load_default="")
+    notes = fields.String(load_default="", allow_none=True)
+
+
+class AccountEvent(Contract):
+    user_id = Id(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    name = fields.String(required=True)
+    email = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+    locale = fields.String(load_default="id", validate=validate.OneOf(("id", "en")))
+    district = fields.String(allow_none=True, load_default=None)
+    channels = fields.List(fields.String(), load_default=list)
+
+
+class ListingEvent(Contract):
+    listing_id = Id(required=True)
+    shop_id = Id(required=True)
+    title = fields.String(required=True)
+    price = Money(required=True)
+    stock = fields.Integer(strict=True, required=True)
+    seller_id = Id(allow_none=True, load_default=None)
+    agent_id = Id(allow_none=True, load_default=None)
+
+
+class OrderItem(Contract):
+    listing_id = Id(required=True)
+    qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class OrderPlaced(Contract):
+    order_id = Id(required=True)
+    shopper_id = Id(required=True)
+    items = fields.List(fields.Nested(OrderItem), required=True, validate=validate.Length(min=1))
+    payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
+    delivery_address = fields.Nested(Address, required=True)
+
+
+class ReservedLine(Contract):
+    listing_id = Id(required=True)
+    shop_id = Id(required=True)
+    seller_id = Id(required=True)
+    agent_id = Id(allow_none=True, load_default=None)
+    title = fields.String(required=True)
+    qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    unit_price = Money(required=True)
+
+
+class StockReserved(Contract):
+    order_id = Id(required=True)
+    lines = fields.List(fields.Nested(ReservedLine), required=True, validate=validate.Length(min=1))
+
+
+class StockProblem(Contract):
+    listing_id = Id(required=True)
+    requested = fields.Integer(strict=True, required=True)
+    available = fields.Integer(strict=True, required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(("unknown", "unpublished", "insufficient")))
+
+
+class StockRejected(Contract):
+    order_id = Id(required=True)
+    problems = fields.List(fields.Nested(StockProblem), required=True, validate=validate.Length(min=1))
+
+
+class SellerSubtotal(Contract):
+    seller_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    amount = Money(required=True)        # goods, before commission
+    delivery_fee = Money(required=True)
+
+
+class PaymentRequested(Contract):
+    order_id = Id(required=True)
+    shopper_id = Id(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
+    amount = Money(required=True)
+    currency = fields.String(required=True, validate=validate.Equal("IDR"))
+    subtotals = fields.List(fields.Nested(SellerSubtotal), required=True)
+
+
+class PaymentResult(Contract):
+    order_id = Id(required=True)
+    payment_id = Id(required=True)
+    method = fields.String(required=True)
+    amount = Money(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    shopper_id = Id(allow_none=True, load_default=None)
+
+
+class OrderOutcome(Contract):
+    order_id = Id(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+    shopper_id = Id(allow_none=True, load_default=None)
+
+
+class FulfillmentReady(Contract):
+    order_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    seller_id = Id(required=True)
+    pickup_address = fields.Dict(required=True)
+
+
+class DeliveryEvent(Contract):
+    order_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    courier_id = Id(required=True)
+    cod_amount_collected = Money(allow_none=True, load_default=None)
+
+
+class PayoutCreated(Contract):
+    payee_id = Id(required=True)
+    order_id = Id(required=True)
+    amount = Money(required=True)
+    fee = Money(required=True)
+
+
+CONTRACTS: dict[str, type[Schema]] = {
+    "account.registered": AccountEvent,
+    "account.updated": AccountEvent,
+    "listing.published": ListingEvent,
+    "listing.updated": ListingEvent,
+    "stock.low": ListingEvent,
+    "order.placed": OrderPlaced,
+    "stock.reserved": StockReserved,
+    "stock.rejected": StockRejected,
+    "payment.requested": PaymentRequested,
+    "payment.succeeded": PaymentResult,
+    "payment.failed": PaymentResult,
+    "payment.refunded": PaymentResult,
+    "order.confirmed": OrderOutcome,
+    "order.cancelled": OrderOutcome,
+    "order.rejected": OrderOutcome,
+    "order.completed": OrderOutcome,
+    "fulfillment.ready": FulfillmentReady,
+    "delivery.assigned": DeliveryEvent,
+    "delivery.unassigned": DeliveryEvent,
+    "delivery.picked_up": DeliveryEvent,
+    "delivery.delivered": DeliveryEvent,
+    "payout.created": PayoutCreated,
+}
+VERSION = 1
+
+
+class ContractError(ValueError):
+    """A message that breaks its contract. It is parked, never retried: retrying cannot fix it."""
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+def validate_data(event_type: str, data: dict) -> dict:
+    schema = CONTRACTS.get(event_type)
+    if schema is None:
+        raise ContractError(f"unknown event type {event_type!r}")
+    try:
+        return schema().load(data)
+    except ValidationError as err:
+        raise ContractError(f"{event_type} breaks its contract: {err.messages}", err.messages) from err
+
+
+def make_envelope(event_type: str, data: dict, *, source: str, correlation_id: str | None) -> dict:
+    validate_data(event_type, data)
+    return {
+        "id": new_id(),
+        "type": event_type,
+        "version": VERSION,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "source": source,
+        "correlation_id": correlation_id,
+        "data": data,
+    }
+
+
+class Event:
+    """A received, validated event as handlers see it."""
+
+    __slots__ = ("id", "type", "version", "occurred_at", "source", "correlation_id", "data")
+
+    def __init__(self, envelope: dict, data: dict):
+        self.id = str(envelope["id"])
+        self.type = envelope["type"]
+        self.version = envelope["version"]
+        self.occurred_at = envelope["occurred_at"]
+        self.source = envelope["source"]
+        self.correlation_id = envelope.get("correlation_id")
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"Event({self.type} {self.id})"
+
+
+def parse_envelope(raw: dict) -> Event:
+    try:
+        envelope = Envelope().load(raw)
+    except ValidationError as err:
+        raise ContractError(f"bad envelope: {err.messages}", err.messages) from err
+    return Event(raw, validate_data(envelope["type"], envelope["data"]))

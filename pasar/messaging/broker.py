@@ -1,0 +1,131 @@
+"""Connections and confirmed, persistent publishing of outbox rows."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import pika
+from sqlalchemy import select, update
+
+from .. import config
+from ..db import Database, utcnow
+
+log = logging.getLogger("pasar.messaging")
+
+
+def connection_parameters(amqp_url: str, *, quick: bool = False) -> pika.URLParameters:
+    params = pika.URLParameters(amqp_url)
+    params.connection_attempts = 1
+    params.socket_timeout = 2 if quick else 5
+    params.blocked_connection_timeout = 10
+    params.heartbeat = 30
+    return params
+
+
+def broker_reachable(amqp_url: str) -> tuple[bool, str]:
+    try:
+        conn = pika.BlockingConnection(connection_parameters(amqp_url, quick=True))
+        conn.close()
+        return True, "ok"
+    except Exception as exc:  # any failure means "not reachable"; the reason is reported
+        return False, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def publish_envelope(channel, exchange: str, envelope: dict) -> None:
+    """Persistent message with the event id as message_id; the channel is in confirm mode, so
+    basic_publish returns only once the broker has taken responsibility (or raises)."""
+    channel.basic_publish(
+        exchange=exchange,
+        routing_key=envelope["type"],
+        body=json.dumps(envelope).encode(),
+        properties=pika.BasicProperties(
+            content_type="application/json",
+            delivery_mode=pika.DeliveryMode.Persistent,
+            message_id=str(envelope["id"]),
+            correlation_id=envelope.get("correlation_id") or None,
+            type=envelope["type"],
+            headers={"x-pasar-attempt": 1},
+        ),
+        mandatory=False,
+    )
+
+
+def send_outbox_rows(db: Database, channel, exchange: str, ids=None, *, older_than: float = 0.0,
+                     limit: int = 200) -> int:
+    """Publish unsent outbox rows (the given ids, or any older than `older_than` seconds) and mark them
+    sent. A row is marked only after the broker confirmed it, so a crash in between means the row is
+    sent again later; consumers' inboxes drop that duplicate."""
+    table = db.outbox
+    sent = 0
+    with db.WriteSession() as session:
+        query = select(table.c.id, table.c.envelope).where(table.c.sent_at.is_(None))
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        elif older_than > 0:
+            from datetime import timedelta
+            query = query.where(table.c.created_at <= utcnow() - timedelta(seconds=older_than))
+        query = query.order_by(table.c.created_at).limit(limit)
+        if db.is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = session.execute(query).all()
+        for row_id, envelope_text in rows:
+            try:
+                publish_envelope(channel, exchange, json.loads(envelope_text))
+            except Exception as exc:
+                session.execute(update(table).where(table.c.id == row_id).values(
+                    attempts=table.c.attempts + 1, last_error=str(exc)[:500]))
+                session.commit()
+                raise
+            session.execute(update(table).where(table.c.id == row_id).values(sent_at=utcnow()))
+            sent += 1
+        session.commit()
+    return sent
+
+
+class Publisher:
+    """Per-process publisher used right after a commit, so events leave without waiting for the relay.
+
+    Best effort by design: if the broker is away, rows stay in the outbox and the relay sends them.
+    After a failure it stays quiet for a few seconds so web requests are not slowed by reconnects."""
+
+    def __init__(self, settings: config.MessagingSettings | None = None):
+        self.settings = settings or config.messaging()
+        self._lock = threading.Lock()
+        self._connection = None
+        self._channel = None
+        self._quiet_until = 0.0
+
+    def _ensure_channel(self):
+        if self._channel is not None and self._channel.is_open and self._connection.is_open:
+            return self._channel
+        self.close()
+        self._connection = pika.BlockingConnection(connection_parameters(self.settings.amqp_url, quick=True))
+        self._channel = self._connection.channel()
+        self._channel.confirm_delivery()
+        self._channel.exchange_declare(exchange=self.settings.exchange, exchange_type="topic", durable=True)
+        return self._channel
+
+    def publish_outbox(self, db: Database, ids) -> int:
+        if time.monotonic() < self._quiet_until:
+            return 0
+        with self._lock:
+            for attempt in (1, 2):  # a second try covers a connection the broker dropped while idle
+                try:
+                    return send_outbox_rows(db, self._ensure_channel(), self.settings.exchange, ids)
+                except Exception as exc:
+                    self.close()
+                    if attempt == 2:
+                        self._quiet_until = time.monotonic() + 5
+                        log.warning("immediate publish failed; the relay will send it", extra={"error": str(exc)})
+            return 0
+
+    def close(self) -> None:
+        try:
+            if self._connection is not None and self._connection.is_open:
+                self._connection.close()
+        except Exception:
+            pass
+        self._connection = None
+        self._channel = None

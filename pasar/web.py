@@ -1,0 +1,188 @@
+"""Flask helpers every app uses: the app skeleton, the error format, request ids, health checks."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import flask_smorest
+from flask import Flask, current_app, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from . import config, logs
+from .db import Database, UnitOfWork
+from .errors import ApiError, error_body
+from .messaging import Publisher, broker_reachable
+
+log = logging.getLogger("pasar.web")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@dataclass
+class ServiceContext:
+    service: str
+    db: Database
+    publisher: Publisher | None
+
+
+def ctx() -> ServiceContext:
+    return current_app.extensions["pasar"]
+
+
+def uow(correlation_id: str | None = None) -> UnitOfWork:
+    """A unit of work on this app's database whose events are published right after commit."""
+    c = ctx()
+    return UnitOfWork(c.db, publisher=c.publisher, source=c.service,
+                      correlation_id=correlation_id or g.get("request_id"))
+
+
+@contextmanager
+def read_session():
+    session = ctx().db.Session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _fields_from_webargs(data: dict) -> dict:
+    messages = (data or {}).get("messages") or {}
+    if isinstance(messages, dict) and len(messages) == 1:
+        (only,) = messages.values()  # {"json": {...}} -> {...}: the location is noise to a client
+        return only if isinstance(only, dict) else {"_": only}
+    return messages if isinstance(messages, dict) else {"_": messages}
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest with our error body instead of its own."""
+
+    def handle_http_exception(self, error: HTTPException):
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        fields = _fields_from_webargs(data) if status in (400, 422) and data else {}
+        message = data.get("message") or error.description or error.name
+        if status == 422 and not data.get("message"):
+            message = "some fields are not valid"
+        response = jsonify(error_body(status, message, fields=fields))
+        response.status_code = status
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        if hasattr(error, "get_headers"):
+            for name, value in error.get_headers():
+                if name.lower() not in ("content-type", "content-length"):
+                    response.headers[name] = value
+        return response
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        return jsonify(error_body(err.status, err.message, err.code, err.fields)), err.status
+
+    @app.errorhandler(ValidationError)
+    def _validation(err: ValidationError):
+        fields = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
+        return jsonify(error_body(422, "some fields are not valid", fields=fields)), 422
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        if isinstance(err, HTTPException):
+            return app.extensions["pasar_api"].handle_http_exception(err)
+        log.exception("unhandled error")
+        return jsonify(error_body(500, "something went wrong on our side; please try again")), 500
+
+
+def install_request_id(app: Flask) -> None:
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+        logs.correlation_id.set(g.request_id)
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.path not in ("/healthz", "/readyz"):
+            log.info("request", extra={
+                "method": request.method, "path": request.path, "status": response.status_code,
+                "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1)})
+        return response
+
+
+class HealthCache:
+    """Broker checks open a connection; cache them briefly so health polling stays cheap."""
+
+    def __init__(self, ttl: float = 2.0):
+        self.ttl = ttl
+        self._at = 0.0
+        self._value = (False, "not checked")
+
+    def broker(self, amqp_url: str) -> tuple[bool, str]:
+        if time.monotonic() - self._at > self.ttl:
+            self._value = broker_reachable(amqp_url)
+            self._at = time.monotonic()
+        return self._value
+
+
+def health_report(db: Database | None, cache: HealthCache) -> tuple[dict, bool]:
+    checks = {}
+    if db is not None:
+        try:
+            db.ping()
+            checks["database"] = {"ok": True}
+        except Exception as exc:
+            checks["database"] = {"ok": False, "error": type(exc).__name__}
+    ok, detail = cache.broker(config.messaging().amqp_url)
+    checks["broker"] = {"ok": ok} if ok else {"ok": False, "error": detail}
+    return checks, all(c["ok"] for c in checks.values())
+
+
+def install_health(app: Flask, service: str, extra_checks=None) -> None:
+    cache = HealthCache()
+
+    def report():
+        c = app.extensions.get("pasar")
+        checks, ok = health_report(c.db if c else None, cache)
+        if extra_checks:
+            more = extra_checks()
+            checks.update(more)
+            ok = ok and all(v.get("ok") for v in more.values())
+        return jsonify({"service": service, "status": "ok" if ok else "unavailable", "checks": checks}), (
+            200 if ok else 503)
+
+    app.add_url_rule("/healthz", "healthz", report)
+    app.add_url_rule("/readyz", "readyz", report)
+
+
+def create_service_app(service: str, metadata, blueprints, *, title: str, description: str = "",
+                       db: Database | None = None, publish: bool = True, extra_config: dict | None = None,
+                       extra_health_checks=None) -> Flask:
+    """The skeleton every service app shares; the service brings its blueprints and metadata."""
+    logs.configure(service)
+    app = Flask(service)
+    app.config.update(
+        API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": description},
+                          "components": {"securitySchemes": {"bearerAuth": {
+                              "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}},
+        MAX_CONTENT_LENGTH=256 * 1024, JSON_SORT_KEYS=False,
+    )
+    app.config.update(extra_config or {})
+    app.json.ensure_ascii = False
+    if metadata is not None:
+        app.extensions["pasar"] = ServiceContext(
+            service=service, db=db or Database(service, metadata), publisher=Publisher() if publish else None)
+    api = Api(app)
+    app.extensions["pasar_api"] = api
+    for bp in blueprints:
+        api.register_blueprint(bp)
+    install_error_handlers(app)
+    install_request_id(app)
+    install_health(app, service, extra_health_checks)
+    return app

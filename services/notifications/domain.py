@@ -1,0 +1,1 @@
+"""Notifications rules, free of Flask and SQLAlchemy."""

@@ -1,0 +1,2 @@
+"""Notifications event handlers."""
+HANDLERS: dict = {}

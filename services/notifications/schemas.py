@@ -1,0 +1,1 @@
+"""Notifications request and response schemas."""

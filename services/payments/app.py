@@ -1,0 +1,9 @@
+"""Payments service."""
+from pasar.web import create_service_app
+
+from .api import blp
+from .models import Base
+
+
+def create_app(db=None):
+    return create_service_app("payments", Base.metadata, [blp], title="Pasar Desa Payments", db=db)

@@ -1,0 +1,1 @@
+"""Payments rules, free of Flask and SQLAlchemy."""

@@ -1,0 +1,2 @@
+"""Payments event handlers."""
+HANDLERS: dict = {}

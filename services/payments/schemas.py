@@ -1,0 +1,1 @@
+"""Payments request and response schemas."""
