@@ -1,0 +1,97 @@
+"""docker-compose.yml cannot be run here (no Docker engine), so it is kept honest by checks:
+it validates against the Compose specification's JSON schema, runs every process the Procfile runs with
+the same command, gives each service its own database, and health-checks what others wait on."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from pasar import config
+
+ROOT = config.ROOT
+SCHEMA_CACHE = ROOT / "var" / "cache" / "compose_spec.json"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def compose_schema() -> dict:
+    """The Compose specification schema as shipped inside docker-compose 1.29.2 on PyPI."""
+    if not SCHEMA_CACHE.exists():
+        SCHEMA_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        target = SCHEMA_CACHE.parent / "wheels"
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "docker-compose==1.29.2",
+                        "-d", str(target)], check=True, capture_output=True)
+        wheel = next(target.glob("docker_compose-1.29.2-*.whl"))
+        with zipfile.ZipFile(wheel) as zf:
+            SCHEMA_CACHE.write_bytes(zf.read("compose/config/compose_spec.json"))
+    return json.loads(SCHEMA_CACHE.read_text())
+
+
+def procfile() -> dict[str, list[str]]:
+    entries = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, command = line.partition(":")
+            entries[name.strip()] = shlex.split(command)
+    return entries
+
+
+def test_compose_file_follows_the_compose_specification(compose, compose_schema):
+    jsonschema.validate(compose, compose_schema)
+
+
+def test_the_schema_check_would_catch_a_mistake(compose, compose_schema):
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["gateway"]["depends_on"] = {"rabbitmq": {"condition": "whenever"}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, compose_schema)
+
+
+def test_every_procfile_process_has_a_compose_service_running_the_same_command(compose):
+    services = compose["services"]
+    for name, command in procfile().items():
+        assert name in services, f"Procfile process {name!r} has no compose service"
+        assert services[name]["command"] == command, name
+
+
+def test_every_app_has_its_own_database_and_the_broker(compose):
+    created = set(re.findall(r"CREATE DATABASE (\w+);", (ROOT / "deploy/postgres/init.sql").read_text()))
+    template = compose["x-app"]["environment"]["DATABASE_URL"]
+    for app in config.ALL_APPS:
+        assert template.replace("{service}", app).rsplit("/", 1)[1] in created
+    assert "@rabbitmq:5672" in compose["x-app"]["environment"]["AMQP_URL"]
+
+
+def test_what_others_wait_on_is_health_checked(compose):
+    services = compose["services"]
+    for name in ("rabbitmq", "postgres", "gateway", *config.SERVICES):
+        assert "healthcheck" in services[name], name
+    for app in config.ALL_APPS:
+        test = " ".join(services[app]["healthcheck"]["test"])
+        assert f":{config.SERVICE_PORTS[app]}/healthz" in test
+    for name, service in services.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+
+
+def test_every_setting_the_code_reads_is_documented_in_env_example():
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    read = set()
+    for path in [*ROOT.glob("pasar/**/*.py"), *ROOT.glob("services/**/*.py"), *ROOT.glob("gateway/**/*.py")]:
+        read |= set(re.findall(r"""(?:setting|int_setting|_env|_int|environ\.get|getenv)\(\s*f?["']([A-Z][A-Z0-9_]+)["']""",
+                               path.read_text()))
+    missing = sorted(read - documented)
+    assert not missing, f"add these to .env.example: {missing}"
