@@ -40,4 +40,5 @@ def configure(service: str) -> None:
     handler.setFormatter(JsonFormatter(service))
     root.handlers[:] = [handler]
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    for noisy in ("pika", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
