@@ -33,8 +33,9 @@ def build_worker(app: str):
     from .db import Database
     from .messaging import Worker
     from .migrate import app_package, metadata_of
-    handlers = importlib.import_module(f"{app_package(app)}.handlers").HANDLERS
-    return Worker(app, Database(app, metadata_of(app)), handlers)
+    module = importlib.import_module(f"{app_package(app)}.handlers")
+    # optional PERIODIC = [(interval_seconds, fn(db) -> emitted ids)]: jobs the worker runs between messages
+    return Worker(app, Database(app, metadata_of(app)), module.HANDLERS, periodic=getattr(module, "PERIODIC", ()))
 
 
 def cmd_worker(args) -> None:

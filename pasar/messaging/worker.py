@@ -30,11 +30,14 @@ def _as_list(handlers) -> list[Handler]:
 
 class Worker:
     def __init__(self, service: str, db: Database, handlers: dict[str, Handler | Iterable[Handler]],
-                 settings: config.MessagingSettings | None = None):
+                 settings: config.MessagingSettings | None = None,
+                 periodic: Iterable[tuple[float, Callable[[Database], list[str] | None]]] = ()):
         self.service = service
         self.db = db
         self.handlers = {key: _as_list(h) for key, h in handlers.items()}
         self.settings = settings or config.messaging()
+        # (interval seconds, fn(db) -> ids of events it emitted): jobs run between messages, e.g. a sweeper
+        self.periodic = [(float(interval), fn) for interval, fn in periodic]
         self.names = None
         self.ready = threading.Event()
         self._stopping = threading.Event()
@@ -73,11 +76,25 @@ class Worker:
         self.ready.set()
         log.info("worker consuming", extra={"queue": self.names.main, "keys": sorted(self.handlers)})
         last_sweep = 0.0
+        last_run = [0.0] * len(self.periodic)
         while not self._stopping.is_set():
             self._connection.process_data_events(time_limit=0.1)
             if time.monotonic() - last_sweep >= self.settings.outbox_sweep_seconds:
                 last_sweep = time.monotonic()
                 self.relay_outbox(older_than=self.settings.outbox_grace_seconds)
+            for index, (interval, job) in enumerate(self.periodic):
+                if time.monotonic() - last_run[index] >= interval:
+                    last_run[index] = time.monotonic()
+                    self._run_periodic(job)
+
+    def _run_periodic(self, job) -> None:
+        try:
+            emitted = job(self.db)
+        except Exception:  # a failing job must not stop consumption; it runs again next interval
+            log.exception("periodic job failed", extra={"job": getattr(job, "__name__", repr(job))})
+            return
+        if emitted:
+            self.relay_outbox(ids=emitted)
 
     def _close(self) -> None:
         try:

@@ -1,10 +1,22 @@
-"""The order state machine, free of Flask and SQLAlchemy."""
+"""Orders' rules, free of Flask and SQLAlchemy: the order and fulfillment state machines, dispatch, tariffs.
+
+`Order` and `Fulfillment` are plain classes; models.py maps them onto tables (imperative mapping), so the
+same objects are tested here without a database and persisted there without a second model. Every
+transition is a method that refuses an illegal move and returns the events it causes; the caller emits
+them through the outbox in the same transaction."""
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable
+
+# -- order -----------------------------------------------------------------------------------------
 PLACED, AWAITING_PAYMENT, CONFIRMED, COMPLETED = "PLACED", "AWAITING_PAYMENT", "CONFIRMED", "COMPLETED"
 REJECTED, CANCELLED = "REJECTED", "CANCELLED"
+ORDER_STATUSES = (PLACED, AWAITING_PAYMENT, CONFIRMED, COMPLETED, REJECTED, CANCELLED)
 
-TRANSITIONS = {
+ORDER_TRANSITIONS = {
     PLACED: {AWAITING_PAYMENT, CONFIRMED, REJECTED},
     AWAITING_PAYMENT: {CONFIRMED, CANCELLED},
     CONFIRMED: {COMPLETED, CANCELLED},
@@ -12,17 +24,76 @@ TRANSITIONS = {
     REJECTED: set(),
     CANCELLED: set(),
 }
+TRANSITIONS = ORDER_TRANSITIONS  # the thin slice's name
+
+# -- fulfillment -----------------------------------------------------------------------------------
+PENDING, READY_FOR_PICKUP, ASSIGNED, PICKED_UP, DELIVERED = (
+    "PENDING", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED")
+FULFILLMENT_STATUSES = (PENDING, READY_FOR_PICKUP, ASSIGNED, PICKED_UP, DELIVERED, CANCELLED)
+
+FULFILLMENT_TRANSITIONS = {
+    PENDING: {READY_FOR_PICKUP, CANCELLED},
+    READY_FOR_PICKUP: {ASSIGNED, CANCELLED},
+    # back to READY_FOR_PICKUP when the courier declines: the parcel waits for the next courier
+    ASSIGNED: {PICKED_UP, READY_FOR_PICKUP, CANCELLED},
+    PICKED_UP: {DELIVERED},
+    DELIVERED: set(),
+    CANCELLED: set(),
+}
+ACTIVE_DELIVERY = (ASSIGNED, PICKED_UP)  # what counts towards a courier's load
+
+CANCEL_REASONS = ("payment_failed", "payment_timeout", "shopper_cancelled")
 
 
-class IllegalTransition(Exception):
-    def __init__(self, current: str, target: str):
-        super().__init__(f"an order cannot go from {current} to {target}")
-        self.current, self.target = current, target
+class DomainError(Exception):
+    """A rule was broken; `code` is stable for API clients."""
+    code = "rule_broken"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
 
 
-def transition(current: str, target: str) -> str:
-    if target not in TRANSITIONS[current]:
-        raise IllegalTransition(current, target)
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+    def __init__(self, current: str, target: str, what: str = "order"):
+        super().__init__(f"{'an' if what == 'order' else 'a'} {what} cannot go from {current} to {target}")
+        self.current, self.target, self.what = current, target, what
+
+
+class NotYours(DomainError):
+    """Somebody else's delivery: the API answers 404, as if it did not exist."""
+    code = "not_found"
+
+
+class CashMismatch(DomainError):
+    code = "cash_mismatch"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    type: str
+    data: dict
+    fulfillment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryTariff:
+    """One delivery fee per seller: cheaper when the shop and the shopper share a district."""
+    same_district: int
+    other_district: int
+
+    def fee(self, pickup_district: str | None, dropoff_district: str | None) -> int:
+        same = (pickup_district or "").strip().casefold() == (dropoff_district or "").strip().casefold()
+        return self.same_district if same and pickup_district else self.other_district
+
+
+def transition(current: str, target: str, table: dict = ORDER_TRANSITIONS, what: str = "order") -> str:
+    if target not in table[current]:
+        raise IllegalTransition(current, target, what)
     return target
 
 
@@ -33,3 +104,343 @@ def after_reservation(payment_method: str) -> str:
 
 def goods_total(lines: list[dict]) -> int:
     return sum(line["qty"] * line["unit_price"] for line in lines)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without their zone; every timestamp here is UTC."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return as_utc(moment).isoformat() if moment else None
+
+
+class Order:
+    def __init__(self, id: str, shopper_id: str, payment_method: str, items: list[dict],
+                 delivery_address: dict, created_at: datetime | None = None):
+        if payment_method not in ("card", "cod"):
+            raise DomainError(f"unknown payment method {payment_method!r}", "bad_payment_method")
+        self.id = id
+        self.shopper_id = shopper_id
+        self.payment_method = payment_method
+        self.items = [dict(i) for i in items]
+        self.delivery_address = dict(delivery_address)
+        self.status = PLACED
+        self.lines: list[dict] = []
+        self.problems: list[dict] = []
+        self.goods_total = 0
+        self.delivery_total = 0
+        self.total = 0
+        self.paid = False
+        self.payment_id: str | None = None
+        self.payment_due_at: datetime | None = None
+        self.cancel_reason: str | None = None
+        self.confirmed_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.created_at = created_at
+        self.fulfillments: list[Fulfillment] = []
+
+    def _move(self, target: str) -> None:
+        self.status = transition(self.status, target)
+
+    # -- placing -----------------------------------------------------------------------------------
+    def placed(self) -> list[DomainEvent]:
+        return [DomainEvent("order.placed", {
+            "order_id": self.id, "shopper_id": self.shopper_id, "items": self.items,
+            "payment_method": self.payment_method, "delivery_address": self.delivery_address})]
+
+    def reserve(self, lines: list[dict], tariff: DeliveryTariff, now: datetime, payment_timeout: timedelta,
+                pickup_window: timedelta, new_id: Callable[[], str]) -> list[DomainEvent]:
+        """The catalog priced and reserved every line: split per seller, price delivery, ask for the money."""
+        self._move(after_reservation(self.payment_method))
+        self.lines = [dict(l) for l in lines]
+        by_seller: dict[str, list[dict]] = defaultdict(list)
+        for line in self.lines:
+            by_seller[line["seller_id"]].append(line)
+        dropoff = self.delivery_address.get("district")
+        self.fulfillments = []
+        for seller_id, seller_lines in by_seller.items():
+            first = seller_lines[0]
+            pickup = dict(first.get("pickup") or {})
+            district = pickup.get("district") or dropoff
+            goods = goods_total(seller_lines)
+            fee = tariff.fee(district, dropoff)
+            self.fulfillments.append(Fulfillment(
+                id=new_id(), order_id=self.id, seller_id=seller_id, agent_id=first.get("agent_id"),
+                shop_name=first.get("shop_name") or "", pickup=pickup, district=district,
+                items=[{"listing_id": l["listing_id"], "title": l["title"], "qty": l["qty"],
+                        "unit_price": l["unit_price"]} for l in seller_lines],
+                goods_amount=goods, delivery_fee=fee,
+                cod_amount_due=goods + fee if self.payment_method == "cod" else 0))
+        for f in self.fulfillments:
+            f.order = self
+        self.goods_total = sum(f.goods_amount for f in self.fulfillments)
+        self.delivery_total = sum(f.delivery_fee for f in self.fulfillments)
+        self.total = self.goods_total + self.delivery_total
+        events = [DomainEvent("payment.requested", {
+            "order_id": self.id, "shopper_id": self.shopper_id, "method": self.payment_method,
+            "amount": self.total, "currency": "IDR", "goods_total": self.goods_total,
+            "delivery_total": self.delivery_total,
+            "subtotals": [{"seller_id": f.seller_id, "fulfillment_id": f.id, "amount": f.goods_amount,
+                           "delivery_fee": f.delivery_fee} for f in self.fulfillments]})]
+        if self.status == AWAITING_PAYMENT:
+            self.payment_due_at = now + payment_timeout
+            events[0].data["payment_due_at"] = _iso(self.payment_due_at)
+        else:
+            events += self._confirmed(now, pickup_window)
+        return events
+
+    def reject(self, problems: list[dict], now: datetime) -> list[DomainEvent]:
+        self._move(REJECTED)
+        self.problems = [dict(p) for p in problems]
+        self.closed_at = now
+        return [DomainEvent("order.rejected", {"order_id": self.id, "shopper_id": self.shopper_id,
+                                               "reason": "stock", "problems": self.problems})]
+
+    # -- money -------------------------------------------------------------------------------------
+    def payment_succeeded(self, payment_id: str, now: datetime, pickup_window: timedelta) -> list[DomainEvent]:
+        if self.status != AWAITING_PAYMENT:  # PLACED -> CONFIRMED is cash on delivery's move, not this one
+            raise IllegalTransition(self.status, CONFIRMED)
+        self._move(CONFIRMED)
+        self.paid = True
+        self.payment_id = payment_id
+        self.payment_due_at = None
+        return self._confirmed(now, pickup_window)
+
+    def payment_failed(self, payment_id: str | None, now: datetime) -> list[DomainEvent]:
+        if self.status != AWAITING_PAYMENT:  # a failure matters only while we are waiting for the money
+            raise IllegalTransition(self.status, CANCELLED)
+        self.payment_id = payment_id or self.payment_id
+        return self.cancel("payment_failed", now)
+
+    def payment_overdue(self, now: datetime) -> bool:
+        return self.status == AWAITING_PAYMENT and self.payment_due_at is not None and as_utc(self.payment_due_at) <= now
+
+    def late_payment(self, payment_id: str) -> list[DomainEvent]:
+        """Money arrived for an order we already cancelled (timed out): no transition, but payments must
+        give it back, so the cancellation is told again, this time as paid."""
+        if self.status != CANCELLED or self.paid:
+            return []
+        self.paid = True
+        self.payment_id = payment_id
+        return [self._cancelled_event()]
+
+    def _confirmed(self, now: datetime, pickup_window: timedelta) -> list[DomainEvent]:
+        self.confirmed_at = now
+        for f in self.fulfillments:
+            f.pickup_deadline = now + pickup_window
+        return [DomainEvent("order.confirmed", {
+            "order_id": self.id, "reason": None, "shopper_id": self.shopper_id,
+            "payment_method": self.payment_method, "total": self.total, "goods_total": self.goods_total,
+            "delivery_total": self.delivery_total, "delivery_address": self.delivery_address,
+            "fulfillments": [f.summary() for f in self.fulfillments]})]
+
+    # -- ending ------------------------------------------------------------------------------------
+    @property
+    def picked_up_any(self) -> bool:
+        return any(f.status in (PICKED_UP, DELIVERED) for f in self.fulfillments)
+
+    def cancel(self, reason: str, now: datetime) -> list[DomainEvent]:
+        if reason not in CANCEL_REASONS:
+            raise DomainError(f"unknown cancel reason {reason!r}", "bad_reason")
+        if self.status == PLACED:
+            # the catalog has not answered yet; cancelling now could race its reservation and leak stock
+            raise DomainError("the order is still being checked against stock; try again in a moment",
+                              "still_placing")
+        if reason == "shopper_cancelled" and self.picked_up_any:
+            raise DomainError("a courier already picked up part of this order; it can no longer be cancelled",
+                              "already_picked_up")
+        if reason in ("payment_failed", "payment_timeout") and self.status != AWAITING_PAYMENT:
+            raise IllegalTransition(self.status, CANCELLED)
+        self._move(CANCELLED)
+        self.cancel_reason = reason
+        self.payment_due_at = None
+        self.closed_at = now
+        events = []
+        for f in self.fulfillments:
+            events += f.cancel(self)
+        return [self._cancelled_event()] + events
+
+    def _cancelled_event(self) -> DomainEvent:
+        return DomainEvent("order.cancelled", {
+            "order_id": self.id, "shopper_id": self.shopper_id, "payment_method": self.payment_method,
+            "reason": self.cancel_reason, "paid": self.paid, "amount": self.total,
+            "payment_id": self.payment_id})
+
+    def complete_if_all_delivered(self, now: datetime) -> list[DomainEvent]:
+        if self.status != CONFIRMED or not self.fulfillments:
+            return []
+        if any(f.status != DELIVERED for f in self.fulfillments):
+            return []
+        self._move(COMPLETED)
+        self.closed_at = now
+        return [DomainEvent("order.completed", {"order_id": self.id, "shopper_id": self.shopper_id,
+                                                "reason": None, "total": self.total})]
+
+    def fulfillment(self, fulfillment_id: str) -> "Fulfillment":
+        for f in self.fulfillments:
+            if f.id == fulfillment_id:
+                return f
+        raise NotYours("fulfillment not found")
+
+
+class Fulfillment:
+    """One seller's part of an order: picked up in that seller's village, delivered on its own."""
+
+    def __init__(self, id: str, order_id: str, seller_id: str, agent_id: str | None, shop_name: str,
+                 pickup: dict, district: str | None, items: list[dict], goods_amount: int, delivery_fee: int,
+                 cod_amount_due: int):
+        self.id = id
+        self.order_id = order_id
+        self.seller_id = seller_id
+        self.agent_id = agent_id
+        self.shop_name = shop_name
+        self.pickup = pickup
+        self.district = district
+        self.items = items
+        self.goods_amount = goods_amount
+        self.delivery_fee = delivery_fee
+        self.cod_amount_due = cod_amount_due
+        self.status = PENDING
+        self.courier_id: str | None = None
+        self.accepted = False
+        self.declined_by: list[str] = []
+        self.cod_amount_collected: int | None = None
+        self.pickup_deadline: datetime | None = None
+        self.ready_at: datetime | None = None
+        self.picked_up_at: datetime | None = None
+        self.delivered_at: datetime | None = None
+
+    def _move(self, target: str) -> None:
+        self.status = transition(self.status, target, FULFILLMENT_TRANSITIONS, "fulfillment")
+
+    def summary(self) -> dict:
+        return {"fulfillment_id": self.id, "seller_id": self.seller_id, "agent_id": self.agent_id,
+                "shop_name": self.shop_name, "goods_amount": self.goods_amount, "delivery_fee": self.delivery_fee,
+                "items": [{"title": i["title"], "qty": i["qty"], "unit_price": i["unit_price"]} for i in self.items],
+                "pickup_deadline": _iso(self.pickup_deadline)}
+
+    def _delivery_event(self, event_type: str, order: Order, courier_id: str, **extra) -> DomainEvent:
+        data = {"order_id": self.order_id, "fulfillment_id": self.id, "courier_id": courier_id,
+                "cod_amount_collected": self.cod_amount_collected, "seller_id": self.seller_id,
+                "agent_id": self.agent_id, "shopper_id": order.shopper_id, "goods_amount": self.goods_amount,
+                "delivery_fee": self.delivery_fee, "cod_amount_due": self.cod_amount_due,
+                "payment_method": order.payment_method,
+                "pickup": {**self.pickup, "shop_name": self.shop_name}, "dropoff": order.delivery_address}
+        data.update(extra)
+        return DomainEvent(event_type, data, self.id)
+
+    # -- seller ------------------------------------------------------------------------------------
+    def mark_ready(self, order: Order, now: datetime) -> list[DomainEvent]:
+        if order.status != CONFIRMED:
+            raise DomainError(f"the order is {order.status}; only a confirmed order is prepared for pickup",
+                              "order_not_confirmed")
+        if self.status != PENDING:  # ASSIGNED -> READY_FOR_PICKUP is a courier declining, not the seller
+            raise IllegalTransition(self.status, READY_FOR_PICKUP, "fulfillment")
+        self._move(READY_FOR_PICKUP)
+        self.ready_at = now
+        return [DomainEvent("fulfillment.ready", {
+            "order_id": self.order_id, "fulfillment_id": self.id, "seller_id": self.seller_id,
+            "agent_id": self.agent_id, "shop_name": self.shop_name, "shopper_id": order.shopper_id,
+            "pickup_address": {**self.pickup, "shop_name": self.shop_name}, "district": self.district}, self.id)]
+
+    # -- courier -----------------------------------------------------------------------------------
+    def assign(self, order: Order, courier_id: str, *, accepted: bool = False) -> list[DomainEvent]:
+        """Dispatch offers it (accepted=False, the courier may decline); a board claim is accepted at once."""
+        if courier_id in self.declined_by and not accepted:
+            raise DomainError("this courier already declined this delivery", "already_declined")
+        self._move(ASSIGNED)
+        self.courier_id = courier_id
+        self.accepted = accepted
+        return [self._delivery_event("delivery.assigned", order, courier_id, accepted=accepted)]
+
+    def _ensure_courier(self, courier_id: str) -> None:
+        if self.courier_id != courier_id:
+            raise NotYours("delivery not found")
+
+    def accept(self, courier_id: str) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if self.status != ASSIGNED:
+            raise IllegalTransition(self.status, ASSIGNED, "fulfillment")
+        self.accepted = True
+        return []
+
+    def decline(self, order: Order, courier_id: str) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if self.status == ASSIGNED and self.accepted:
+            raise DomainError("you accepted this delivery; it can no longer be declined", "already_accepted")
+        self._move(READY_FOR_PICKUP)
+        self.courier_id = None
+        self.accepted = False
+        self.declined_by = [*self.declined_by, courier_id]  # a new list: JSON columns see reassignment only
+        return [self._delivery_event("delivery.unassigned", order, courier_id, reason="declined")]
+
+    def pick_up(self, order: Order, courier_id: str, now: datetime) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if order.status != CONFIRMED:
+            raise DomainError(f"the order is {order.status}; nothing to pick up", "order_not_confirmed")
+        self._move(PICKED_UP)
+        self.accepted = True  # picking the parcel up is the plainest acceptance
+        self.picked_up_at = now
+        return [self._delivery_event("delivery.picked_up", order, courier_id)]
+
+    def deliver(self, order: Order, courier_id: str, cash_collected: int | None, now: datetime) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if self.status != PICKED_UP:
+            raise IllegalTransition(self.status, DELIVERED, "fulfillment")
+        if self.cod_amount_due:
+            if cash_collected is None:
+                raise CashMismatch(f"cash on delivery: report the cash collected (Rp {self.cod_amount_due})")
+            if cash_collected != self.cod_amount_due:
+                raise CashMismatch(f"cash collected (Rp {cash_collected}) must equal the amount due "
+                                   f"(Rp {self.cod_amount_due})")
+        elif cash_collected:
+            raise CashMismatch("this order was paid by card; no cash is due")
+        self._move(DELIVERED)
+        self.cod_amount_collected = cash_collected if self.cod_amount_due else None
+        self.delivered_at = now
+        return [self._delivery_event("delivery.delivered", order, courier_id)]
+
+    def cancel(self, order: Order) -> list[DomainEvent]:
+        was_with = self.courier_id if self.status == ASSIGNED else None
+        self._move(CANCELLED)
+        if was_with:  # tell the courier the trip is off
+            return [self._delivery_event("delivery.unassigned", order, was_with, reason="order_cancelled")]
+        return []
+
+
+@dataclass(frozen=True)
+class CourierLoad:
+    courier_id: str
+    active: int          # deliveries assigned or picked up, not yet delivered
+    available_since: datetime | None = None
+
+
+def choose_courier(candidates: Iterable[CourierLoad], declined: Iterable[str] = ()) -> str | None:
+    """The least loaded available courier who has not declined this delivery; ties go to the one who
+    has been waiting longest, then by id so the choice is stable."""
+    refused = set(declined)
+    pool = [c for c in candidates if c.courier_id not in refused]
+    if not pool:
+        return None
+    best = min(pool, key=lambda c: (c.active, c.available_since.timestamp() if c.available_since else 0.0,
+                                    c.courier_id))
+    return best.courier_id
+
+
+def request_fingerprint(body: dict) -> str:
+    """Stable hash of a checkout request, so a replayed Idempotency-Key can be compared with its first use."""
+    import hashlib
+    import json
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+MAX_CART_QTY = 999
+MAX_CART_LINES = 50  # the checkout's own limit on items
+
+
+def add_to_cart(current_qty: int, more: int) -> int:
+    qty = current_qty + more
+    if qty > MAX_CART_QTY:
+        raise DomainError(f"at most {MAX_CART_QTY} of one item", "too_many")
+    return qty

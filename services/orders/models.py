@@ -1,31 +1,126 @@
-"""Orders tables."""
+"""Orders tables. `Order` and `Fulfillment` are the domain's own classes, mapped imperatively onto their
+tables (domain.py stays free of SQLAlchemy); carts, idempotency keys, couriers and the timeline are
+plain declarative rows."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pasar.db import messaging_tables, new_id, utcnow
+
+from . import domain
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Order(Base):
-    __tablename__ = "orders"
+orders = Table(
+    "orders", Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("shopper_id", String(64), nullable=False, index=True),
+    Column("status", String(24), nullable=False),
+    Column("payment_method", String(8), nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("delivery_address", JSON, nullable=False),
+    Column("lines", JSON, nullable=False),          # priced by the catalog
+    Column("problems", JSON, nullable=False),       # why the catalog refused
+    Column("goods_total", Integer, nullable=False),
+    Column("delivery_total", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("paid", Boolean, nullable=False),
+    Column("payment_id", String(64), nullable=True),
+    Column("payment_due_at", DateTime(timezone=True), nullable=True),
+    Column("cancel_reason", String(32), nullable=True),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    Index("ix_orders_awaiting_payment", "status", "payment_due_at"),  # the timeout sweeper's scan
+)
+
+fulfillments = Table(
+    "fulfillments", Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("seller_id", String(64), nullable=False, index=True),
+    Column("agent_id", String(64), nullable=True, index=True),
+    Column("shop_name", String(200), nullable=False),
+    Column("pickup", JSON, nullable=False),
+    Column("district", String(120), nullable=True),
+    Column("items", JSON, nullable=False),
+    Column("goods_amount", Integer, nullable=False),
+    Column("delivery_fee", Integer, nullable=False),
+    Column("cod_amount_due", Integer, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("courier_id", String(64), nullable=True, index=True),
+    Column("accepted", Boolean, nullable=False),
+    Column("declined_by", JSON, nullable=False),
+    Column("cod_amount_collected", Integer, nullable=True),
+    Column("pickup_deadline", DateTime(timezone=True), nullable=True),
+    Column("ready_at", DateTime(timezone=True), nullable=True),
+    Column("picked_up_at", DateTime(timezone=True), nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    Index("ix_fulfillments_board", "district", "status"),  # couriers' open board
+)
+
+Base.registry.map_imperatively(domain.Fulfillment, fulfillments)
+Base.registry.map_imperatively(domain.Order, orders, properties={
+    "fulfillments": relationship(domain.Fulfillment, backref="order", order_by=fulfillments.c.seller_id,
+                                 lazy="selectin", cascade="all, delete-orphan"),
+})
+Order, Fulfillment = domain.Order, domain.Fulfillment
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (UniqueConstraint("shopper_id", "listing_id", name="uq_cart_line"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     shopper_id: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(24), default="PLACED")
-    payment_method: Mapped[str] = mapped_column(String(8))
-    items: Mapped[list] = mapped_column(JSON)
-    delivery_address: Mapped[dict] = mapped_column(JSON)
-    lines: Mapped[list] = mapped_column(JSON, default=list)       # priced by the catalog
-    problems: Mapped[list] = mapped_column(JSON, default=list)    # why the catalog refused
-    goods_total: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    listing_id: Mapped[str] = mapped_column(String(64))
+    qty: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A checkout's Idempotency-Key, per shopper, with the hash of the body it was first used with."""
+    __tablename__ = "idempotency_keys"
+    shopper_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Courier(Base):
+    """Couriers known from the gateway's account events (or their own first visit), with availability."""
+    __tablename__ = "couriers"
+    __table_args__ = (Index("ix_couriers_dispatch", "district", "available"),)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    available_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class TimelineEntry(Base):
+    """Every event an order caused, in order: the shopper's timeline."""
+    __tablename__ = "order_timeline"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    fulfillment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    event: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 messaging_tables(Base.metadata)

@@ -2,16 +2,56 @@ from marshmallow import Schema, fields, validate
 
 from pasar.events import Address
 
+from .domain import MAX_CART_LINES, MAX_CART_QTY
+
 
 class OrderItemIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
 
 
 class OrderIn(Schema):
-    items = fields.List(fields.Nested(OrderItemIn), required=True, validate=validate.Length(min=1, max=50))
+    # without items, the shopper's cart is checked out
+    items = fields.List(fields.Nested(OrderItemIn), validate=validate.Length(min=1, max=MAX_CART_LINES))
     payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
     delivery_address = fields.Nested(Address, required=True)
+
+
+class TimelineOut(Schema):
+    event = fields.String()
+    status = fields.String()
+    fulfillment_id = fields.String(allow_none=True)
+    detail = fields.Dict()
+    at = fields.DateTime()
+
+
+class FulfillmentOut(Schema):
+    id = fields.String()
+    order_id = fields.String()
+    status = fields.String()
+    seller_id = fields.String()
+    agent_id = fields.String(allow_none=True)
+    shop_name = fields.String()
+    district = fields.String(allow_none=True)
+    pickup = fields.Dict()
+    items = fields.List(fields.Dict())
+    goods_amount = fields.Integer()
+    delivery_fee = fields.Integer()
+    cod_amount_due = fields.Integer()
+    cod_amount_collected = fields.Integer(allow_none=True)
+    courier_id = fields.String(allow_none=True)
+    accepted = fields.Boolean()
+    pickup_deadline = fields.DateTime(allow_none=True)
+    ready_at = fields.DateTime(allow_none=True)
+    picked_up_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class WorkOut(FulfillmentOut):
+    """A fulfillment as its seller or courier sees it: with where it goes and how it is paid."""
+    payment_method = fields.Function(lambda f: f.order.payment_method)
+    dropoff = fields.Function(lambda f: f.order.delivery_address)
+    order_status = fields.Function(lambda f: f.order.status)
 
 
 class OrderOut(Schema):
@@ -23,5 +63,81 @@ class OrderOut(Schema):
     lines = fields.List(fields.Dict())
     problems = fields.List(fields.Dict())
     goods_total = fields.Integer()
+    delivery_total = fields.Integer()
+    total = fields.Integer()
+    paid = fields.Boolean()
+    cancel_reason = fields.String(allow_none=True)
+    payment_due_at = fields.DateTime(allow_none=True)
     delivery_address = fields.Dict()
     created_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    fulfillments = fields.List(fields.Nested(FulfillmentOut))
+
+
+class OrderDetailOut(OrderOut):
+    timeline = fields.List(fields.Nested(TimelineOut))
+
+
+class OrderListOut(Schema):
+    orders = fields.List(fields.Nested(OrderOut))
+    total = fields.Integer()
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    status = fields.String(validate=validate.Length(max=24))
+
+
+class CartLineIn(Schema):
+    listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
+
+
+class CartQtyIn(Schema):
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
+
+
+class CartLineOut(Schema):
+    listing_id = fields.String()
+    qty = fields.Integer()
+    added_at = fields.DateTime()
+
+
+class CartOut(Schema):
+    lines = fields.List(fields.Nested(CartLineOut))
+    count = fields.Integer()
+
+
+class WorkListOut(Schema):
+    fulfillments = fields.List(fields.Nested(WorkOut))
+    total = fields.Integer()
+
+
+class DeliveryListOut(Schema):
+    deliveries = fields.List(fields.Nested(WorkOut))
+    total = fields.Integer()
+
+
+class CourierOut(Schema):
+    user_id = fields.String()
+    name = fields.String()
+    district = fields.String(allow_none=True)
+    available = fields.Boolean()
+    active_deliveries = fields.Integer()
+
+
+class CourierIn(Schema):
+    available = fields.Boolean(required=True)
+    district = fields.String(validate=validate.Length(min=1, max=120))
+
+
+class DeliverIn(Schema):
+    cod_amount_collected = fields.Integer(strict=True, allow_none=True, load_default=None,
+                                          validate=validate.Range(min=0))
+
+
+class DeclinedOut(Schema):
+    fulfillment_id = fields.String()
+    declined = fields.Boolean()
