@@ -60,6 +60,11 @@ class ListingEvent(Contract):
     stock = fields.Integer(strict=True, required=True)
     seller_id = Id(allow_none=True, load_default=None)
     agent_id = Id(allow_none=True, load_default=None)
+    # catalog adds (optional for older producers):
+    shop_name = fields.String(allow_none=True, load_default=None)
+    status = fields.String(allow_none=True, load_default=None)
+    unit = fields.String(allow_none=True, load_default=None)
+    low_stock_threshold = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
 class OrderItem(Contract):
@@ -83,6 +88,10 @@ class ReservedLine(Contract):
     title = fields.String(required=True)
     qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     unit_price = Money(required=True)
+    # catalog adds (optional for older producers): the shop's name and pickup address + phone
+    shop_name = fields.String(allow_none=True, load_default=None)
+    unit = fields.String(allow_none=True, load_default=None)
+    pickup = fields.Dict(allow_none=True, load_default=None)  # street village district regency province phone
 
 
 class StockReserved(Contract):
@@ -125,12 +134,20 @@ class PaymentResult(Contract):
     amount = Money(required=True)
     reason = fields.String(allow_none=True, load_default=None)
     shopper_id = Id(allow_none=True, load_default=None)
+    provider = fields.String(allow_none=True, load_default=None)  # stripe | sandbox | cod (payments adds it)
 
 
 class OrderOutcome(Contract):
     order_id = Id(required=True)
     reason = fields.String(allow_none=True, load_default=None)
     shopper_id = Id(allow_none=True, load_default=None)
+    # orders adds (optional for older producers): order.confirmed carries payment_method, total and
+    # fulfillments [{fulfillment_id, seller_id, agent_id, shop_name, items[title, qty, unit_price],
+    # goods_amount, delivery_fee, pickup_deadline}]; order.cancelled carries payment_method, paid, amount
+    payment_method = fields.String(allow_none=True)
+    total = Money(allow_none=True)
+    paid = fields.Boolean(allow_none=True)
+    fulfillments = fields.List(fields.Dict(), allow_none=True)
 
 
 class FulfillmentReady(Contract):
@@ -145,6 +162,15 @@ class DeliveryEvent(Contract):
     fulfillment_id = Id(required=True)
     courier_id = Id(required=True)
     cod_amount_collected = Money(allow_none=True, load_default=None)
+    # orders adds (optional for older producers; absent stays absent)
+    seller_id = Id(allow_none=True)
+    agent_id = Id(allow_none=True)
+    shopper_id = Id(allow_none=True)
+    goods_amount = Money(allow_none=True)
+    delivery_fee = Money(allow_none=True)
+    cod_amount_due = Money(allow_none=True)   # 0 for card
+    pickup = fields.Dict(allow_none=True)      # shop address + phone + shop_name
+    dropoff = fields.Dict(allow_none=True)     # the order's delivery address
 
 
 class PayoutCreated(Contract):
@@ -152,6 +178,10 @@ class PayoutCreated(Contract):
     order_id = Id(required=True)
     amount = Money(required=True)
     fee = Money(required=True)
+    # payments adds (optional for older producers):
+    payee_role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("seller", "courier")))
+    fulfillment_id = Id(allow_none=True, load_default=None)
+    payout_id = Id(allow_none=True, load_default=None)
 
 
 CONTRACTS: dict[str, type[Schema]] = {
