@@ -1,1 +1,182 @@
-"""Notifications rules, free of Flask and SQLAlchemy."""
+"""Notifications rules, free of Flask and SQLAlchemy: who hears about an event, on which channels,
+how money and times are written, and how long a failed send waits before the next try."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+INAPP, EMAIL, WHATSAPP = "inapp", "email", "whatsapp"
+EXTERNAL_CHANNELS = (EMAIL, WHATSAPP)
+LOCALES = ("id", "en")
+DEFAULT_LOCALE = "id"
+
+# delivery statuses (one row per recipient and channel)
+PENDING, SENDING, SENT, PARKED = "pending", "sending", "sent", "parked"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One person to tell about one event, with what the template needs."""
+    recipient_id: str
+    kind: str                      # the template's name
+    context: dict = field(default_factory=dict)
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    user_id: str
+    role: str = ""
+    name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    locale: str = DEFAULT_LOCALE
+    district: str | None = None
+    channels: tuple[str, ...] = ()
+
+
+def reachable_person(recipient_id) -> bool:
+    """A crafter without an account is "shop:<id>": nobody can log in as them, their agent is told."""
+    return bool(recipient_id) and not str(recipient_id).startswith("shop:")
+
+
+def short_order(order_id) -> str:
+    return str(order_id or "")[:8].upper()
+
+
+def _shopper(event_type: str, data: dict, kind: str, **extra) -> list[Intent]:
+    shopper = data.get("shopper_id")
+    if not reachable_person(shopper):
+        return []
+    context = {**data, "order_ref": short_order(data.get("order_id")), **extra}
+    return [Intent(shopper, kind, context, data.get("order_id"))]
+
+
+def _preparers(data: dict) -> list[Intent]:
+    """order.confirmed: each seller, and each agent for the shops it manages, gets the fulfillments
+    that are theirs to prepare, merged into one message per person (dedupe is per event and person)."""
+    per_person: dict[str, list[dict]] = {}
+    for fulfillment in data.get("fulfillments") or []:
+        for person in (fulfillment.get("seller_id"), fulfillment.get("agent_id")):
+            if reachable_person(person):
+                mine = per_person.setdefault(person, [])
+                if fulfillment not in mine:
+                    mine.append(fulfillment)
+    order_id = data.get("order_id")
+    return [Intent(person, "new_order", {"order_id": order_id, "order_ref": short_order(order_id),
+                                         "payment_method": data.get("payment_method"),
+                                         "fulfillments": fulfillments}, order_id)
+            for person, fulfillments in per_person.items()]
+
+
+def _sellers_of_listing(data: dict, kind: str) -> list[Intent]:
+    people = []
+    for person in (data.get("seller_id"), data.get("agent_id")):
+        if reachable_person(person) and person not in people:
+            people.append(person)
+    return [Intent(person, kind, dict(data)) for person in people]
+
+
+def _courier(data: dict, kind: str) -> list[Intent]:
+    courier = data.get("courier_id")
+    if not reachable_person(courier):
+        return []
+    context = {**data, "order_ref": short_order(data.get("order_id")),
+               "pickup": data.get("pickup") or {}, "dropoff": data.get("dropoff") or {}}
+    return [Intent(courier, kind, context, data.get("order_id"))]
+
+
+def intents_for(event_type: str, data: dict) -> list[Intent]:
+    """Who is told what about an event. Optional fields may be missing: the rules tell whom they can."""
+    if event_type == "order.confirmed":
+        return _shopper(event_type, data, "order_confirmed") + _preparers(data)
+    if event_type == "order.rejected":
+        return _shopper(event_type, data, "order_rejected")
+    if event_type == "order.cancelled":
+        return _shopper(event_type, data, "order_cancelled")
+    if event_type == "delivery.picked_up":
+        return _shopper(event_type, data, "delivery_on_its_way", pickup=data.get("pickup") or {})
+    if event_type == "delivery.delivered":
+        return _shopper(event_type, data, "delivery_delivered", pickup=data.get("pickup") or {})
+    if event_type == "payment.refunded":
+        return _shopper(event_type, data, "payment_refunded")
+    if event_type == "stock.low":
+        return _sellers_of_listing(data, "stock_low")
+    if event_type == "payout.created":
+        payee = data.get("payee_id")
+        return [Intent(payee, "payout_created", dict(data), data.get("order_id"))] if reachable_person(payee) else []
+    if event_type == "delivery.assigned":
+        return _courier(data, "delivery_assigned")
+    if event_type == "delivery.unassigned":
+        return _courier(data, "delivery_unassigned")
+    return []
+
+
+def cancelled_for_preparers(order_id: str, people: list[str], data: dict) -> list[Intent]:
+    """A confirmed order cancelled before pickup: whoever was asked to prepare it is told to stop."""
+    return [Intent(person, "order_cancelled_seller", {**data, "order_ref": short_order(order_id)}, order_id)
+            for person in people if reachable_person(person)]
+
+
+def channels_for(contact: Contact | None) -> list[str]:
+    """The inbox always; email / WhatsApp when the person chose them and we have the address.
+    An account that never said (empty list) gets every channel we can reach it on."""
+    if contact is None:
+        return [INAPP]
+    chosen = set(contact.channels) if contact.channels else {EMAIL, WHATSAPP}
+    out = [INAPP]
+    if EMAIL in chosen and contact.email:
+        out.append(EMAIL)
+    if WHATSAPP in chosen and contact.phone:
+        out.append(WHATSAPP)
+    return out
+
+
+def locale_of(contact: Contact | None) -> str:
+    return contact.locale if contact is not None and contact.locale in LOCALES else DEFAULT_LOCALE
+
+
+def format_rupiah(amount) -> str:
+    """Rp 10.000 — whole rupiah with dots between thousands, as Indonesians write it."""
+    if amount is None or amount == "":
+        return ""
+    value = int(amount)
+    text = f"{abs(value):,}".replace(",", ".")
+    return f"-Rp {text}" if value < 0 else f"Rp {text}"
+
+
+_MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+           "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def format_when(value, locale: str = DEFAULT_LOCALE) -> str:
+    """An ISO time as villagers read it: Western Indonesian Time, `25 November 2026 14.00 WIB`."""
+    if not value:
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(WIB)
+    month = _MONTHS.get(locale, _MONTHS["id"])[local.month - 1]
+    clock = f"{local.hour:02d}.{local.minute:02d}" if locale == "id" else f"{local.hour:02d}:{local.minute:02d}"
+    return f"{local.day} {month} {local.year} {clock} WIB"
+
+
+def retry_delay(attempts_made: int, delays: tuple[float, ...]) -> float | None:
+    """Seconds to wait before the next try after `attempts_made` failed ones, or None: park it."""
+    if attempts_made < 1 or attempts_made > len(delays):
+        return None
+    return delays[attempts_made - 1]
+
+
+def parse_delays(text: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in (text or "").split(",") if part.strip())
