@@ -54,7 +54,7 @@ def cmd_web(args) -> None:
     workers = str(args.workers or config.int_setting("WEB_CONCURRENCY", 2))
     os.execvp(sys.executable, [
         sys.executable, "-m", "gunicorn", f"{app_package(args.app)}.app:create_app()",
-        "--bind", f"{host}:{port}", "--workers", workers, "--threads", config.setting("WEB_THREADS", "4"),
+        "--bind", f"{host}:{port}", "--workers", workers, "--threads", str(config.web_threads(args.app)),
         "--worker-class", "gthread", "--timeout", "30", "--graceful-timeout", "10",
         "--access-logfile", "-" if config.setting("ACCESS_LOG") else "/dev/null", "--log-level", "warning",
     ])

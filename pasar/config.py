@@ -49,6 +49,16 @@ def service_port(service: str) -> int:
     return _int(f"{service.upper()}_PORT", SERVICE_PORTS[service])
 
 
+# Apps that hold Server-Sent Event streams open (the live feeds) need more threads than the rest:
+# a gthread thread is cheap, and a feed occupies one for up to a minute in both of them.
+STREAMING_APPS = ("gateway", "notifications")
+
+
+def web_threads(app: str) -> int:
+    default = _int("WEB_THREADS", 4)
+    return _int(f"{app.upper()}_WEB_THREADS", max(default, 32) if app in STREAMING_APPS else default)
+
+
 def service_url(service: str) -> str:
     return _env(f"{service.upper()}_URL", f"http://127.0.0.1:{service_port(service)}")
 

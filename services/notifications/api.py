@@ -144,7 +144,7 @@ class StreamSlots:
 
     @staticmethod
     def cap() -> int:
-        threads = int(config.setting("WEB_THREADS", "4"))
+        threads = config.web_threads("notifications")
         return int(config.setting("NOTIFY_MAX_STREAMS", str(max(1, threads - 2))))
 
     def take(self) -> bool:
