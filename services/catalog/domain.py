@@ -1,9 +1,89 @@
-"""Catalog rules, free of Flask and SQLAlchemy: can an order's items be reserved, all or none?"""
+"""Catalog rules, free of Flask and SQLAlchemy: who may manage a shop, how a listing's status moves,
+whether an order's items can be reserved (all or none), when stock counts as low, how search reads a query."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+# The managed category list: slug -> (Bahasa Indonesia, English). New ones are added by an admin
+# (POST /api/v1/categories); these are the ones every installation starts with.
+DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
+    ("kerajinan-tangan", "Kerajinan tangan", "Handicrafts"),
+    ("anyaman", "Anyaman", "Woven goods"),
+    ("batik-tekstil", "Batik & tenun", "Batik & textiles"),
+    ("gerabah-keramik", "Gerabah & keramik", "Pottery & ceramics"),
+    ("hasil-bumi", "Hasil bumi", "Produce"),
+    ("makanan-olahan", "Makanan olahan", "Processed food"),
+    ("kopi-rempah", "Kopi & rempah", "Coffee & spices"),
+    ("madu-herbal", "Madu & jamu", "Honey & herbal"),
+    ("hasil-laut", "Hasil laut & perikanan", "Fish & seafood"),
+]
+UNITS = ("pcs", "kg", "gram", "pack", "liter", "lembar", "ikat")
+SORTS = ("newest", "price_asc", "price_desc", "popular")
+MIN_PRICE = 100                 # rupiah; below this is a typo, not a price
+MAX_PRICE = 100_000_000
+MAX_STOCK = 1_000_000
+DEFAULT_LOW_STOCK_THRESHOLD = 3
 
+# Listing status machine: draft -> published -> archived; an archived listing can come back as a
+# draft (to edit) or straight to published; a published one can be taken back to draft.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"published", "archived"}),
+    "published": frozenset({"draft", "archived"}),
+    "archived": frozenset({"draft", "published"}),
+}
+STATUSES = tuple(TRANSITIONS)
+SHOP_STATUSES = ("active", "closed")
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def next_status(current: str, wanted: str) -> str:
+    if wanted not in TRANSITIONS:
+        raise IllegalTransition(f"unknown status {wanted!r}")
+    if wanted not in TRANSITIONS[current]:
+        raise IllegalTransition(f"a {current} listing cannot become {wanted}")
+    return wanted
+
+
+def publish_problems(title: str, price: int, category: str | None) -> dict[str, list[str]]:
+    """Fields that stop a listing from being published (drafts may be incomplete)."""
+    problems: dict[str, list[str]] = {}
+    if not title or len(title.strip()) < 3:
+        problems["title"] = ["a published listing needs a title of at least 3 characters"]
+    if price < MIN_PRICE:
+        problems["price"] = [f"a published listing needs a price of at least Rp {MIN_PRICE}"]
+    if not category:
+        problems["category"] = ["a published listing needs a category"]
+    return problems
+
+
+# -- who may manage what ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    role: str
+
+
+def can_manage_shop(actor: Actor, shop_seller_id: str, shop_agent_id: str | None) -> bool:
+    """A seller manages the shops it owns, an agent the shops it manages for crafters, an admin all."""
+    if actor.role == "admin":
+        return True
+    if actor.role == "seller":
+        return shop_seller_id == actor.user_id
+    if actor.role == "agent":
+        return shop_agent_id is not None and shop_agent_id == actor.user_id
+    return False
+
+
+def crafter_seller_id(shop_id: str) -> str:
+    """A crafter without an account is paid and addressed through the shop itself."""
+    return f"shop:{shop_id}"
+
+
+# -- stock ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StockView:
     listing_id: str
@@ -29,3 +109,46 @@ def reservation_problems(items: list[dict], listings: dict[str, StockView]) -> l
             problems.append({"listing_id": listing_id, "requested": qty, "available": max(view.stock, 0),
                              "reason": "insufficient"})
     return problems
+
+
+def merged_quantities(items: list[dict]) -> dict[str, int]:
+    """One quantity per listing: an order naming a listing twice reserves the sum once."""
+    merged: dict[str, int] = {}
+    for item in items:
+        merged[item["listing_id"]] = merged.get(item["listing_id"], 0) + item["qty"]
+    return merged
+
+
+def dropped_below(before: int, after: int, threshold: int) -> bool:
+    """True only when this movement crosses the threshold downwards, so `stock.low` is said once."""
+    return threshold > 0 and before >= threshold > after
+
+
+# -- search --------------------------------------------------------------------------------------------
+_WORD = re.compile(r"[0-9a-zA-Z\u00C0-\u024F]+")
+MAX_TERMS = 8
+
+
+def search_terms(query: str | None) -> list[str]:
+    """Lower-case words of a free-text query; punctuation and tsquery operators are dropped so the
+    words are safe to hand to to_tsquery and LIKE alike."""
+    if not query:
+        return []
+    return [w.lower()[:40] for w in _WORD.findall(query)][:MAX_TERMS]
+
+
+def tsquery_text(terms: list[str]) -> str:
+    """'kopi:* & robusta:*' — every word must match, each also as a prefix (typing 'anyam' finds 'anyaman')."""
+    return " & ".join(f"{t}:*" for t in terms)
+
+
+def search_document(title: str, description: str, shop_name: str, category_name: str, regency: str = "",
+                    district: str = "") -> str:
+    """The text a listing is found by: its own words, its shop's name, its category, and where it is."""
+    return " ".join(p for p in (title, description, shop_name, category_name, district, regency) if p).lower()
+
+
+def pickup_address(street: str, village: str, district: str, regency: str, province: str,
+                   phone: str | None) -> dict:
+    return {"street": street or "", "village": village or "", "district": district or "",
+            "regency": regency or "", "province": province or "", "phone": phone or ""}

@@ -1,12 +1,242 @@
-from marshmallow import Schema, fields
+"""Request and response schemas of the catalog API (they also make its OpenAPI document)."""
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from .domain import MAX_PRICE, MAX_STOCK, MIN_PRICE, SHOP_STATUSES, SORTS, STATUSES, UNITS
+
+PHONE = validate.Regexp(r"^\+?[0-9]{8,15}$", error="a phone number like +6281234567890")
+SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lower-case words joined by '-'")
+Text = lambda lo, hi, **kw: fields.String(validate=validate.Length(min=lo, max=hi), **kw)  # noqa: E731
+Price = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=MIN_PRICE, max=MAX_PRICE), **kw)  # noqa: E731
+Stock = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_STOCK), **kw)  # noqa: E731
+Threshold = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kw)  # noqa: E731
+
+
+class Input(Schema):
+    """Every request schema: text with NUL characters is refused up front (PostgreSQL cannot store it)."""
+
+    @pre_load
+    def _no_nul(self, data, **_):
+        if hasattr(data, "items"):
+            bad = {k: ["contains a NUL character"] for k, v in data.items() if isinstance(v, str) and "\x00" in v}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
+
+# -- categories ------------------------------------------------------------------------------------
+class CategoryOut(Schema):
+    slug = fields.String()
+    name_id = fields.String(metadata={"description": "name in Bahasa Indonesia"})
+    name_en = fields.String()
+    position = fields.Integer()
+
+
+class CategoryIn(Input):
+    slug = fields.String(required=True, validate=[validate.Length(min=2, max=60), SLUG])
+    name_id = Text(2, 120, required=True)
+    name_en = Text(2, 120, required=True)
+    position = fields.Integer(strict=True, load_default=100, validate=validate.Range(min=0, max=10_000))
+
+
+# -- shops -----------------------------------------------------------------------------------------
+class ShopIn(Input):
+    name = Text(2, 120, required=True)
+    owner_name = Text(0, 120, load_default=None)
+    street = Text(0, 200, load_default="")
+    village = Text(0, 120, load_default="")
+    district = Text(2, 120, required=True)
+    regency = Text(2, 120, required=True)
+    province = Text(0, 120, load_default="")
+    story = Text(0, 2000, load_default="")
+    whatsapp = fields.String(validate=PHONE, load_default=None, allow_none=True)
+    seller_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None,
+                              metadata={"description": "admin only: the owning seller account"})
+    agent_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None,
+                             metadata={"description": "admin only: the managing agent account"})
+
+
+class ShopPatch(Input):
+    name = Text(2, 120)
+    owner_name = Text(0, 120)
+    street = Text(0, 200)
+    village = Text(0, 120)
+    district = Text(2, 120)
+    regency = Text(2, 120)
+    province = Text(0, 120)
+    story = Text(0, 2000)
+    whatsapp = fields.String(validate=PHONE, allow_none=True)
+    status = fields.String(validate=validate.OneOf(SHOP_STATUSES))
+
+
+class ShopOut(Schema):
+    id = fields.String()
+    seller_id = fields.String()
+    agent_id = fields.String(allow_none=True)
+    agent_managed = fields.Boolean()
+    name = fields.String()
+    owner_name = fields.String()
+    village = fields.String()
+    district = fields.String()
+    regency = fields.String()
+    province = fields.String()
+    story = fields.String()
+    photo_url = fields.String(allow_none=True)
+    photo_thumb_url = fields.String(allow_none=True)
+    status = fields.String()
+    listing_count = fields.Integer()
+    created_at = fields.DateTime()
+    # private: only the shop's seller, its agent and admins see these (buyers get the number with
+    # their order, not from the public profile)
+    street = fields.String(metadata={"description": "only for the shop's managers"})
+    whatsapp = fields.String(allow_none=True, metadata={"description": "only for the shop's managers"})
+    can_manage = fields.Boolean()
+
+
+class ShopBrief(Schema):
+    id = fields.String()
+    name = fields.String()
+    village = fields.String()
+    district = fields.String()
+    regency = fields.String()
+    province = fields.String()
+    agent_managed = fields.Boolean()
+
+
+class PageArgs(Input):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ShopQuery(PageArgs):
+    q = fields.String(validate=validate.Length(max=200))
+    district = fields.String(validate=validate.Length(max=120))
+    regency = fields.String(validate=validate.Length(max=120))
+    mine = fields.Boolean(load_default=False, metadata={"description": "only the shops I manage (any status)"})
+
+
+class ShopPage(Schema):
+    items = fields.List(fields.Nested(ShopOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+
+
+# -- listings --------------------------------------------------------------------------------------
+class PhotoOut(Schema):
+    id = fields.String()
+    url = fields.String()
+    thumb_url = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    position = fields.Integer()
+
+
+class PhotoUpload(Input):
+    photo = Upload(required=True, metadata={"description": "JPEG, PNG or WebP, at most CATALOG_MAX_PHOTO_BYTES"})
+
+
+class ListingIn(Input):
+    shop_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    title = Text(3, 120, required=True)
+    description = Text(0, 5000, load_default="")
+    category = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    unit = fields.String(load_default="pcs", validate=validate.OneOf(UNITS))
+    price = Price(required=True, metadata={"description": "whole rupiah"})
+    stock = Stock(load_default=0)
+    low_stock_threshold = Threshold(load_default=3)
+    status = fields.String(load_default="draft", validate=validate.OneOf(("draft", "published")))
+
+
+class ListingPatch(Input):
+    title = Text(3, 120)
+    description = Text(0, 5000)
+    category = fields.String(validate=validate.Length(min=1, max=60))
+    unit = fields.String(validate=validate.OneOf(UNITS))
+    price = Price(metadata={"description": "whole rupiah"})
+    stock = Stock(metadata={"description": "set the available stock; recorded in the ledger as an adjustment"})
+    low_stock_threshold = Threshold()
+    stock_note = Text(0, 200, metadata={"description": "why the stock was adjusted"})
+
+
+class StatusIn(Input):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
 
 
 class ListingOut(Schema):
     id = fields.String()
     shop_id = fields.String()
     seller_id = fields.String()
+    shop = fields.Nested(ShopBrief, allow_none=True)
     title = fields.String()
     description = fields.String()
-    price = fields.Integer()
+    category = fields.String(allow_none=True)
+    category_name = fields.String(allow_none=True)
+    unit = fields.String()
+    price = fields.Integer(metadata={"description": "whole rupiah"})
     stock = fields.Integer()
+    in_stock = fields.Boolean()
+    low_stock_threshold = fields.Integer()
+    sold_count = fields.Integer()
     status = fields.String()
+    thumb_url = fields.String(allow_none=True)
+    photos = fields.List(fields.Nested(PhotoOut))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+
+
+class BrowseArgs(PageArgs):
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "words in title, description, shop"})
+    category = fields.String(validate=validate.Length(max=60))
+    district = fields.String(validate=validate.Length(max=120))
+    regency = fields.String(validate=validate.Length(max=120))
+    shop_id = fields.String(validate=validate.Length(max=36))
+    min_price = fields.Integer(validate=validate.Range(min=0, max=10 * MAX_PRICE))
+    max_price = fields.Integer(validate=validate.Range(min=0, max=10 * MAX_PRICE))
+    in_stock = fields.Boolean(load_default=False)
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+
+    @validates_schema
+    def _price_range(self, data, **_):
+        if data.get("min_price") is not None and data.get("max_price") is not None \
+                and data["min_price"] > data["max_price"]:
+            raise ValidationError("must not be below min_price", "max_price")
+
+
+class ShopListingArgs(BrowseArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES + ("all",)),
+                           metadata={"description": "managers only: draft, archived or all"})
+
+
+class ListingPage(Schema):
+    items = fields.List(fields.Nested(ListingOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+
+
+class MovementOut(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"description": "initial | adjust | reserve | release | commit"})
+    change = fields.Integer(metadata={"description": "effect on available stock"})
+    qty = fields.Integer()
+    stock_after = fields.Integer()
+    order_id = fields.String(allow_none=True)
+    actor_id = fields.String(allow_none=True)
+    note = fields.String()
+    created_at = fields.DateTime()
+
+
+class ErrorDetail(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "field name -> messages"})
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorDetail)

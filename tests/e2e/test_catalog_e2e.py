@@ -1,0 +1,50 @@
+"""The catalog through the gateway with every process running: a seller lists a product, shoppers find it
+(with conditional GETs that survive the proxy), an order reserves its stock through RabbitMQ, and the
+seller sees the movement in the stock ledger."""
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from tests.support.infra import wait_until
+
+ADDRESS = {"name": "Siti", "phone": "+6281234567890", "street": "Jl. Mawar 3", "village": "Bendosari",
+           "district": "Sanankulon", "regency": "Blitar", "province": "Jawa Timur"}
+
+
+def test_seller_lists_shopper_finds_and_an_order_reserves_stock_through_the_gateway(stack):
+    tag = uuid.uuid4().hex[:6]
+    seller = stack.client(f"seller-{tag}", "seller", name="Bu Sri")
+    status, shop = seller.post("/api/v1/shops", json={
+        "name": f"Anyaman Bu Sri {tag}", "village": "Bendosari", "district": "Sanankulon", "regency": "Blitar",
+        "province": "Jawa Timur", "whatsapp": "+6281334560001"})
+    assert status == 201, shop
+    word = f"pandan{tag}"
+    status, listing = seller.post("/api/v1/products", json={
+        "shop_id": shop["id"], "title": f"Tikar {word}", "category": "anyaman", "price": 85000, "stock": 3})
+    assert status == 201 and listing["status"] == "draft", listing
+    status, listing = seller.post(f"/api/v1/products/{listing['id']}/status", json={"status": "published"})
+    assert status == 200 and listing["status"] == "published"
+
+    url = f"{stack.url}/api/v1/products?q={word}&per_page=20"
+    first = requests.get(url, timeout=10)
+    assert first.status_code == 200 and [i["id"] for i in first.json()["items"]] == [listing["id"]]
+    assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
+    again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304
+    assert "whatsapp" not in requests.get(f"{stack.url}/api/v1/shops/{shop['id']}", timeout=10).json()
+
+    shopper = stack.client(f"shopper-{tag}", "shopper")
+    status, order = shopper.post("/api/v1/orders", json={
+        "items": [{"listing_id": listing["id"], "qty": 2}], "payment_method": "cod", "delivery_address": ADDRESS})
+    assert status == 201, order
+    public = stack.client()
+    wait_until(lambda: public.get(f"/api/v1/products/{listing['id']}")[1]["stock"] == 1, timeout=20,
+               message="the catalog reserving the order's stock")
+    status, ledger = seller.get(f"/api/v1/products/{listing['id']}/stock-ledger")
+    assert status == 200
+    assert sorted((m["kind"], m["change"], m["order_id"]) for m in ledger) == [
+        ("initial", 3, None), ("reserve", -2, order["id"])]
+    # a different seller still cannot see that ledger
+    assert stack.client(f"seller-x{tag}", "seller").get(f"/api/v1/products/{listing['id']}/stock-ledger")[0] == 404
