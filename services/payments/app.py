@@ -1,9 +1,10 @@
 """Payments service."""
 from pasar.web import create_service_app
 
-from .api import blp
+from .api import balances_blp, blp, payouts_blp, webhooks_blp
 from .models import Base
 
 
-def create_app(db=None):
-    return create_service_app("payments", Base.metadata, [blp], title="Pasar Desa Payments", db=db)
+def create_app(db=None, publish: bool = True):
+    return create_service_app("payments", Base.metadata, [blp, webhooks_blp, balances_blp, payouts_blp],
+                              title="Pasar Desa Payments", db=db, publish=publish)

@@ -1,1 +1,237 @@
-"""Payments rules, free of Flask and SQLAlchemy."""
+"""Payments rules, free of Flask and SQLAlchemy: payment states, the commission split, the double-entry
+movements of money, the provider interface every payment provider implements, and the sandbox cards.
+
+Money is an int of whole rupiah everywhere here. Only the Stripe adapter converts (IDR is two-decimal at
+Stripe: Rp 10.000 is amount=1000000)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Protocol
+
+# -- payment states ---------------------------------------------------------------------------------
+PENDING = "pending"            # card: waiting for the shopper / the provider
+SUCCEEDED = "succeeded"        # card: money captured
+FAILED = "failed"              # card: declined
+CANCELLED = "cancelled"        # never paid: voided (order cancelled or timed out)
+REFUNDED = "refunded"          # paid, then money returned to the shopper
+COD_PENDING = "cod_pending"    # cash on delivery: recorded, cash not yet collected
+COD_COLLECTED = "cod_collected"  # cash on delivery: every fulfillment's cash reported by its courier
+
+FINAL = frozenset({FAILED, CANCELLED, REFUNDED, COD_COLLECTED})
+
+# What a provider can tell us happened to a payment.
+OUTCOME_SUCCEEDED = "succeeded"
+OUTCOME_FAILED = "failed"
+OUTCOME_CANCELLED = "cancelled"
+OUTCOME_REFUNDED = "refunded"
+
+
+def next_status(current: str, outcome: str) -> str | None:
+    """The state a card payment moves to when the provider reports `outcome`; None = nothing to do.
+
+    Providers deliver reports late, twice and out of order, so this is total and forgiving:
+    - a report that repeats the current state changes nothing;
+    - "failed" / "cancelled" never undo money already captured (an old decline arriving after success);
+    - "succeeded" is accepted after "failed"/"cancelled": at Stripe a shopper may retry after a decline
+      and the money really is taken; the caller then refunds it if the order is gone;
+    - "refunded" is accepted from any non-refunded state (a refund implies the money was captured).
+    """
+    if outcome == OUTCOME_SUCCEEDED:
+        return SUCCEEDED if current in (PENDING, FAILED, CANCELLED) else None
+    if outcome == OUTCOME_FAILED:
+        return FAILED if current == PENDING else None
+    if outcome == OUTCOME_CANCELLED:
+        return CANCELLED if current in (PENDING, FAILED) else None
+    if outcome == OUTCOME_REFUNDED:
+        return REFUNDED if current != REFUNDED and current not in (COD_PENDING, COD_COLLECTED) else None
+    raise ValueError(f"unknown outcome {outcome!r}")
+
+
+# -- commission -------------------------------------------------------------------------------------
+def parse_rate(text: str | None, default: str = "0.05") -> Decimal:
+    try:
+        rate = Decimal(text if text not in (None, "") else default)
+    except InvalidOperation as exc:
+        raise ValueError(f"COMMISSION_RATE must be a decimal like 0.05, not {text!r}") from exc
+    if not Decimal(0) <= rate < Decimal(1):
+        raise ValueError("COMMISSION_RATE must be at least 0 and below 1")
+    return rate
+
+
+def commission(goods_amount: int, rate: Decimal) -> int:
+    """Platform commission on a fulfillment's goods, in whole rupiah, ROUNDED DOWN: a fraction of a
+    rupiah always stays with the seller. The delivery fee carries no commission."""
+    _require_money(goods_amount)
+    return int((Decimal(goods_amount) * rate).to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class Split:
+    seller: int       # seller payable: goods less commission
+    commission: int   # platform
+    courier: int      # the delivery fee, all of it
+
+    @property
+    def total(self) -> int:
+        return self.seller + self.commission + self.courier
+
+
+def split(goods_amount: int, delivery_fee: int, rate: Decimal) -> Split:
+    fee = commission(goods_amount, rate)
+    _require_money(delivery_fee)
+    return Split(seller=goods_amount - fee, commission=fee, courier=delivery_fee)
+
+
+# -- ledger -----------------------------------------------------------------------------------------
+# Sign convention: a positive amount is a debit, a negative amount a credit; every movement sums to 0.
+# Asset accounts (money the platform holds or is owed) have positive balances; liabilities (what the
+# platform owes sellers and couriers) negative ones. The API shows liabilities as positive "owed to you".
+PLATFORM_FUNDS = "platform:funds"                        # money the platform holds (processor or bank)
+SHOPPER_CLEARING = "platform:shopper_payments_clearing"  # received from shoppers, not yet earned by anyone
+PLATFORM_COMMISSION = "platform:commission"
+
+
+def seller_payable(seller_id: str) -> str:
+    return f"seller_payable:{seller_id}"
+
+
+def courier_earnings(courier_id: str) -> str:
+    return f"courier_earnings:{courier_id}"
+
+
+def cod_cash_held(courier_id: str) -> str:
+    return f"cod_cash_held:{courier_id}"
+
+
+class UnbalancedMovement(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One balanced ledger transaction. `key` makes it happen at most once (e.g. "capture:<payment>")."""
+    key: str
+    kind: str
+    order_id: str
+    entries: tuple[tuple[str, int], ...]
+    memo: str = ""
+
+    def __post_init__(self):
+        for account, amount in self.entries:
+            if type(amount) is not int:
+                raise UnbalancedMovement(f"{account}: amount {amount!r} is not an integer of rupiah")
+        if sum(amount for _, amount in self.entries) != 0:
+            raise UnbalancedMovement(f"{self.kind} {self.key} does not balance: {self.entries}")
+
+
+def capture(payment_id: str, order_id: str, amount: int) -> Movement:
+    """Card money received from the shopper: the platform holds it, owed to the order's parties."""
+    return Movement(f"capture:{payment_id}", "capture", order_id,
+                    ((PLATFORM_FUNDS, amount), (SHOPPER_CLEARING, -amount)))
+
+
+def refund(payment_id: str, order_id: str, amount: int) -> Movement:
+    """Money returned to the shopper: the exact reverse of the capture."""
+    return Movement(f"refund:{payment_id}", "refund", order_id,
+                    ((SHOPPER_CLEARING, amount), (PLATFORM_FUNDS, -amount)))
+
+
+def cod_collected(fulfillment_id: str, order_id: str, courier_id: str, amount: int) -> Movement:
+    """Cash the courier took from the shopper at the door: the courier now holds platform money."""
+    return Movement(f"cod:{fulfillment_id}", "cod_collected", order_id,
+                    ((cod_cash_held(courier_id), amount), (SHOPPER_CLEARING, -amount)))
+
+
+def delivered(fulfillment_id: str, order_id: str, seller_id: str, courier_id: str, parts: Split) -> Movement:
+    """A delivered fulfillment earns its money: seller payable (goods less commission), platform
+    commission, courier the delivery fee — all out of the shopper's payment."""
+    return Movement(f"delivered:{fulfillment_id}", "delivered", order_id, (
+        (SHOPPER_CLEARING, parts.total),
+        (seller_payable(seller_id), -parts.seller),
+        (PLATFORM_COMMISSION, -parts.commission),
+        (courier_earnings(courier_id), -parts.courier),
+    ))
+
+
+def transferred(payout_id: str, order_id: str, seller_id: str, amount: int) -> Movement:
+    """A payout that left the platform (Stripe Connect transfer): the seller is owed that much less."""
+    return Movement(f"paid_out:{payout_id}", "transfer", order_id,
+                    ((seller_payable(seller_id), amount), (PLATFORM_FUNDS, -amount)))
+
+
+def paid_out(payout_id: str, order_id: str, payee_role: str, payee_id: str, amount: int) -> Movement:
+    """A payout the operator or cooperative paid by hand (bank, cash): recorded, owed that much less."""
+    account = seller_payable(payee_id) if payee_role == "seller" else courier_earnings(payee_id)
+    return Movement(f"paid_out:{payout_id}", "payout_paid", order_id, ((account, amount), (PLATFORM_FUNDS, -amount)))
+
+
+def cod_remitted(fulfillment_id: str, order_id: str, courier_id: str, amount: int) -> Movement:
+    """The courier handed a delivery's cash to the platform: they no longer hold it."""
+    return Movement(f"cod_remitted:{fulfillment_id}", "cod_remitted", order_id,
+                    ((PLATFORM_FUNDS, amount), (cod_cash_held(courier_id), -amount)))
+
+
+def _require_money(amount) -> None:
+    if type(amount) is not int or amount < 0:
+        raise ValueError(f"money must be a non-negative int of rupiah, not {amount!r}")
+
+
+# -- providers --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StartedPayment:
+    provider_ref: str
+    client_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderReport:
+    """Something a provider says happened, from a verified webhook, the sandbox card form or a
+    reconciliation lookup. All three travel the same code path (service.apply_report)."""
+    event_id: str            # the provider's event id: the same report twice is applied once
+    outcome: str             # OUTCOME_*
+    provider_ref: str        # e.g. the PaymentIntent id
+    amount: int | None = None  # rupiah, when the provider says how much
+    reason: str | None = None
+    order_id: str | None = None
+
+
+class PaymentProvider(Protocol):
+    """What the payments service needs from anything that moves card money. Stripe and the sandbox
+    implement it; a local rail (QRIS, virtual accounts) would too."""
+
+    name: str
+
+    def start(self, *, payment_id: str, order_id: str, shopper_id: str, amount: int) -> StartedPayment:
+        """Open a payment for the order (idempotent per order)."""
+
+    def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
+        """Void an unpaid payment. Returns a report if the provider says it had in fact been paid."""
+
+    def refund(self, *, provider_ref: str, order_id: str, amount: int) -> str:
+        """Return `amount` to the shopper; returns the provider's refund id (idempotent per order)."""
+
+    def lookup(self, *, provider_ref: str) -> ProviderReport | None:
+        """The provider's current word on a payment, or None when it is still open."""
+
+    def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
+        """Send a seller's payout to their connected account; returns the transfer id."""
+
+
+# -- sandbox ----------------------------------------------------------------------------------------
+SANDBOX_CARDS = {
+    "4242424242424242": (OUTCOME_SUCCEEDED, None),
+    "4000000000000002": (OUTCOME_FAILED, "card_declined"),
+}
+
+
+class UnknownTestCard(ValueError):
+    pass
+
+
+def sandbox_outcome(card_number: str) -> tuple[str, str | None]:
+    digits = "".join(ch for ch in card_number if ch.isdigit())
+    if digits not in SANDBOX_CARDS:
+        raise UnknownTestCard("sandbox accepts only the test cards 4242 4242 4242 4242 (success) "
+                              "and 4000 0000 0000 0002 (declined)")
+    return SANDBOX_CARDS[digits]

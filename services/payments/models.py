@@ -1,11 +1,106 @@
-"""Payments tables."""
-from sqlalchemy.orm import DeclarativeBase
+"""Payments tables: payments, each fulfillment's share of one, the ledger, payouts, provider events seen."""
+from __future__ import annotations
 
-from pasar.db import messaging_tables
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from pasar.db import messaging_tables, new_id, utcnow
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Payment(Base):
+    """One payment per order (card through stripe/sandbox, or cash on delivery)."""
+    __tablename__ = "payments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    shopper_id: Mapped[str] = mapped_column(String(64), index=True)
+    method: Mapped[str] = mapped_column(String(8))            # card | cod
+    provider: Mapped[str] = mapped_column(String(16))         # stripe | sandbox | cod
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)           # whole rupiah
+    currency: Mapped[str] = mapped_column(String(3), default="IDR")
+    provider_ref: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
+    client_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    refund_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    order_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)  # money arriving now goes back
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    shares: Mapped[list["PaymentShare"]] = relationship(back_populates="payment", lazy="selectin",
+                                                        order_by="PaymentShare.fulfillment_id")
+
+
+class PaymentShare(Base):
+    """A fulfillment's part of the payment: the seller's goods and the delivery fee."""
+    __tablename__ = "payment_shares"
+    fulfillment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    seller_id: Mapped[str] = mapped_column(String(64), index=True)
+    goods_amount: Mapped[int] = mapped_column(BigInteger)
+    delivery_fee: Mapped[int] = mapped_column(BigInteger)
+    courier_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cod_collected: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    payment: Mapped[Payment] = relationship(back_populates="shares")
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(160), unique=True)   # the movement happens at most once
+    kind: Mapped[str] = mapped_column(String(24))
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[str] = mapped_column(String(120), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
+
+
+class Payout(Base):
+    """Money earned by a seller or courier for a delivered fulfillment (announced as payout.created)."""
+    __tablename__ = "payouts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    fulfillment_id: Mapped[str] = mapped_column(String(64))
+    payee_role: Mapped[str] = mapped_column(String(8))    # seller | courier
+    payee_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    fee: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="owed")  # owed | transferred
+    transfer_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConnectedAccount(Base):
+    """A seller with a Stripe connected account is paid by transfer; everyone else from the ledger."""
+    __tablename__ = "connected_accounts"
+    seller_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stripe_account_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProviderEvent(Base):
+    """Provider events already applied (webhook ids, sandbox attempts): the same event twice is applied once."""
+    __tablename__ = "provider_events"
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 messaging_tables(Base.metadata)
