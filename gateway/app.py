@@ -6,10 +6,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pasar import config
 from pasar.web import create_service_app
 
+from . import protection
+from .api import blp as auth_blp
 from .models import Base
+from .openapi import bp as openapi_bp
 from .routes import bp as proxy_bp, upstream
+from .web import pages
 
-_pool = ThreadPoolExecutor(max_workers=len(config.SERVICES))
+_pool: ThreadPoolExecutor | None = None
+
+
+def services_pool() -> ThreadPoolExecutor:
+    """Fans out to every service at once (health, OpenAPI); created lazily, after gunicorn forks."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=len(config.SERVICES), thread_name_prefix="fanout")
+    return _pool
 
 
 def _service_health(service: str) -> tuple[str, dict]:
@@ -22,12 +34,14 @@ def _service_health(service: str) -> tuple[str, dict]:
 
 
 def services_health() -> dict:
-    return dict(_pool.map(_service_health, config.SERVICES))
+    return dict(services_pool().map(_service_health, config.SERVICES))
 
 
 def create_app(db=None):
-    app = create_service_app("gateway", Base.metadata, [], title="Pasar Desa API", db=db,
-                             extra_config={"MAX_CONTENT_LENGTH": 512 * 1024},
+    app = create_service_app("gateway", Base.metadata, [auth_blp], title="Pasar Desa API", db=db,
                              extra_health_checks=services_health)  # the door reports every room behind it
+    protection.install(app)  # rate limits, body size limits, CORS, security headers
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(proxy_bp)
+    app.register_blueprint(pages.bp)  # server-rendered web pages (gateway/web)
     return app

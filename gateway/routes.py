@@ -1,18 +1,22 @@
 """The routing table, and the proxy that forwards /api/v1/<resource>/... to the owning service.
 
-Pooled keep-alive connections, timeouts, one retry for idempotent reads only, the request id carried
-through, and a standard 502/504 body when a service is down or slow."""
+Pooled keep-alive connections, timeouts, one retry for idempotent reads only (and only when the
+connection failed), the request id carried through, and a standard 502/504 body when a service is down
+or slow. The bearer token is verified here before anything is forwarded; each service verifies it again."""
 from __future__ import annotations
 
 import logging
+import threading
 
 import requests
-from flask import Blueprint, Response, g, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from requests.adapters import HTTPAdapter
 
 from pasar import config
 from pasar.auth import bearer_token, verify_access_token
-from pasar.errors import ApiError
+from pasar.errors import ApiError, error_body
+
+from .protection import API_LIMIT, limiter
 
 log = logging.getLogger("gateway.proxy")
 
@@ -39,6 +43,12 @@ FORWARD_RESPONSE_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Location",
                             "Content-Disposition", "Vary")
 CONNECT_TIMEOUT = float(config.setting("UPSTREAM_CONNECT_TIMEOUT", "2"))
 READ_TIMEOUT = float(config.setting("UPSTREAM_READ_TIMEOUT", "15"))
+STREAM_READ_TIMEOUT = float(config.setting("UPSTREAM_STREAM_READ_TIMEOUT", "75"))  # SSE: idle gap between beats
+IDEMPOTENT_READS = ("GET", "HEAD")
+# A live feed (SSE) holds one of this process's few threads for as long as it is open. Cap them so
+# feeds can never starve the API; a refused EventSource retries after Retry-After.
+STREAM_SLOTS = config.int_setting("GATEWAY_STREAM_SLOTS", max(1, config.web_threads("gateway") // 2))
+_stream_slots = threading.BoundedSemaphore(STREAM_SLOTS)
 
 bp = Blueprint("proxy", __name__)
 _session: requests.Session | None = None
@@ -63,37 +73,101 @@ def service_for(resource: str) -> str:
     return service
 
 
-def forward(service: str, path: str) -> Response:
-    if bearer_token() is not None:
-        verify_access_token(bearer_token())  # never pass an identity we have not checked ourselves
+def _identity_checked() -> None:
+    """Never pass on an identity we have not verified ourselves (services verify again, independently)."""
+    token = bearer_token()
+    if token is not None:
+        verify_access_token(token)
+
+
+def _upstream_headers() -> dict:
     headers = {h: request.headers[h] for h in FORWARD_REQUEST_HEADERS if h in request.headers}
     headers["X-Request-ID"] = g.request_id
-    headers["X-Forwarded-For"] = request.remote_addr or ""
-    url = config.service_url(service) + path
-    idempotent = request.method in ("GET", "HEAD", "OPTIONS")
-    attempts = 2 if idempotent else 1
+    prior = request.headers.get("X-Forwarded-For")
+    headers["X-Forwarded-For"] = f"{prior}, {request.remote_addr}" if prior else (request.remote_addr or "")
+    headers["X-Forwarded-Proto"] = request.scheme
+    headers["X-Forwarded-Host"] = request.host
+    return headers
+
+
+def _send(service: str, url: str, headers: dict, body: bytes, read_timeout: float) -> requests.Response:
+    # Only reads are retried, and only when the connection failed (nothing reached the service):
+    # a POST that may have been applied is never sent twice, and a slow service is not asked twice.
+    attempts = 2 if request.method in IDEMPOTENT_READS else 1
     for attempt in range(1, attempts + 1):
         try:
-            resp = upstream().request(request.method, url, params=request.args, data=request.get_data(),
-                                      headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=True,
-                                      allow_redirects=False)
-            break
-        except requests.Timeout as exc:
-            if attempt == attempts or isinstance(exc, requests.ReadTimeout) and not idempotent:
+            return upstream().request(request.method, url, data=body, headers=headers,
+                                      timeout=(CONNECT_TIMEOUT, read_timeout), stream=True, allow_redirects=False)
+        except requests.ConnectTimeout as exc:
+            if attempt == attempts:
                 raise ApiError(504, f"the {service} service did not answer in time") from exc
+        except requests.Timeout as exc:
+            raise ApiError(504, f"the {service} service did not answer in time") from exc
         except requests.ConnectionError as exc:
             if attempt == attempts:
                 raise ApiError(502, f"the {service} service is unavailable; please try again shortly") from exc
+        log.info("retrying read", extra={"service": service, "path": request.path})
+    raise AssertionError("unreachable")
+
+
+def forward(service: str, path: str) -> Response:
+    _identity_checked()
+    url = config.service_url(service) + path
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")  # as sent: repeated keys and encoding kept
+    streaming = "text/event-stream" in request.headers.get("Accept", "") or path.endswith("/stream")
+    if streaming and not _stream_slots.acquire(blocking=False):
+        busy = jsonify(error_body(503, "too many live feeds open on this server; retrying shortly"))
+        busy.status_code, busy.headers["Retry-After"] = 503, "15"
+        return busy
+    try:
+        resp = _send(service, url, _upstream_headers(), request.get_data(),
+                     STREAM_READ_TIMEOUT if streaming else READ_TIMEOUT)
+    except BaseException:
+        if streaming:
+            _stream_slots.release()
+        raise
     out_headers = {h: resp.headers[h] for h in FORWARD_RESPONSE_HEADERS if h in resp.headers}
     if resp.headers.get("Content-Type", "").startswith("text/event-stream"):
-        return Response(stream_with_context(resp.iter_content(chunk_size=None)), status=resp.status_code,
-                        headers={**out_headers, "X-Accel-Buffering": "no"})
-    body = resp.content
-    resp.close()
+        relay = Response(stream_with_context(_relay_stream(resp)), status=resp.status_code,
+                         headers={**out_headers, "X-Accel-Buffering": "no"})
+        relay.call_on_close(_once(resp.close, _stream_slots.release if streaming else None))
+        return relay
+    if streaming:
+        _stream_slots.release()
+    try:
+        body = resp.content
+    except requests.Timeout as exc:
+        raise ApiError(504, f"the {service} service did not answer in time") from exc
+    except requests.RequestException as exc:  # the service died mid-answer
+        raise ApiError(502, f"the {service} service is unavailable; please try again shortly") from exc
+    finally:
+        resp.close()
     return Response(body, status=resp.status_code, headers=out_headers)
 
 
-@bp.route("/api/v1/<resource>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/api/v1/<resource>/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def _relay_stream(resp: requests.Response):
+    try:
+        yield from resp.iter_content(chunk_size=None)
+    except requests.RequestException:
+        return  # the service went away; the browser's EventSource reconnects
+
+
+def _once(*actions):
+    """The server calls close() when the browser goes away or the feed ends: free the slot exactly once."""
+    done = []
+
+    def run():
+        if not done:
+            done.append(True)
+            for action in actions:
+                if action is not None:
+                    action()
+    return run
+
+
+@bp.route("/api/v1/<resource>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/api/v1/<resource>/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+@limiter.limit(API_LIMIT)  # per signed-in user, else per IP (see protection.client_key)
 def proxy(resource: str, rest: str = ""):
     return forward(service_for(resource), request.path)

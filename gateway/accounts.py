@@ -1,0 +1,337 @@
+"""Accounts service layer: what the auth API, the web pages, the seed and the admin command call.
+
+Every function runs inside a Flask app context (a request, or `with create_app().app_context():`),
+raises `pasar.errors.ApiError` for anything a person did wrong, and publishes `account.registered` /
+`account.updated` through the gateway's outbox in the same transaction as the change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from pasar import config
+from pasar.auth import Identity, issue_access_token
+from pasar.db import new_id, utcnow
+from pasar.errors import ApiError
+from pasar.web import read_session, uow
+
+from . import domain
+from .domain import InvalidPhone
+from .models import Account, RefreshToken
+
+__all__ = ["Account", "TokenPair", "register", "login", "refresh", "logout", "get_account", "update_profile",
+           "change_password", "create_admin", "normalise_phone", "find_account"]
+
+_hasher = PasswordHasher(
+    time_cost=config.int_setting("ARGON2_TIME_COST", 2),
+    memory_cost=config.int_setting("ARGON2_MEMORY_KIB", 19456),  # OWASP's argon2id minimum (19 MiB)
+    parallelism=1,
+)
+# verified against when the identifier is unknown, so "no such account" costs as long as "wrong password"
+_DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
+LOGIN_FAILED = "phone/email or password is wrong"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    account: Account
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def normalise_phone(raw: str) -> str:
+    try:
+        return domain.normalise_phone(raw)
+    except InvalidPhone as exc:
+        raise ApiError(422, "some fields are not valid", fields={"phone": [str(exc)]}) from exc
+
+
+def event_data(account: Account) -> dict:
+    return {"user_id": account.id, "role": account.role, "name": account.name, "email": account.email,
+            "phone": account.phone, "locale": account.locale, "district": account.district,
+            "channels": list(account.channels or [])}
+
+
+def _invalid(fields: dict) -> ApiError:
+    return ApiError(422, "some fields are not valid", fields=fields)
+
+
+def _clean_contact(data: dict, problems: dict) -> tuple[str | None, str | None]:
+    email = phone = None
+    if data.get("email"):
+        try:
+            email = domain.normalise_email(data["email"])
+        except ValueError as exc:
+            problems["email"] = [str(exc)]
+    if data.get("phone"):
+        try:
+            phone = domain.normalise_phone(data["phone"])
+        except InvalidPhone as exc:
+            problems["phone"] = [str(exc)]
+    return email, phone
+
+
+def _clean_name(value, problems: dict) -> str | None:
+    name = (value or "").strip() if isinstance(value, str) else ""
+    if not 1 <= len(name) <= 120:
+        problems["name"] = ["1 to 120 characters"]
+        return None
+    return name
+
+
+def _clean_district(value, problems: dict) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) > 80:
+        problems["district"] = ["at most 80 characters"]
+        return None
+    return value.strip() or None
+
+
+def _taken(session, email: str | None, phone: str | None, except_id: str | None = None) -> dict:
+    problems = {}
+    for column, value, label in ((Account.email, email, "email"), (Account.phone, phone, "phone")):
+        if value is None:
+            continue
+        query = select(Account.id).where(column == value)
+        if except_id:
+            query = query.where(Account.id != except_id)
+        if session.scalar(query) is not None:
+            problems[label] = ["already registered"]
+    return problems
+
+
+def register(data: dict, *, allow_admin: bool = False, account_id: str | None = None) -> Account:
+    """Sign up with phone and/or email. Roles: shopper (default), seller, agent, courier.
+
+    `allow_admin` and `account_id` are for the operator's command and the demo seed, never the API."""
+    problems: dict = {}
+    role = data.get("role") or "shopper"
+    if role not in (domain.ALL_ROLES if allow_admin else domain.PUBLIC_ROLES):
+        problems["role"] = [f"one of: {', '.join(domain.PUBLIC_ROLES)}"]
+    name = _clean_name(data.get("name"), problems)
+    email, phone = _clean_contact(data, problems)
+    if not data.get("email") and not data.get("phone"):
+        problems["phone"] = ["a phone number or an email address is needed"]
+    weak = domain.password_problem(data.get("password"))
+    if weak:
+        problems["password"] = [weak]
+    locale = data.get("locale") or "id"
+    if locale not in domain.LOCALES:
+        problems["locale"] = ["id or en"]
+    district = _clean_district(data.get("district"), problems)
+    channels = domain.default_channels(email, phone)
+    if data.get("channels") is not None and not problems:
+        try:
+            channels = domain.usable_channels(list(data["channels"]), email, phone)
+        except (ValueError, TypeError) as exc:
+            problems["channels"] = [str(exc)]
+    if problems:
+        raise _invalid(problems)
+    password_hash = _hasher.hash(data["password"])  # outside the write transaction: it is the slow part
+    with uow() as work:
+        taken = _taken(work.session, email, phone)
+        if taken:
+            raise ApiError(409, "this phone number or email is already registered", "already_registered", taken)
+        account = Account(id=account_id or new_id(), role=role, name=name, email=email, phone=phone, password_hash=password_hash,
+                          locale=locale, district=district, channels=channels, created_at=utcnow(),
+                          updated_at=utcnow())
+        work.session.add(account)
+        try:
+            work.session.flush()
+        except IntegrityError as exc:  # a simultaneous sign-up with the same contact
+            raise ApiError(409, "this phone number or email is already registered", "already_registered") from exc
+        work.emit("account.registered", event_data(account), correlation_id=account.id)
+        work.commit()
+    return account
+
+
+def create_admin(name: str, identifier: str, password: str) -> Account:
+    kind, _ = _classify_or_422(identifier)
+    return register({"name": name, kind: identifier, "password": password, "role": "admin"}, allow_admin=True)
+
+
+def _classify_or_422(identifier: str) -> tuple[str, str]:
+    try:
+        return domain.classify_identifier(identifier)
+    except ValueError as exc:
+        raise _invalid({"identifier": [str(exc)]}) from exc
+
+
+def find_account(session, identifier: str) -> Account | None:
+    try:
+        kind, value = domain.classify_identifier(identifier)
+    except ValueError:
+        return None
+    column = Account.email if kind == "email" else Account.phone
+    return session.scalar(select(Account).where(column == value))
+
+
+def _verify(account: Account | None, password: str) -> bool:
+    try:
+        return _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "") and account is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _issue(work, account: Account, family_id: str | None = None) -> TokenPair:
+    settings = config.auth()
+    secret = domain.new_refresh_secret()
+    now = utcnow()
+    work.session.add(RefreshToken(id=new_id(), account_id=account.id, family_id=family_id or new_id(),
+                                  token_hash=domain.hash_refresh_secret(secret), created_at=now,
+                                  expires_at=domain.refresh_expiry(now, settings.refresh_ttl_seconds)))
+    access = issue_access_token(Identity(user_id=account.id, role=account.role, name=account.name,
+                                         district=account.district, locale=account.locale), settings=settings)
+    return TokenPair(access_token=access, refresh_token=secret, account=account,
+                     expires_in=settings.access_ttl_seconds)
+
+
+def login(identifier: str, password: str) -> TokenPair:
+    with read_session() as session:
+        account = find_account(session, identifier)
+    if not _verify(account, password):
+        raise ApiError(401, LOGIN_FAILED, "invalid_credentials")
+    with uow(correlation_id=account.id) as work:
+        if _hasher.check_needs_rehash(account.password_hash):  # parameters were raised since it was stored
+            work.session.execute(update(Account).where(Account.id == account.id)
+                                 .values(password_hash=_hasher.hash(password)))
+        pair = _issue(work, account)
+        work.commit()
+    return pair
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite hands back naive UTC
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def refresh(refresh_token: str) -> TokenPair:
+    """Trade a refresh token for a new pair; the old one is spent. Reusing a spent one revokes the login."""
+    token_hash = domain.hash_refresh_secret(refresh_token or "")
+    with uow() as work:
+        row = work.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+        now = utcnow()
+        decision = domain.judge_refresh(found=row is not None, rotated=bool(row and row.rotated_at),
+                                        revoked=bool(row and row.revoked_at),
+                                        expires_at=_aware(row.expires_at) if row else None, now=now)
+        if decision.ok:
+            # conditional update: of two simultaneous refreshes with one token, only one wins
+            spent = work.session.execute(
+                update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None),
+                                           RefreshToken.revoked_at.is_(None)).values(rotated_at=now))
+            if spent.rowcount != 1:
+                decision = domain.RefreshDecision(False, revoke_family=True, reason="refresh token reused")
+        if not decision.ok:
+            if decision.revoke_family:
+                _revoke(work, RefreshToken.family_id == row.family_id, now)
+                work.commit()
+            raise ApiError(401, decision.reason, "invalid_refresh_token")
+        account = work.session.get(Account, row.account_id)
+        pair = _issue(work, account, family_id=row.family_id)
+        work.commit()
+    return pair
+
+
+def _revoke(work, condition, now) -> None:
+    work.session.execute(update(RefreshToken).where(condition, RefreshToken.revoked_at.is_(None))
+                         .values(revoked_at=now))
+
+
+def logout(refresh_token: str) -> None:
+    """Ends this login (the refresh token's family). Unknown tokens are ignored: logging out twice is fine."""
+    token_hash = domain.hash_refresh_secret(refresh_token or "")
+    with uow() as work:
+        row = work.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+        if row is not None:
+            _revoke(work, RefreshToken.family_id == row.family_id, utcnow())
+            work.commit()
+
+
+def get_account(user_id: str) -> Account | None:
+    with read_session() as session:
+        return session.get(Account, user_id) if user_id else None
+
+
+def update_profile(user_id: str, data: dict) -> Account:
+    """Name, locale, district, notification channels, and (if free) email/phone."""
+    problems: dict = {}
+    allowed = {"name", "locale", "district", "channels", "email", "phone"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        problems.update({k: ["cannot be changed here"] for k in unknown})
+    with uow(correlation_id=user_id) as work:
+        account = work.session.get(Account, user_id)
+        if account is None:
+            raise ApiError(404, "account not found")
+        if "name" in data:
+            name = _clean_name(data["name"], problems)
+        if "locale" in data and data["locale"] not in domain.LOCALES:
+            problems["locale"] = ["id or en"]
+        if "district" in data:
+            district = _clean_district(data["district"], problems)
+        email, phone = _clean_contact(data, problems)
+        email = email if data.get("email") else (None if "email" in data else account.email)
+        phone = phone if data.get("phone") else (None if "phone" in data else account.phone)
+        if not email and not phone:
+            problems["phone"] = ["keep a phone number or an email address"]
+        channels = list(account.channels or [])
+        if not problems:
+            try:
+                wanted = list(data["channels"]) if data.get("channels") is not None else [
+                    c for c in channels if (c != "email" or email) and (c != "whatsapp" or phone)]
+                channels = domain.usable_channels(wanted, email, phone)
+            except (ValueError, TypeError) as exc:
+                problems["channels"] = [str(exc)]
+        if problems:
+            raise _invalid(problems)
+        taken = _taken(work.session, email if email != account.email else None,
+                       phone if phone != account.phone else None, except_id=account.id)
+        if taken:
+            raise ApiError(409, "this phone number or email is already registered", "already_registered", taken)
+        if "name" in data:
+            account.name = name
+        if "locale" in data:
+            account.locale = data["locale"]
+        if "district" in data:
+            account.district = district
+        account.email, account.phone, account.channels = email, phone, channels
+        account.updated_at = utcnow()
+        work.session.flush()
+        work.emit("account.updated", event_data(account), correlation_id=account.id)
+        work.commit()
+    return account
+
+
+def change_password(user_id: str, current_password: str, new_password: str) -> TokenPair:
+    """Every other login ends (their refresh tokens are revoked); the caller gets a fresh pair."""
+    account = get_account(user_id)
+    if account is None:
+        raise ApiError(404, "account not found")
+    if not _verify(account, current_password):
+        raise ApiError(403, "the current password is wrong", "invalid_credentials",
+                       {"current_password": ["does not match"]})
+    weak = domain.password_problem(new_password)
+    if weak:
+        raise _invalid({"new_password": [weak]})
+    new_hash = _hasher.hash(new_password)
+    with uow(correlation_id=user_id) as work:
+        work.session.execute(update(Account).where(Account.id == user_id)
+                             .values(password_hash=new_hash, updated_at=utcnow()))
+        _revoke(work, RefreshToken.account_id == user_id, utcnow())
+        account = work.session.get(Account, user_id)
+        pair = _issue(work, account)
+        work.commit()
+    return pair
+
+
+def accounts_by_role(role: str) -> list[Account]:
+    with read_session() as session:
+        return list(session.scalars(select(Account).where(Account.role == role).order_by(Account.created_at)))

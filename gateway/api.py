@@ -1,0 +1,107 @@
+"""The gateway's own API: /api/v1/auth/... (routes only; the work is in accounts.py)."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from pasar.auth import current_identity
+from pasar.errors import ApiError
+
+from . import accounts
+from .protection import LOGIN_IP_LIMIT, LOGIN_LIMIT, REGISTER_LIMIT, client_ip, client_key, limiter, login_key
+from .schemas import AccountOut, LoginIn, PasswordIn, ProfileIn, RefreshIn, RegisterIn, TokenPairOut
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
+                description="Accounts and tokens: sign up and log in by phone number or email")
+
+_ERRORS = {401: "not logged in / wrong credentials", 409: "already registered", 422: "invalid fields",
+           429: "too many attempts"}
+
+
+def _document_errors(*statuses):
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, description=_ERRORS[status])(view)
+        return view
+    return decorate
+
+
+def _pair(pair: accounts.TokenPair) -> dict:
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token, "token_type": pair.token_type,
+            "expires_in": pair.expires_in, "account": pair.account}
+
+
+def _me() -> accounts.Account:
+    account = accounts.get_account(current_identity().user_id)
+    if account is None:
+        raise ApiError(404, "account not found")
+    return account
+
+
+@blp.route("/register", methods=["POST"])
+@limiter.limit(REGISTER_LIMIT, key_func=lambda: "register:" + client_ip())
+@blp.arguments(RegisterIn)
+@blp.response(201, TokenPairOut)
+@_document_errors(409, 422, 429)
+def register(data):
+    """Sign up (shopper, seller, agent or courier) and get logged in at once."""
+    account = accounts.register(data)
+    return _pair(accounts.login(account.phone or account.email, data["password"]))
+
+
+@blp.route("/login", methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, key_func=login_key)
+@limiter.limit(LOGIN_IP_LIMIT, key_func=lambda: "login-ip:" + client_ip())
+@blp.arguments(LoginIn)
+@blp.response(200, TokenPairOut)
+@_document_errors(401, 422, 429)
+def login(data):
+    """Log in with a phone number (any Indonesian spelling) or an email address."""
+    return _pair(accounts.login(data["identifier"], data["password"]))
+
+
+@blp.route("/refresh", methods=["POST"])
+@blp.arguments(RefreshIn)
+@blp.response(200, TokenPairOut)
+@_document_errors(401, 422)
+def refresh(data):
+    """Trade a refresh token for a new pair. Each refresh token works once."""
+    return _pair(accounts.refresh(data["refresh_token"]))
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.arguments(RefreshIn)
+@blp.response(204)
+@_document_errors(422)
+def logout(data):
+    """End this login: its refresh token (and every one rotated from it) stops working."""
+    accounts.logout(data["refresh_token"])
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, AccountOut)
+@_document_errors(401)
+@blp.doc(security=[{"bearerAuth": []}])
+def me():
+    """The signed-in account."""
+    return _me()
+
+
+@blp.route("/me", methods=["PATCH"])
+@blp.arguments(ProfileIn)
+@blp.response(200, AccountOut)
+@_document_errors(401, 409, 422)
+@blp.doc(security=[{"bearerAuth": []}])
+def update_me(data):
+    """Change name, language, district, notification channels, email or phone."""
+    return accounts.update_profile(_me().id, data)
+
+
+@blp.route("/password", methods=["POST"])
+@limiter.limit(LOGIN_LIMIT, key_func=lambda: "password:" + client_key())
+@blp.arguments(PasswordIn)
+@blp.response(200, TokenPairOut)
+@_document_errors(401, 422, 429)
+@blp.doc(security=[{"bearerAuth": []}])
+def change_password(data):
+    """Change the password; every other login ends, this one gets a fresh token pair."""
+    return _pair(accounts.change_password(_me().id, data["current_password"], data["new_password"]))

@@ -1,0 +1,140 @@
+"""Account rules with no Flask or SQLAlchemy: phone numbers, identifiers, roles, refresh-token lifetimes."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+PUBLIC_ROLES = ("shopper", "seller", "agent", "courier")  # admin is created by command only
+ALL_ROLES = PUBLIC_ROLES + ("admin",)
+LOCALES = ("id", "en")
+CHANNELS = ("inapp", "email", "whatsapp")
+MIN_PASSWORD_LENGTH = 8
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalise_phone(raw: str) -> str:
+    """An Indonesian mobile number in any everyday spelling → E.164 (`+628...`).
+
+    0812-3456-7890, 62812..., +62 812 3456 7890, 812... all become +6281234567890. Mobile numbers
+    start with 8 after the country code and have 9 to 12 digits after it."""
+    if not isinstance(raw, str):
+        raise InvalidPhone("phone number must be text")
+    text = _PHONE_SEPARATORS.sub("", raw.strip())
+    if text.startswith("+"):
+        if not text.startswith("+62"):
+            raise InvalidPhone("only Indonesian numbers (+62) are accepted")
+        national = text[3:]
+    elif text.startswith("0062"):
+        national = text[4:]
+    elif text.startswith("62"):
+        national = text[2:]
+    elif text.startswith("0"):
+        national = text[1:]
+    else:
+        national = text
+    if national.startswith("0"):  # "+62 0812..." is a common slip
+        national = national[1:]
+    if not national.isdigit():
+        raise InvalidPhone("a phone number has only digits")
+    if not national.startswith("8") or not 9 <= len(national) <= 12:
+        raise InvalidPhone("not an Indonesian mobile number (08xx-xxxx-xxxx)")
+    return "+62" + national
+
+
+def normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise ValueError("not a valid email address")
+    return email
+
+
+def classify_identifier(identifier: str) -> tuple[str, str]:
+    """("email", address) or ("phone", E.164) for what a person typed into the login box."""
+    text = (identifier or "").strip()
+    if "@" in text:
+        return "email", normalise_email(text)
+    return "phone", normalise_phone(text)
+
+
+def password_problem(password: str) -> str | None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        return f"at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > 256:
+        return "at most 256 characters"
+    return None
+
+
+def default_channels(email: str | None, phone: str | None) -> list[str]:
+    channels = ["inapp"]
+    if email:
+        channels.append("email")
+    if phone:
+        channels.append("whatsapp")
+    return channels
+
+
+def usable_channels(wanted: list[str], email: str | None, phone: str | None) -> list[str]:
+    """The in-app inbox always stays on; email/WhatsApp need an address to reach."""
+    unknown = [c for c in wanted if c not in CHANNELS]
+    if unknown:
+        raise ValueError(f"unknown channel(s): {', '.join(unknown)}")
+    if "email" in wanted and not email:
+        raise ValueError("email notifications need an email address")
+    if "whatsapp" in wanted and not phone:
+        raise ValueError("WhatsApp notifications need a phone number")
+    return [c for c in CHANNELS if c == "inapp" or c in wanted]
+
+
+# -- refresh tokens: opaque, stored only as a hash, rotated on use, a family revoked on reuse ---------
+
+def new_refresh_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_secret(secret: str) -> str:
+    # the secret has 256 random bits: a plain SHA-256 is enough (no offline guessing to slow down)
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class RefreshDecision:
+    ok: bool
+    revoke_family: bool = False
+    reason: str = ""
+
+
+def judge_refresh(*, found: bool, rotated: bool, revoked: bool, expires_at: datetime | None,
+                  now: datetime) -> RefreshDecision:
+    """Presenting a refresh token that was already rotated means someone else holds a copy: kill the family."""
+    if not found:
+        return RefreshDecision(False, reason="unknown refresh token")
+    if revoked:
+        return RefreshDecision(False, reason="refresh token revoked")
+    if rotated:
+        return RefreshDecision(False, revoke_family=True, reason="refresh token reused")
+    if expires_at is not None and expires_at <= now:
+        return RefreshDecision(False, reason="refresh token expired")
+    return RefreshDecision(True)
+
+
+def refresh_expiry(now: datetime, ttl_seconds: int) -> datetime:
+    return now + timedelta(seconds=ttl_seconds)
+
+
+@dataclass
+class ProfileChange:
+    """What a PATCH /me may touch; role, email and phone changes are not self-service."""
+    name: str | None = None
+    locale: str | None = None
+    district: str | None = None
+    channels: list[str] | None = None
+    changed: list[str] = field(default_factory=list)

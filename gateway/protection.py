@@ -1,0 +1,128 @@
+"""What the door does to every request before it reaches a room: rate limits, body size limits, CORS,
+security headers.
+
+Rate limits count in memory (Flask-Limiter `memory://`), so each gunicorn worker process counts on
+its own: with WEB_CONCURRENCY=N a client gets up to N× the limit. Point RATELIMIT_STORAGE_URI at a
+shared store (e.g. redis://) to count across processes."""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, request
+from flask_limiter import Limiter
+from werkzeug.exceptions import TooManyRequests
+
+from pasar import config
+from pasar.auth import bearer_token, verify_access_token
+from pasar.errors import ApiError, error_body
+
+from . import domain
+
+LOGIN_LIMIT = config.setting("RATELIMIT_LOGIN", "10/minute")            # per IP + identifier
+LOGIN_IP_LIMIT = config.setting("RATELIMIT_LOGIN_PER_IP", "100/minute")  # per IP, any identifier
+REGISTER_LIMIT = config.setting("RATELIMIT_REGISTER", "30/minute")      # per IP
+API_LIMIT = config.setting("RATELIMIT_API", "1200/minute")              # per signed-in user, else per IP
+JSON_BODY_LIMIT = config.int_setting("MAX_JSON_BYTES", 256 * 1024)      # any non-upload body
+UPLOAD_BODY_LIMIT = config.int_setting("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # multipart to /api/v1/media
+UPLOAD_PREFIXES = ("/api/v1/media",)
+
+DEFAULT_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; "
+               "connect-src 'self' https://api.stripe.com; font-src 'self' data:; object-src 'none'; "
+               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def client_key() -> str:
+    """A signed-in user is counted as themself (wherever they connect from); anyone else by IP."""
+    token = bearer_token()
+    if token:
+        try:
+            return "user:" + verify_access_token(token).user_id
+        except ApiError:
+            pass
+    return "ip:" + client_ip()
+
+
+def login_key() -> str:
+    body = request.get_json(silent=True) if request.is_json else None
+    raw = body.get("identifier") if isinstance(body, dict) else None
+    raw = raw if isinstance(raw, str) else (request.form.get("identifier") or "")
+    try:
+        who = ":".join(domain.classify_identifier(raw))  # 0812... and +62812... are the same person
+    except ValueError:
+        who = raw.strip().lower()[:254]
+    return f"login:{client_ip()}:{who}"
+
+
+limiter = Limiter(key_func=client_key, storage_uri=config.setting("RATELIMIT_STORAGE_URI", "memory://"),
+                  headers_enabled=True, strategy="fixed-window")
+
+
+def allowed_origins() -> set[str]:
+    return {o.strip().rstrip("/") for o in (config.setting("CORS_ORIGINS", "") or "").split(",") if o.strip()}
+
+
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+CORS_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key, X-Request-ID, Last-Event-ID"
+
+
+def install(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = max(JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT)
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+    origins = allowed_origins()
+
+    @app.errorhandler(TooManyRequests)
+    def _too_many(err):
+        response = jsonify(error_body(429, "too many requests; please wait a moment and try again"))
+        response.status_code = 429
+        return response
+
+    @app.before_request
+    def _refuse_big_bodies():
+        length = request.content_length
+        if length is None:
+            return None
+        upload = request.mimetype == "multipart/form-data" and request.path.startswith(UPLOAD_PREFIXES)
+        limit = UPLOAD_BODY_LIMIT if upload else JSON_BODY_LIMIT
+        if length > limit:
+            g.refused_body = True
+            return jsonify(error_body(413, f"request body too large (limit {limit // 1024} KB)")), 413
+        return None
+
+    @app.before_request
+    def _cors_preflight():
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            origin = (request.headers.get("Origin") or "").rstrip("/")
+            if origin not in origins:
+                return jsonify(error_body(403, "origin not allowed")), 403
+            response = app.response_class(status=204)
+            response.headers.update({
+                "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": CORS_METHODS,
+                "Access-Control-Allow-Headers": CORS_HEADERS, "Access-Control-Max-Age": "600",
+                "Access-Control-Allow-Credentials": "true", "Vary": "Origin"})
+            return response
+        return None
+
+    csp = config.setting("CONTENT_SECURITY_POLICY", DEFAULT_CSP)
+
+    @app.after_request
+    def _headers(response):
+        origin = (request.headers.get("Origin") or "").rstrip("/")
+        if origin and origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After, ETag, Location"
+            response.vary.add("Origin")
+        # a page may set its own CSP (e.g. the API docs); everything else gets the strict default
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        if g.get("refused_body"):
+            response.headers["Connection"] = "close"  # the unread body must not be parsed as the next request
+        return response

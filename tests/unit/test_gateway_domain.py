@@ -1,0 +1,71 @@
+"""Account rules that need no server: phone spellings, identifiers, refresh-token decisions, the OpenAPI merge."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from gateway import domain
+from gateway.openapi import merge
+
+
+@pytest.mark.parametrize("typed", ["081234567890", "0812-3456-7890", "62812 3456 7890", "+62 812-3456-7890",
+                                   "812 3456 7890", "(0812) 3456.7890", "+62 0812 3456 7890", "0062812 34567890"])
+def test_every_everyday_spelling_of_a_mobile_number_becomes_e164(typed):
+    assert domain.normalise_phone(typed) == "+6281234567890"
+
+
+@pytest.mark.parametrize("typed", ["", "12345", "+1 415 555 0100", "0212345678", "08123", "0812345678901234",
+                                   "0812-abcd-7890", "+62"])
+def test_non_indonesian_or_non_mobile_numbers_are_refused(typed):
+    with pytest.raises(domain.InvalidPhone):
+        domain.normalise_phone(typed)
+
+
+def test_login_identifier_is_email_or_phone():
+    assert domain.classify_identifier("  Siti@Example.ID ") == ("email", "siti@example.id")
+    assert domain.classify_identifier("0812 3456 7890") == ("phone", "+6281234567890")
+    with pytest.raises(ValueError):
+        domain.classify_identifier("siti@")
+
+
+def test_channels_need_somewhere_to_reach_and_inbox_stays_on():
+    assert domain.usable_channels(["whatsapp"], None, "+6281234567890") == ["inapp", "whatsapp"]
+    with pytest.raises(ValueError):
+        domain.usable_channels(["email"], None, "+6281234567890")
+    with pytest.raises(ValueError):
+        domain.usable_channels(["pigeon"], "a@b.id", None)
+
+
+def test_a_reused_refresh_token_revokes_its_family_but_an_expired_one_only_fails():
+    now = datetime.now(timezone.utc)
+    assert domain.judge_refresh(found=True, rotated=False, revoked=False, expires_at=now + timedelta(1), now=now).ok
+    reused = domain.judge_refresh(found=True, rotated=True, revoked=False, expires_at=now + timedelta(1), now=now)
+    assert not reused.ok and reused.revoke_family
+    expired = domain.judge_refresh(found=True, rotated=False, revoked=False, expires_at=now - timedelta(1), now=now)
+    assert not expired.ok and not expired.revoke_family
+    assert not domain.judge_refresh(found=False, rotated=False, revoked=False, expires_at=None, now=now).ok
+
+
+def test_refresh_tokens_are_stored_only_as_a_hash():
+    secret = domain.new_refresh_secret()
+    assert len(secret) >= 40 and domain.hash_refresh_secret(secret) != secret
+    assert domain.hash_refresh_secret(secret) == domain.hash_refresh_secret(secret)
+
+
+def _spec(paths, schemas):
+    return {"openapi": "3.0.3", "paths": paths, "components": {"schemas": schemas}, "tags": []}
+
+
+def test_merged_openapi_keeps_routed_paths_and_renames_clashing_schemas():
+    ref = {"$ref": "#/components/schemas/Error"}
+    gateway = _spec({"/api/v1/auth/login": {"post": {"responses": {"401": {"schema": ref}}}}},
+                    {"Error": {"type": "object", "properties": {"error": {}}}})
+    catalog = _spec({"/api/v1/products": {"get": {"responses": {"200": {"schema": ref}}}},
+                     "/api/v1/orders": {"get": {}}},  # not the catalog's to answer: dropped
+                    {"Error": {"type": "string"}})
+    merged = merge(gateway, {"catalog": catalog, "orders": None})
+    assert set(merged["paths"]) == {"/api/v1/auth/login", "/api/v1/products"}
+    assert merged["paths"]["/api/v1/products"]["get"]["responses"]["200"]["schema"] == {
+        "$ref": "#/components/schemas/CatalogError"}
+    assert merged["components"]["schemas"]["CatalogError"] == {"type": "string"}
+    assert merged["components"]["schemas"]["Error"]["type"] == "object"
+    assert merged["x-unavailable-services"] == ["orders"]
