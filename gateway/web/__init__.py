@@ -1,0 +1,1 @@
+"""Server-rendered pages (storefront, seller dashboard, courier pages), served by the gateway."""

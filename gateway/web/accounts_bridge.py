@@ -1,0 +1,65 @@
+"""The pages' door to gateway accounts (gateway/accounts.py), called in-process.
+
+In-process rather than over HTTP to ourselves: the rate limits then count the browser's own address
+(the page views carry the same limits as the API), and a login costs no extra hop. Every answer comes back
+as a `Reply`, the same shape the pages get from the services."""
+from __future__ import annotations
+
+from pasar.errors import ApiError, error_body
+
+from .. import accounts
+from .session import Reply
+
+
+def _pair(pair) -> dict:
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
+
+
+def _failed(exc: ApiError) -> Reply:
+    return Reply(exc.status, error_body(exc.status, exc.message, exc.code, exc.fields))
+
+
+def tokens_of(reply: Reply) -> dict | None:
+    body = reply.body if isinstance(reply.body, dict) else {}
+    if reply.ok and body.get("access_token"):
+        return {"access_token": body["access_token"], "refresh_token": body.get("refresh_token")}
+    return None
+
+
+def register(form: dict) -> Reply:
+    try:
+        account = accounts.register(form)
+        return Reply(201, _pair(accounts.login(account.phone or account.email, form["password"])))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def login(identifier: str, password: str) -> Reply:
+    try:
+        return Reply(200, _pair(accounts.login(identifier, password)))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def refresh(refresh_token: str) -> dict | None:
+    try:
+        return _pair(accounts.refresh(refresh_token))
+    except ApiError:
+        return None
+
+
+def logout(refresh_token: str | None, access_token: str | None = None) -> None:
+    if refresh_token:
+        accounts.logout(refresh_token)
+
+
+def get_account(user_id: str):
+    return accounts.get_account(user_id)
+
+
+def update_profile(user_id: str, changes: dict) -> Reply:
+    try:
+        account = accounts.update_profile(user_id, changes)
+        return Reply(200, {"id": account.id, "locale": account.locale})
+    except ApiError as exc:
+        return _failed(exc)

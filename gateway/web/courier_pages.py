@@ -1,0 +1,62 @@
+"""Courier pages: on/off duty, deliveries offered and taken (pickup and drop-off), the open board of the
+district, accept/decline/claim, picked up, delivered with the cash collected; the live notification feed."""
+from __future__ import annotations
+
+from flask import request
+
+from . import i18n
+from .pages import bp, flash_back, login_required, render
+from .seller_pages import to_int
+from .session import Reply, call, get_all, post
+
+ACTIONS = {"terima": "accept", "tolak": "decline", "ambil-tugas": "claim", "sudah-diambil": "pickup"}
+DONE = ("DELIVERED",)
+
+
+@bp.route("/kurir")
+@login_required("courier")
+def courier_home():
+    me, mine, board = get_all(("/api/v1/couriers/me", None), ("/api/v1/deliveries", {"limit": 30}),
+                              ("/api/v1/deliveries/board", None))
+    deliveries = mine.items()
+    context = dict(courier=me.body if me.ok else {}, active=[d for d in deliveries if d.get("status") not in DONE],
+                   finished=[d for d in deliveries if d.get("status") in DONE][:10], board=board.items(),
+                   down=mine.unavailable, note=request.args.get("note"))
+    if request.args.get("fragment"):
+        return render("courier/deliveries.html", **context)
+    return render("courier/home.html", **context)
+
+
+@bp.route("/kurir/siaga", methods=["POST"])
+@login_required("courier")
+def courier_availability():
+    body = {"available": request.form.get("available") == "1"}
+    district = request.form.get("district", "").strip()
+    if district:
+        body["district"] = district
+    reply = call("PUT", "/api/v1/couriers/me", json_body=body)
+    note = ("on_duty" if body["available"] else "off_duty") if reply.ok else (
+        "district_required" if reply.status == 422 else "not_saved")
+    return flash_back("web.courier_home", note)
+
+
+@bp.route("/kurir/antar/<fulfillment_id>/<action>", methods=["POST"])
+@login_required("courier")
+def courier_action(fulfillment_id: str, action: str):
+    if action not in ACTIONS:
+        return render("message.html", 404, title=i18n.gettext("Halaman tidak ditemukan"), text="")
+    reply = post(f"/api/v1/deliveries/{fulfillment_id}/{ACTIONS[action]}", json_body={})
+    return flash_back("web.courier_home", action if reply.ok else "action_failed")
+
+
+@bp.route("/kurir/antar/<fulfillment_id>/sampai", methods=["POST"])
+@login_required("courier")
+def courier_delivered(fulfillment_id: str):
+    cash = request.form.get("cod_amount_collected")
+    body = {"cod_amount_collected": to_int(cash) if cash not in (None, "") else None}
+    if cash not in (None, "") and body["cod_amount_collected"] is None:
+        return flash_back("web.courier_home", "cash_invalid")
+    reply: Reply = post(f"/api/v1/deliveries/{fulfillment_id}/deliver", json_body=body)
+    if reply.ok:
+        return flash_back("web.courier_home", "delivered")
+    return flash_back("web.courier_home", "cash_mismatch" if reply.status in (409, 422) else "action_failed")

@@ -1,0 +1,110 @@
+"""The web pages' blueprint: hooks (identity, CSRF, language), template helpers, and the page modules.
+
+Registered by gateway/app.py. Pages are server-rendered and work without JavaScript; scripts only enhance
+(card form, live feeds)."""
+from __future__ import annotations
+
+import time
+from functools import wraps
+from pathlib import Path
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from . import i18n, session
+
+HERE = Path(__file__).parent
+bp = Blueprint("web", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
+               static_url_path="/aset")
+
+
+@bp.before_app_request
+def _page_context():
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
+        return None
+    g.page_started = time.perf_counter()
+    g.lang = request.cookies.get(session.LANG_COOKIE) if request.cookies.get(session.LANG_COOKIE) in i18n.LANGS else None
+    session.load_identity()
+    if g.lang is None:
+        g.lang = (g.user.locale if g.user and g.user.locale in i18n.LANGS else "id")
+    return None
+
+
+@bp.before_request
+def _csrf():
+    if not session.csrf_ok():
+        return render("message.html", 400, title=i18n.gettext("Formulir kedaluwarsa"),
+                      text=i18n.gettext("Muat ulang halaman lalu coba lagi."))
+    return None
+
+
+@bp.after_request
+def _finish(response):
+    session.persist_csrf(response)
+    if g.get("new_tokens") is not None:
+        session.set_tokens(response, g.new_tokens)
+    if "page_started" in g:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.page_started) * 1000:.1f}"
+    if request.endpoint == "web.static":  # one small CSS file and two scripts: fetched once a day at most
+        response.headers["Cache-Control"] = "public, max-age=86400"
+    else:  # a signed-in person's pages stay out of shared caches
+        response.headers.setdefault("Cache-Control", "no-store" if g.get("user") else "no-cache")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+@bp.app_template_filter("rupiah")
+def rupiah(amount) -> str:
+    """Rp 10.000 — Indonesian thousands separator, whole rupiah."""
+    try:
+        return "Rp " + f"{int(amount):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return "Rp –"
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": g.get("user"), "csrf_token": session.csrf_token,
+            "cart_count": sum(session.cart().values()) if request else 0, "status_label": i18n.status_label}
+
+
+def render(template: str, status: int = 200, **context):
+    return render_template(template, **context), status
+
+
+def login_required(*roles: str):
+    """Pages for signed-in people; a wrong role sees a friendly 403 page, a visitor goes to the login page."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            who = session.user()
+            if who is None:
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            if roles and who.role not in roles and who.role != "admin":
+                return render("message.html", 403, title=i18n.gettext("Halaman ini bukan untuk akun Anda"),
+                              text=i18n.gettext("Masuk dengan akun yang sesuai untuk membuka halaman ini."))
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def flash_back(endpoint: str, note: str | None = None, **values):
+    """Post/redirect/get with a short note shown on the next page (a query parameter: no server state)."""
+    if note:
+        values["note"] = note
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+@bp.route("/bahasa/<lang>", methods=["POST"])
+def switch_language(lang: str):
+    target = request.form.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = redirect(target, code=303)
+    if lang in i18n.LANGS:
+        response.set_cookie(session.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+from . import account_pages, courier_pages, seller_pages, storefront  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,220 @@
+"""Seller dashboard (and the agent's view of the crafters' shops it manages): shop, listings with photos,
+one-tap stock and price edits, incoming orders with "siap diambil", balance and payouts."""
+from __future__ import annotations
+
+import io
+
+from flask import g, request, url_for
+
+from . import i18n
+from .pages import bp, flash_back, login_required, render
+from .session import Reply, call, get, get_all, post
+from .storefront import flatten_fields
+
+SHOP_FIELDS = ("name", "owner_name", "street", "village", "district", "regency", "province", "story", "whatsapp")
+LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock")
+UNITS = ("pcs", "kg", "gram", "pack", "liter", "lembar", "ikat")
+PHOTO_TARGET_BYTES = 1_500_000  # phone photos are bigger than slow links and the catalog's limit like
+
+
+def my_shops() -> Reply:
+    return get("/api/v1/shops", params={"mine": "true", "per_page": 100})
+
+
+def chosen_shop(shops: list[dict]) -> dict | None:
+    wanted = request.values.get("toko")
+    for shop in shops:
+        if shop.get("id") == wanted:
+            return shop
+    return shops[0] if shops else None
+
+
+def to_int(text: str | None) -> int | None:
+    digits = "".join(ch for ch in (text or "") if ch.isdigit())  # "Rp 25.000" -> 25000
+    return int(digits) if digits and len(digits) <= 12 else None
+
+
+def shrink_photo(upload) -> tuple[str, bytes, str]:
+    """A phone camera picture made small enough for the catalog (and a village uplink): longest side
+    1600 px, JPEG. Small pictures pass through untouched; the catalog checks and re-encodes every one."""
+    data = upload.read(20 * 1024 * 1024 + 1)
+    if len(data) <= PHOTO_TARGET_BYTES:
+        return upload.filename or "photo.jpg", data, upload.mimetype or "application/octet-stream"
+    try:
+        from PIL import Image, ImageOps
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+        image.thumbnail((1600, 1600))
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
+        return "photo.jpg", out.getvalue(), "image/jpeg"
+    except Exception:  # not a picture we can read: let the catalog say so in its own words
+        return upload.filename or "photo", data, upload.mimetype or "application/octet-stream"
+
+
+def upload_photo(listing_id: str) -> Reply | None:
+    upload = request.files.get("photo")
+    if not upload or not upload.filename:
+        return None
+    name, data, mimetype = shrink_photo(upload)
+    return call("POST", f"/api/v1/products/{listing_id}/photos", files={"photo": (name, data, mimetype)},
+                timeout=(2, 30))
+
+
+def categories() -> list[dict]:
+    return get("/api/v1/categories").items()
+
+
+@bp.route("/penjual")
+@login_required("seller", "agent")
+def seller_home():
+    shops_reply = my_shops()
+    shops = shops_reply.items()
+    shop = chosen_shop(shops)
+    products = []
+    if shop:
+        products = get(f"/api/v1/shops/{shop['id']}/products", params={"status": "all", "per_page": 100}).items()
+    return render("seller/home.html", shops=shops, shop=shop, products=products, down=shops_reply.unavailable,
+                  note=request.args.get("note"), form={}, errors={})
+
+
+@bp.route("/penjual/toko", methods=["POST"])
+@login_required("seller", "agent")
+def create_shop():
+    form = {k: request.form.get(k, "").strip() for k in SHOP_FIELDS}
+    body = {k: v for k, v in form.items() if v}
+    reply = post("/api/v1/shops", json_body=body)
+    if reply.ok:
+        return flash_back("web.seller_home", "shop_created", toko=reply.body["id"])
+    errors = flatten_fields(reply.fields) or {"_": reply.message or i18n.gettext("Toko gagal dibuat")}
+    shops = my_shops().items()
+    return render("seller/home.html", 422, shops=shops, shop=None, products=[], down=False, note=None,
+                  form=form, errors=errors, creating=True)
+
+
+@bp.route("/penjual/toko/baru")
+@login_required("agent")
+def new_crafter_shop():
+    return render("seller/home.html", shops=my_shops().items(), shop=None, products=[], down=False, note=None,
+                  form={}, errors={}, creating=True)
+
+
+def listing_form_page(shop: dict, listing: dict | None, form: dict, errors: dict, status: int = 200):
+    return render("seller/listing_form.html", status, shop=shop, listing=listing, form=form, errors=errors,
+                  categories=categories(), units=UNITS)
+
+
+@bp.route("/penjual/produk/baru", methods=["GET", "POST"])
+@login_required("seller", "agent")
+def new_listing():
+    shop = chosen_shop(my_shops().items())
+    if shop is None:
+        return flash_back("web.seller_home")
+    form = {k: request.form.get(k, "").strip() for k in LISTING_FIELDS}
+    if request.method == "GET":
+        return listing_form_page(shop, None, {"unit": "pcs", "stock": "1"}, {})
+    body = {"shop_id": shop["id"], "title": form["title"], "description": form["description"],
+            "category": form["category"], "unit": form["unit"] or "pcs", "price": to_int(form["price"]),
+            "stock": to_int(form["stock"]) or 0,
+            "status": "draft" if request.form.get("draft") else "published"}
+    if body["price"] is None:
+        return listing_form_page(shop, None, form, {"price": i18n.gettext("Isi harga dengan angka")}, 422)
+    reply = post("/api/v1/products", json_body=body)
+    if not reply.ok:
+        errors = flatten_fields(reply.fields) or {"_": reply.message or i18n.gettext("Produk gagal disimpan")}
+        return listing_form_page(shop, None, form, errors, 422)
+    listing_id = reply.body["id"]
+    photo = upload_photo(listing_id)
+    if photo is not None and not photo.ok:
+        return flash_back("web.edit_listing", "photo_failed", listing_id=listing_id)
+    return flash_back("web.seller_home", "listing_created", toko=shop["id"])
+
+
+@bp.route("/penjual/produk/<listing_id>", methods=["GET", "POST"])
+@login_required("seller", "agent")
+def edit_listing(listing_id: str):
+    reply = get(f"/api/v1/products/{listing_id}")
+    if not reply.ok:
+        return render("message.html", 404, title=i18n.gettext("Produk tidak ditemukan"), text="")
+    listing = reply.body
+    shop = {"id": listing.get("shop_id"), **(listing.get("shop") or {})}
+    errors: dict = {}
+    if request.method == "POST":
+        changes = {k: request.form.get(k, "").strip() for k in ("title", "description", "category", "unit")}
+        changes = {k: v for k, v in changes.items() if v or k == "description"}
+        for key in ("price", "stock"):
+            if request.form.get(key, "").strip():
+                value = to_int(request.form[key])
+                if value is None:
+                    errors[key] = i18n.gettext("Isi dengan angka")
+                else:
+                    changes[key] = value
+        if not errors:
+            saved = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes)
+            if not saved.ok:
+                errors = flatten_fields(saved.fields) or {"_": saved.message}
+        if not errors:
+            photo = upload_photo(listing_id)
+            if photo is not None and not photo.ok:
+                errors = {"photo": photo.message or i18n.gettext("Foto gagal diunggah")}
+        if not errors:
+            return flash_back("web.seller_home", "saved", toko=shop["id"])
+        listing = get(f"/api/v1/products/{listing_id}").body or listing
+    form = {k: listing.get(k, "") for k in LISTING_FIELDS}
+    if request.args.get("note") == "photo_failed":
+        errors.setdefault("photo", i18n.gettext("Foto gagal diunggah"))
+    return listing_form_page(shop, listing, form, errors, 422 if errors and request.method == "POST" else 200)
+
+
+@bp.route("/penjual/produk/<listing_id>/cepat", methods=["POST"])
+@login_required("seller", "agent")
+def quick_edit(listing_id: str):
+    """One tap: +1 / -1 stock, or a new price or stock typed in the row."""
+    changes = {}
+    stock, step = to_int(request.form.get("stock")), request.form.get("step")
+    if step in ("+1", "-1") and stock is not None:
+        changes["stock"] = max(0, stock + int(step))
+    elif stock is not None:
+        changes["stock"] = stock
+    price = to_int(request.form.get("price"))
+    if price is not None:
+        changes["price"] = price
+    reply = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes) if changes else Reply(422)
+    return flash_back("web.seller_home", "saved" if reply.ok else "not_saved", toko=request.form.get("toko"))
+
+
+@bp.route("/penjual/produk/<listing_id>/status", methods=["POST"])
+@login_required("seller", "agent")
+def listing_status(listing_id: str):
+    wanted = request.form.get("status")
+    reply = post(f"/api/v1/products/{listing_id}/status", json_body={"status": wanted}) \
+        if wanted in ("published", "draft", "archived") else Reply(422)
+    return flash_back("web.seller_home", "saved" if reply.ok else "not_saved", toko=request.form.get("toko"))
+
+
+@bp.route("/penjual/pesanan")
+@login_required("seller", "agent")
+def seller_orders():
+    reply = get("/api/v1/fulfillments", params={"limit": 50})
+    work = reply.items()
+    waiting = [f for f in work if f.get("status") == "PENDING" and f.get("order_status") in (None, "CONFIRMED")]
+    others = [f for f in work if f not in waiting]
+    return render("seller/orders.html", waiting=waiting, others=others, down=reply.unavailable,
+                  note=request.args.get("note"))
+
+
+@bp.route("/penjual/pesanan/<fulfillment_id>/siap", methods=["POST"])
+@login_required("seller", "agent")
+def mark_ready(fulfillment_id: str):
+    reply = post(f"/api/v1/fulfillments/{fulfillment_id}/ready", json_body={})
+    return flash_back("web.seller_orders", "ready" if reply.ok else "not_ready")
+
+
+@bp.route("/penjual/uang")
+@login_required("seller", "agent")
+def seller_money():
+    if g.user.role == "seller":
+        balance, payouts = get_all(("/api/v1/balances/me", None), ("/api/v1/payouts", None))
+    else:  # an agent holds no balance of its own; the crafters' payouts are listed
+        balance, payouts = Reply(403), get("/api/v1/payouts")
+    return render("seller/money.html", balance=balance.body if balance.ok else None, payouts=payouts.items(),
+                  down=payouts.unavailable)

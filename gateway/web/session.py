@@ -1,0 +1,218 @@
+"""The browser's session and the pages' calls to the services.
+
+Tokens from gateway accounts live in HttpOnly SameSite=Lax cookies (never readable by scripts); forms carry a
+CSRF token that must match a cookie. Pages read and write only through the services' HTTP APIs, with the
+user's own bearer token, over the gateway's pooled connections: never another service's database."""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+from flask import g, request
+
+from pasar import config
+from pasar.auth import Identity, verify_access_token
+from pasar.errors import ApiError
+
+from ..routes import ROUTES, upstream
+
+log = logging.getLogger("gateway.web")
+
+ACCESS_COOKIE = "pd_at"
+REFRESH_COOKIE = "pd_rt"
+CSRF_COOKIE = "pd_csrf"
+CART_COOKIE = "pd_cart"
+LANG_COOKIE = "lang"
+TIMEOUT = (2, 10)
+
+
+@dataclass
+class Reply:
+    """A service's answer as a page sees it: status 0 means the service could not be reached."""
+    status: int
+    body: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def unavailable(self) -> bool:
+        return self.status == 0 or self.status >= 500
+
+    @property
+    def message(self) -> str:
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
+            return self.body["error"].get("message") or ""
+        return ""
+
+    @property
+    def fields(self) -> dict:
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
+            return self.body["error"].get("fields") or {}
+        return {}
+
+    def items(self) -> list:
+        """A list body, or the list inside a paged body ({"items": [...]} and friends)."""
+        if isinstance(self.body, list):
+            return self.body
+        if isinstance(self.body, dict):
+            for key in ("items", "results", "data", "products", "shops", "orders", "deliveries",
+                        "fulfillments", "notifications", "payouts", "categories"):
+                if isinstance(self.body.get(key), list):
+                    return self.body[key]
+        return []
+
+
+def service_of(path: str) -> str:
+    resource = path.split("/")[3] if path.startswith("/api/v1/") else ""
+    return ROUTES.get(resource, "gateway")
+
+
+def call(method: str, path: str, *, json_body=None, params=None, files=None, data=None, token: str | None = "user",
+         timeout=TIMEOUT, headers: dict | None = None) -> Reply:
+    """One call to the service that owns `path` (e.g. "/api/v1/products"), with the user's token."""
+    return _send(method, path, _headers(token, headers), json_body=json_body, params=params, files=files,
+                 data=data, timeout=timeout)
+
+
+def _headers(token: str | None = "user", extra: dict | None = None) -> dict:
+    """The headers of a page's call, read from the request context (so they can travel to another thread)."""
+    if token == "user":
+        token = g.get("access_token")
+    headers = {"Accept": "application/json", "X-Request-ID": g.get("request_id", ""),
+               "Accept-Language": g.get("lang", "id"), **(extra or {})}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def _send(method: str, path: str, headers: dict, timeout=TIMEOUT, json_body=None, **kw) -> Reply:
+    url = config.service_url(service_of(path)) + path
+    try:
+        resp = upstream().request(method, url, headers=headers, timeout=timeout, allow_redirects=False,
+                                  json=json_body, **kw)
+    except requests.RequestException as exc:
+        log.warning("page call failed", extra={"path": path, "error": type(exc).__name__})
+        return Reply(0)
+    try:
+        body = resp.json()
+    except ValueError:
+        body = resp.text
+    return Reply(resp.status_code, body)
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def get_all(*reads: tuple[str, dict | None]) -> list[Reply]:
+    """Several reads of one page at once (path, params): the page waits for the slowest, not for the sum."""
+    global _pool
+    if len(reads) == 1:
+        return [get(reads[0][0], params=reads[0][1])]
+    if _pool is None:  # created lazily: after gunicorn has forked
+        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pages")
+    headers = _headers()
+    futures = [_pool.submit(_send, "GET", path, headers, params=params) for path, params in reads]
+    return [f.result() for f in futures]
+
+
+def get(path: str, **kw) -> Reply:
+    return call("GET", path, **kw)
+
+
+def post(path: str, **kw) -> Reply:
+    return call("POST", path, **kw)
+
+
+# -- identity --------------------------------------------------------------------------------------------------
+def load_identity() -> None:
+    """Who is browsing: the access cookie, refreshed with the refresh cookie when it has expired."""
+    g.user = None
+    g.access_token = None
+    g.new_tokens = None
+    token = request.cookies.get(ACCESS_COOKIE)
+    if token:
+        try:
+            g.user = verify_access_token(token)
+            g.access_token = token
+            return
+        except ApiError:
+            pass
+    refresh = request.cookies.get(REFRESH_COOKIE)
+    if refresh:
+        from . import accounts_bridge
+        tokens = accounts_bridge.refresh(refresh)
+        if tokens:
+            try:
+                g.user = verify_access_token(tokens["access_token"])
+                g.access_token = tokens["access_token"]
+                g.new_tokens = tokens
+            except ApiError:
+                g.new_tokens = {}
+        else:
+            g.new_tokens = {}  # the refresh token is spent or revoked: forget both
+
+
+def user() -> Identity | None:
+    return g.get("user")
+
+
+def set_tokens(response, tokens: dict | None) -> None:
+    secure = request.is_secure
+    if tokens:
+        response.set_cookie(ACCESS_COOKIE, tokens["access_token"], httponly=True, samesite="Lax", secure=secure,
+                            max_age=config.auth().refresh_ttl_seconds)
+        if tokens.get("refresh_token"):
+            response.set_cookie(REFRESH_COOKIE, tokens["refresh_token"], httponly=True, samesite="Lax",
+                                secure=secure, max_age=config.auth().refresh_ttl_seconds)
+    else:
+        response.delete_cookie(ACCESS_COOKIE)
+        response.delete_cookie(REFRESH_COOKIE)
+
+
+# -- CSRF: a random cookie, echoed by every form -------------------------------------------------------------------
+def csrf_token() -> str:
+    if "csrf" not in g:
+        g.csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    return g.csrf
+
+
+def csrf_ok() -> bool:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return True
+    sent = request.form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    return bool(cookie) and hmac.compare_digest(sent, cookie)
+
+
+def persist_csrf(response) -> None:
+    if "csrf" in g and request.cookies.get(CSRF_COOKIE) != g.csrf:
+        response.set_cookie(CSRF_COOKIE, g.csrf, httponly=True, samesite="Lax", secure=request.is_secure)
+
+
+# -- cart: a small cookie ({listing_id: qty}), so a visitor can fill it before logging in ---------------------------
+def cart() -> dict[str, int]:
+    if "cart" not in g:
+        # "listing:qty.listing:qty": ids and digits only, so the cookie needs no quoting
+        items = {}
+        for part in (request.cookies.get(CART_COOKIE) or "").split(".")[:30]:
+            listing_id, _, qty = part.partition(":")
+            if listing_id and qty.isdigit() and len(listing_id) <= 64:
+                items[listing_id] = max(1, min(99, int(qty)))
+        g.cart = items
+    return g.cart
+
+
+def save_cart(response, items: dict[str, int]) -> None:
+    if items:
+        value = ".".join(f"{k}:{v}" for k, v in items.items() if k.replace("-", "").isalnum())
+        response.set_cookie(CART_COOKIE, value, httponly=True, samesite="Lax",
+                            max_age=30 * 24 * 3600, secure=request.is_secure)
+    else:
+        response.delete_cookie(CART_COOKIE)

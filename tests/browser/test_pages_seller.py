@@ -1,0 +1,129 @@
+"""A seller signs up, opens a shop, lists a product with a photo from the phone camera, and a shopper sees it
+on the storefront; an agent does the same for a crafter without an account."""
+from __future__ import annotations
+
+import io
+import uuid
+
+from PIL import Image
+
+
+def camera_photo(tmp_path, colour=(181, 110, 45)) -> str:
+    path = tmp_path / "foto-kamera.jpg"
+    image = Image.new("RGB", (1200, 900), colour)
+    for x in range(0, 1200, 60):  # a little texture so the JPEG is a real picture, not one flat colour
+        image.paste((colour[0] // 2, colour[1], colour[2]), (x, 0, x + 20, 900))
+    image.save(path, "JPEG", quality=85)
+    return str(path)
+
+
+def open_shop(person, name: str, village: str, district: str, story: str, owner: str | None = None):
+    page = person.page
+    page.get_by_label("Nama toko").fill(name)
+    if owner:
+        page.get_by_label("Nama pemilik/perajin").fill(owner)
+    page.get_by_label("Desa *").fill(village)
+    page.get_by_label("Kecamatan *").fill(district)
+    page.get_by_label("Kabupaten *").fill("Blitar")
+    page.get_by_label("Cerita toko: siapa Anda, apa yang Anda buat").fill(story)
+    page.get_by_role("button", name="Buka toko").click()
+    page.wait_for_load_state()
+
+
+def add_listing(person, title: str, price: str, stock: str, photo: str | None, category: str = "anyaman"):
+    page = person.page
+    page.get_by_role("link", name="+ Tambah produk").click()
+    person.check("seller-listing-form")
+    if photo:
+        page.get_by_label("Foto produk (ambil dengan kamera)").set_input_files(photo)
+    page.get_by_label("Nama produk *").fill(title)
+    page.get_by_label("Kategori *").select_option(category)
+    page.get_by_label("Harga (Rp) *").fill(price)
+    page.get_by_label("Stok").fill(stock)
+    page.get_by_label("Cerita produk: bahan, cara membuat, ukuran").fill("Dianyam tangan dari daun pandan.")
+    page.get_by_role("button", name="Pasang dan jual").click()
+    page.wait_for_load_state()
+    assert "Produk sudah dipasang." in person.notices(), person.notices()
+
+
+def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the_storefront(browse, tmp_path):
+    tag = uuid.uuid4().hex[:6]
+    seller = browse("seller")
+    seller.goto("/daftar?peran=seller")
+    seller.check("register")
+    digits = f"{uuid.uuid4().int % 10**8:08d}"
+    seller.register("Bu Sari", f"0812{digits}", "seller", "Sanankulon")
+    assert seller.page.url.endswith("/penjual")
+    # log out, then back in with the same number spelled the international way
+    seller.page.get_by_role("button", name="Keluar (Bu Sari)").click()
+    seller.page.wait_for_load_state()
+    assert seller.page.get_by_role("link", name="Masuk").count() == 1
+    seller.goto("/penjual")
+    assert "/masuk" in seller.page.url
+    seller.check("login")
+    seller.page.get_by_label("Nomor HP atau email").fill(f"+62 812-{digits[:4]}-{digits[4:]}")
+    seller.page.get_by_label("Kata sandi").fill("salah-sekali")
+    seller.page.get_by_role("button", name="Masuk", exact=True).click()
+    assert "Nomor HP/email atau kata sandi salah." in seller.notices()
+    seller.page.get_by_label("Kata sandi").fill("rahasia-desa-1")
+    seller.page.get_by_role("button", name="Masuk", exact=True).click()
+    seller.page.wait_for_url("**/penjual")
+    seller.check("seller-open-shop")
+    open_shop(seller, f"Anyaman Bu Sari {tag}", "Sumberejo", "Sanankulon", "Saya menganyam pandan sejak 1990.")
+    assert "Toko sudah dibuka!" in seller.notices()
+    add_listing(seller, f"Tikar pandan {tag}", "Rp 25.000", "7", camera_photo(tmp_path))
+    seller.check("seller-dashboard")
+    row = seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}")
+    assert "Rp 25.000" in row.inner_text() and "Dijual" in row.inner_text()
+    assert row.locator("img").count() == 1
+
+    # one tap: +1 stock
+    row.get_by_role("button", name=f"+1 stok Tikar pandan {tag}").click()
+    seller.page.wait_for_load_state()
+    assert seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}").get_by_label("Stok", exact=True).input_value() == "8"
+
+    shopper = browse("visitor")
+    shopper.goto("/")
+    shopper.check("home")
+    card = shopper.page.locator("li.card", has_text=f"Tikar pandan {tag}")
+    assert "Rp 25.000" in card.inner_text()
+    assert card.locator("img").get_attribute("src").startswith("/api/v1/media/")
+    card.get_by_role("link", name=f"Tikar pandan {tag}").click()
+    shopper.check("listing")
+    text = shopper.text()
+    assert "Rp 25.000" in text and "Saya menganyam pandan sejak 1990." in text and "Sumberejo" in text
+    photo = shopper.page.locator("img.photo").first
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")  # the photo really loads
+    shopper.page.get_by_role("link", name=f"Anyaman Bu Sari {tag}").click()
+    shopper.check("shop")
+    assert f"Tikar pandan {tag}" in shopper.text()
+
+    shopper.goto(f"/cari?q=Tikar+pandan+{tag}")
+    shopper.check("search")
+    assert shopper.page.locator("li.card", has_text=f"Tikar pandan {tag}").count() == 1
+
+
+def test_agent_lists_a_product_for_a_crafters_shop(browse, tmp_path):
+    tag = uuid.uuid4().hex[:6]
+    agent = browse("agent")
+    agent.register("Mas Agus (pendamping)", f"agus{tag}@desa.id", "agent", "Wlingi")
+    assert agent.page.url.endswith("/penjual")
+    open_shop(agent, f"Gerabah Mbah Tini {tag}", "Jatilengger", "Wlingi", "Mbah Tini membuat gerabah dari tanah liat.",
+              owner="Mbah Tini")
+    assert "Toko sudah dibuka!" in agent.notices()
+    # a second crafter: the agent switches between the shops it manages
+    agent.page.get_by_role("link", name="Buka toko untuk perajin lain").click()
+    open_shop(agent, f"Batik Bu Ning {tag}", "Kemloko", "Wlingi", "Batik tulis.", owner="Bu Ning")
+    agent.page.get_by_label("Toko perajin yang Anda kelola").select_option(label=f"Gerabah Mbah Tini {tag} · Jatilengger")
+    agent.page.get_by_role("button", name="Buka", exact=True).click()
+    assert agent.page.locator("h1").inner_text() == f"Gerabah Mbah Tini {tag}"
+    agent.check("agent-dashboard")
+    add_listing(agent, f"Kendi tanah liat {tag}", "15000", "4", camera_photo(tmp_path, (150, 80, 40)),
+                category="gerabah-keramik")
+    assert agent.page.locator("h1").inner_text() == f"Gerabah Mbah Tini {tag}"
+
+    visitor = browse("visitor")
+    visitor.goto(f"/cari?q=Kendi+{tag}")
+    visitor.page.get_by_role("link", name=f"Kendi tanah liat {tag}").click()
+    text = visitor.text()
+    assert "Rp 15.000" in text and f"Gerabah Mbah Tini {tag}" in text and "Mbah Tini membuat gerabah" in text

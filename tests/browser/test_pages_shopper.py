@@ -1,0 +1,134 @@
+"""A shopper buys from two village sellers in one order and pays with the sandbox card; the order page
+follows the order live; the pages also work in English and without JavaScript."""
+from __future__ import annotations
+
+import uuid
+
+from tests.support.infra import wait_until
+
+
+def seller_with_product(stack, shop: str, village: str, district: str, title: str, price: int, stock: int = 10):
+    """Sellers set up through the catalog API (the seller pages have their own test)."""
+    seller = stack.client(f"seller-{uuid.uuid4().hex[:8]}", "seller", name=f"Pemilik {shop}")
+    status, body = seller.post("/api/v1/shops", json={"name": shop, "village": village, "district": district,
+                                                      "regency": "Blitar", "street": "Jl. Desa 1",
+                                                      "whatsapp": "+6281200000001", "story": f"Cerita {shop}."})
+    assert status == 201, body
+    status, listing = seller.post("/api/v1/products", json={
+        "shop_id": body["id"], "title": title, "category": "hasil-bumi", "price": price, "stock": stock,
+        "status": "published"})
+    assert status == 201, listing
+    return seller, body, listing
+
+
+def add_to_cart(person, title: str, qty: int):
+    page = person.page
+    page.get_by_label("Cari produk desa").fill(title)
+    page.get_by_label("Cari produk desa").press("Enter")
+    page.get_by_role("link", name=title).click()
+    page.get_by_label("Jumlah").fill(str(qty))
+    page.get_by_role("button", name="Masukkan keranjang").click()
+    page.wait_for_load_state()
+    assert "Produk masuk keranjang." in person.notices()
+
+
+def fill_address(page, district: str):
+    page.get_by_label("Nama penerima *").fill("Pak Budi")
+    page.get_by_label("Nomor HP *").fill("0812-3456-7890")
+    page.get_by_label("Jalan, RT/RW, nomor rumah *").fill("Jl. Mawar 3, RT 02/RW 01")
+    page.get_by_label("Desa/Kelurahan").fill("Sumberejo")
+    page.get_by_label("Kecamatan *").fill(district)
+    page.get_by_label("Kabupaten/Kota").fill("Blitar")
+
+
+def test_shopper_buys_from_two_sellers_and_pays_by_sandbox_card(stack, browse):
+    tag = uuid.uuid4().hex[:6]
+    district = f"Sanankulon-{tag}"
+    seller_a, shop_a, _ = seller_with_product(stack, f"Kebun Pak Darto {tag}", "Sumberejo", district,
+                                              f"Kopi robusta {tag}", 45000)
+    seller_b, shop_b, _ = seller_with_product(stack, f"Madu Bu Yati {tag}", "Kalipucung", district,
+                                              f"Madu randu {tag}", 60000)
+    shopper = browse("shopper")
+    shopper.register("Pak Budi", f"budi{tag}@contoh.id", "shopper", district)
+    add_to_cart(shopper, f"Kopi robusta {tag}", 2)
+    shopper.goto("/")
+    add_to_cart(shopper, f"Madu randu {tag}", 1)
+    shopper.check("cart")
+    cart = shopper.text()
+    assert f"Kebun Pak Darto {tag}" in cart and f"Madu Bu Yati {tag}" in cart  # grouped by seller
+    assert "Total belanja: Rp 150.000" in cart
+
+    shopper.page.get_by_role("link", name="Lanjut ke pembayaran").click()
+    fill_address(shopper.page, district)
+    shopper.page.get_by_label("Kartu debit/kredit").check()
+    shopper.check("checkout")
+    shopper.page.get_by_role("button", name="Buat pesanan").click()
+    shopper.page.wait_for_url("**/bayar/**")
+    order_id = shopper.page.url.rsplit("/", 1)[1]
+
+    def card_form_ready():
+        shopper.page.reload()
+        return shopper.page.locator("#sandbox-card").count() == 1
+    wait_until(card_form_ready, timeout=15, interval=0.5, message="the sandbox card form (stock reserved)")
+    shopper.check("pay")
+    assert "MODE UJI COBA" in shopper.text()
+    assert "Rp 150.000" in shopper.text() or "Rp 1" in shopper.text()
+    shopper.page.get_by_label("Nama di kartu").fill("Budi Santoso")
+    shopper.page.get_by_label("Nomor kartu").fill("4242 4242 4242 4242")
+    shopper.page.get_by_label("Berlaku sampai (BB/TT)").fill("12/30")
+    shopper.page.get_by_label("CVC").fill("123")
+    shopper.page.get_by_role("button", name="Bayar").click()
+    shopper.page.wait_for_url(f"**/pesanan/{order_id}?note=paid")
+    assert "Terima kasih! Pembayaran diterima." in shopper.notices()
+    live = shopper.page.locator("#order-live")
+    wait_until(lambda: live.get_attribute("data-status") == "CONFIRMED", timeout=15, interval=0.3,
+               message="order confirmed after the card payment")
+    assert live.locator("section").count() == 2  # one delivery track per seller
+    shopper.check("order")
+
+    # a seller prepares the parcel ("siap diambil"): the shopper's open order page follows without a reload
+    seller = browse("seller A", token=seller_a.session.headers["Authorization"].split()[1])
+    seller.goto("/penjual/pesanan")
+    seller.check("seller-orders")
+    parcel = seller.page.locator("ul.list > li", has_text=f"#{order_id[:8]}")
+    assert f"Kopi robusta {tag} × 2" in parcel.inner_text()
+    parcel.get_by_role("button", name="Siap diambil").click()
+    seller.page.wait_for_load_state()
+    assert "Kurir sudah diberi tahu. Siapkan barangnya." in seller.notices()
+    seller.goto("/penjual/uang")
+    seller.check("seller-money")
+    section = live.locator("section", has_text=f"Kebun Pak Darto {tag}")
+    wait_until(lambda: section.locator("li.current").inner_text() in ("Siap diambil", "Kurir ditugaskan"),
+               timeout=15, interval=0.3, message="the order page shows the parcel ready, live")
+
+    shopper.goto("/pesanan")
+    shopper.check("orders")
+    assert f"#{order_id[:8]}" in shopper.text()
+
+    # English on request, and it sticks
+    shopper.page.get_by_role("button", name="English").click()
+    shopper.page.wait_for_load_state()
+    assert "My orders" in shopper.text()
+    shopper.goto(f"/pesanan/{order_id}")
+    assert "Order confirmed" in shopper.text()
+
+
+def test_shopping_works_without_javascript(stack, browse):
+    tag = uuid.uuid4().hex[:6]
+    district = f"Kanigoro-{tag}"
+    seller_with_product(stack, f"Tahu Pak Min {tag}", "Gogodeso", district, f"Tahu takwa {tag}", 12000)
+    shopper = browse("no-js shopper", javascript=False)
+    shopper.register("Bu Ani", f"0813{uuid.uuid4().int % 10**8:08d}", "shopper", district)
+    add_to_cart(shopper, f"Tahu takwa {tag}", 3)
+    shopper.page.get_by_role("link", name="Lanjut ke pembayaran").click()
+    fill_address(shopper.page, district)
+    shopper.page.get_by_label("Bayar tunai saat barang sampai (COD)").check()
+    shopper.page.get_by_role("button", name="Buat pesanan").click()
+    shopper.page.wait_for_url("**/pesanan/**")
+
+    def confirmed():
+        shopper.page.get_by_role("link", name="Muat ulang status").click()
+        return shopper.page.locator("#order-live").get_attribute("data-status") == "CONFIRMED"
+    wait_until(confirmed, timeout=15, interval=0.5, message="COD order confirmed")
+    assert "Rp 36.000" in shopper.text()
+    assert "Keranjang (0)" in shopper.page.locator("header").inner_text()
