@@ -372,9 +372,13 @@ def set_me(body):
         if not courier.district:
             raise ApiError(422, "set your service district first", "district_required",
                            {"district": ["required before going on duty"]})
-        if body["available"] and not courier.available:
+        coming_on_duty = body["available"] and not courier.available
+        if coming_on_duty:
             courier.available_since = utcnow()
         courier.available = body["available"]
+        if coming_on_duty:
+            work.session.flush()
+            service.dispatch_waiting(work, courier.district)
         work.commit()
         return _courier_view(work.session, courier)
 

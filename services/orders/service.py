@@ -85,6 +85,20 @@ def dispatch(uow: UnitOfWork, order: Order, fulfillment: Fulfillment) -> list[do
     return fulfillment.assign(order, chosen)
 
 
+def dispatch_waiting(uow: UnitOfWork, district: str, limit: int = 20) -> None:
+    """A courier came on duty: offer the district's open board (oldest ready first) again, so parcels that
+    waited for somebody do not wait for a courier to think of claiming them."""
+    waiting = uow.session.scalars(
+        select(Fulfillment.id).where(Fulfillment.status == domain.READY_FOR_PICKUP, Fulfillment.courier_id.is_(None),
+                                     func.lower(Fulfillment.district) == district.strip().lower())
+        .order_by(Fulfillment.ready_at).limit(limit)).all()
+    for fulfillment_id in waiting:
+        found = lock_order_of_fulfillment(uow, fulfillment_id)
+        if found:
+            order, fulfillment = found
+            record(uow, order, dispatch(uow, order, fulfillment))
+
+
 # -- the payment timeout sweeper ---------------------------------------------------------------------
 def cancel_overdue_payments(db: Database, limit: int = 100) -> list[str]:
     """Cancel card orders whose payment deadline passed. The deadline is a column, so a restart loses

@@ -401,6 +401,26 @@ def test_declined_delivery_goes_to_the_next_courier_then_the_open_board(saga):
     assert [e["data"]["courier_id"] for e in assigned] == [offered.user_id, other.user_id, other.user_id]
 
 
+def test_a_courier_coming_on_duty_is_offered_the_parcels_waiting_on_the_board(saga):
+    shopper, here = new_shopper(saga), district()
+    late = saga.courier(here, available=False)
+    order = saga.place(shopper, "cod", [("seller-w", here)], dropoff=here)
+    saga.reserve(order["id"], [("seller-w", here)])
+    fid = saga.wait_status(order["id"], shopper, "CONFIRMED")["fulfillments"][0]["id"]
+    status, waiting = saga.client("seller-w", "seller").post(f"/api/v1/fulfillments/{fid}/ready")
+    assert status == 200 and waiting["courier_id"] is None  # nobody on duty: it waits on the board
+    assert late.put("/api/v1/couriers/me", json={"available": True})[0] == 200
+    status, offered = late.get(f"/api/v1/deliveries/{fid}")
+    assert status == 200 and offered["courier_id"] == late.user_id and offered["status"] == "ASSIGNED"
+    assert late.get("/api/v1/deliveries/board")[1]["deliveries"] == []
+    assigned = saga.wait_event("delivery.assigned", order["id"])
+    assert assigned[0]["data"]["courier_id"] == late.user_id
+    # going off and on duty again keeps the one offer
+    assert late.put("/api/v1/couriers/me", json={"available": False})[0] == 200
+    assert late.put("/api/v1/couriers/me", json={"available": True})[0] == 200
+    assert [d["id"] for d in late.get("/api/v1/deliveries")[1]["deliveries"]] == [fid]
+
+
 def test_least_loaded_available_courier_of_the_district_gets_the_parcel(saga):
     here = district()
     busy, idle = saga.courier(here), saga.courier(here)
