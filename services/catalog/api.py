@@ -49,13 +49,31 @@ for _bp in (categories_blp, shops_blp, products_blp):
     _bp.after_request(conditional_get)
 
 
+MAX_PATH_ID = 250  # ids are 36 characters, media keys at most 200
+
+
+def refuse_unstorable_ids():
+    """An id in the path that no row can have (a NUL, which PostgreSQL refuses even to compare, or one
+    longer than any key) is simply not found, before it reaches the database."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_PATH_ID):
+            raise not_found()
+
+
+for _bp in BLUEPRINTS:
+    _bp.before_request(refuse_unstorable_ids)
+
+
 ERROR_TEXT = {401: "login required", 403: "your role may not do this",
               404: "not found (another seller's shop or listing is not found either)",
-              409: "conflicts with the current state", 413: "the picture is too large"}
+              409: "conflicts with the current state", 413: "the picture is too large",
+              422: "some input is not valid: `fields` names each field and what is wrong with it"}
 
 
 def documents_errors(blp: Blueprint, *codes: int):
-    """OpenAPI entries for the error answers a route gives, all in the one error shape."""
+    """OpenAPI entries for the error answers a route gives, all in the one error shape. Routes that read
+    input list 422 here too: flask-smorest would otherwise describe it with its own error schema, which
+    is not the shape this service answers with."""
     def decorate(view):
         for code in codes:
             view = blp.alt_response(code, schema=ErrorOut, description=ERROR_TEXT[code])(view)
@@ -131,7 +149,7 @@ def list_categories():
 
 
 @categories_blp.route("", methods=["POST"])
-@documents_errors(categories_blp, 401, 403, 409)
+@documents_errors(categories_blp, 401, 403, 409, 422)
 @categories_blp.arguments(CategoryIn)
 @categories_blp.response(201, CategoryOut)
 @categories_blp.doc(security=BEARER)
@@ -150,6 +168,7 @@ def add_category(data):
 
 # -- shops ---------------------------------------------------------------------------------------
 @shops_blp.route("")
+@documents_errors(shops_blp, 401, 422)
 @shops_blp.arguments(ShopQuery, location="query")
 @shops_blp.response(200, ShopPage)
 def list_shops(args):
@@ -165,7 +184,7 @@ def list_shops(args):
 
 
 @shops_blp.route("", methods=["POST"])
-@documents_errors(shops_blp, 401, 403)
+@documents_errors(shops_blp, 401, 403, 422)
 @shops_blp.arguments(ShopIn)
 @shops_blp.response(201, ShopOut)
 @shops_blp.doc(security=BEARER)
@@ -211,7 +230,7 @@ def get_shop(shop_id: str):
 
 
 @shops_blp.route("/<shop_id>", methods=["PATCH"])
-@documents_errors(shops_blp, 401, 403, 404)
+@documents_errors(shops_blp, 401, 403, 404, 422)
 @shops_blp.arguments(ShopPatch)
 @shops_blp.response(200, ShopOut)
 @shops_blp.doc(security=BEARER)
@@ -231,7 +250,7 @@ def update_shop(data, shop_id: str):
 
 
 @shops_blp.route("/<shop_id>/photo", methods=["POST"])
-@documents_errors(shops_blp, 401, 403, 404, 413)
+@documents_errors(shops_blp, 401, 403, 404, 413, 422)
 @shops_blp.arguments(PhotoUpload, location="files")
 @shops_blp.response(200, ShopOut)
 @shops_blp.doc(security=BEARER)
@@ -256,7 +275,7 @@ def store_shop_photo(shop_id: str) -> dict:
 
 
 @shops_blp.route("/<shop_id>/products")
-@documents_errors(shops_blp, 404)
+@documents_errors(shops_blp, 404, 422)
 @shops_blp.arguments(ShopListingArgs, location="query")
 @shops_blp.response(200, ListingPage)
 def shop_products(args, shop_id: str):
@@ -285,6 +304,7 @@ def store_or_422(data: bytes, folder: str, stem: str) -> media.StoredImage:
 
 # -- products ------------------------------------------------------------------------------------
 @products_blp.route("")
+@documents_errors(products_blp, 422)
 @products_blp.arguments(BrowseArgs, location="query")
 @products_blp.response(200, ListingPage)
 def browse(args):
@@ -294,7 +314,7 @@ def browse(args):
 
 
 @products_blp.route("", methods=["POST"])
-@documents_errors(products_blp, 401, 403)
+@documents_errors(products_blp, 401, 403, 422)
 @products_blp.arguments(ListingIn)
 @products_blp.response(201, ListingOut)
 @products_blp.doc(security=BEARER)
@@ -336,7 +356,7 @@ def get_product(listing_id: str):
 
 
 @products_blp.route("/<listing_id>", methods=["PATCH"])
-@documents_errors(products_blp, 401, 403, 404)
+@documents_errors(products_blp, 401, 403, 404, 422)
 @products_blp.arguments(ListingPatch)
 @products_blp.response(200, ListingOut)
 @products_blp.doc(security=BEARER)
@@ -371,7 +391,7 @@ def update_listing(data, listing_id: str):
 
 
 @products_blp.route("/<listing_id>/status", methods=["POST"])
-@documents_errors(products_blp, 401, 403, 404, 409)
+@documents_errors(products_blp, 401, 403, 404, 409, 422)
 @products_blp.arguments(StatusIn)
 @products_blp.response(200, ListingOut)
 @products_blp.doc(security=BEARER)
@@ -400,7 +420,7 @@ def change_status(data, listing_id: str):
 
 
 @products_blp.route("/<listing_id>/photos", methods=["POST"])
-@documents_errors(products_blp, 401, 403, 404, 409, 413)
+@documents_errors(products_blp, 401, 403, 404, 409, 413, 422)
 @products_blp.arguments(PhotoUpload, location="files")
 @products_blp.response(201, PhotoOut)
 @products_blp.doc(security=BEARER)
@@ -448,7 +468,7 @@ def delete_listing_photo(listing_id: str, photo_id: str):
 
 
 @products_blp.route("/<listing_id>/stock-ledger")
-@documents_errors(products_blp, 401, 403, 404)
+@documents_errors(products_blp, 401, 403, 404, 422)
 @products_blp.arguments(ShopQuery(only=("page", "per_page")), location="query")
 @products_blp.response(200, MovementOut(many=True))
 @products_blp.doc(security=BEARER)
@@ -467,13 +487,17 @@ def stock_ledger(args, listing_id: str):
 
 # -- media ---------------------------------------------------------------------------------------
 @media_blp.route("/<path:key>")
+@documents_errors(media_blp, 404)
 @media_blp.doc(responses={"200": {"description": "the JPEG picture",
-                                  "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
-                          "404": {"description": "no such picture"}})
+                                  "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 def get_media(key: str):
     """A stored picture. Keys never change content (new uploads get new keys), so they cache for a year."""
     root = media.media_root()
-    if ".." in key or not key.endswith(".jpg") or not (root / key).is_file():
+    try:
+        found = ".." not in key and key.endswith(".jpg") and (root / key).is_file()
+    except (OSError, ValueError):  # a name the file system cannot even look up
+        found = False
+    if not found:
         raise not_found("picture")
     response = send_from_directory(root, key, mimetype="image/jpeg", max_age=365 * 24 * 3600, conditional=True)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
@@ -483,7 +507,7 @@ def get_media(key: str):
 # The gateway allows large bodies only for multipart requests under /api/v1/media, so the uploads are
 # also offered there (same handlers, same rules); phones' photos are often larger than a JSON body.
 @media_blp.route("/products/<listing_id>/photos", methods=["POST"])
-@documents_errors(media_blp, 401, 403, 404, 409, 413)
+@documents_errors(media_blp, 401, 403, 404, 409, 413, 422)
 @media_blp.arguments(PhotoUpload, location="files")
 @media_blp.response(201, PhotoOut)
 @media_blp.doc(security=BEARER)
@@ -494,7 +518,7 @@ def upload_listing_photo_via_media(files, listing_id: str):
 
 
 @media_blp.route("/shops/<shop_id>/photo", methods=["POST"])
-@documents_errors(media_blp, 401, 403, 404, 413)
+@documents_errors(media_blp, 401, 403, 404, 413, 422)
 @media_blp.arguments(PhotoUpload, location="files")
 @media_blp.response(200, ShopOut)
 @media_blp.doc(security=BEARER)

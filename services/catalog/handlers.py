@@ -19,7 +19,10 @@ def reserve_stock(event: Event, uow: UnitOfWork) -> None:
     if session.get(StockAnswer, order_id) is not None:
         return  # already answered for this order (the same fact re-sent under a new event id)
     wanted = merged_quantities(event.data["items"])
-    query = select(Listing).where(Listing.id.in_(sorted(wanted))).order_by(Listing.id)
+    # an id PostgreSQL cannot even compare (NUL) names no listing: it is answered "unknown" below
+    # instead of failing the message until it is parked and the order waits for ever
+    lookup = sorted(listing_id for listing_id in wanted if "\x00" not in listing_id)
+    query = select(Listing).where(Listing.id.in_(lookup)).order_by(Listing.id)
     if uow.db.is_postgres:
         # row locks taken in id order, so two orders touching the same listings cannot deadlock, and a
         # second order for the last unit waits here and then sees the stock the first one left

@@ -50,12 +50,18 @@ def _open_checked(data: bytes) -> Image.Image:
         probe = Image.open(io.BytesIO(data))
         probe.verify()  # structure check without decoding everything
         image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:  # a small file claiming hundreds of megapixels
+        raise BadImage("the picture has too many pixels") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise BadImage("the file is not a picture we can read (JPEG, PNG or WebP)") from exc
     if image.format not in ALLOWED_FORMATS:
         raise BadImage("only JPEG, PNG and WebP pictures are accepted")
     if image.width * image.height > MAX_PIXELS:
         raise BadImage("the picture has too many pixels")
+    try:  # verify() does not decode JPEG data: a photo cut off by a slow link only fails here
+        image.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise BadImage("the picture is damaged or incomplete; please send it again") from exc
     return image
 
 

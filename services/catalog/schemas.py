@@ -14,13 +14,25 @@ Stock = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, 
 Threshold = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kw)  # noqa: E731
 
 
+def _unstorable(value: str) -> str | None:
+    """Why a text cannot be stored: PostgreSQL refuses NUL, and no database driver can encode a lone
+    UTF-16 surrogate (JSON lets a client send "\\ud800")."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an invalid character (a lone surrogate)"
+    return None
+
+
 class Input(Schema):
-    """Every request schema: text with NUL characters is refused up front (PostgreSQL cannot store it)."""
+    """Every request schema: text that no database can store is refused up front as a field error."""
 
     @pre_load
-    def _no_nul(self, data, **_):
+    def _storable_text(self, data, **_):
         if hasattr(data, "items"):
-            bad = {k: ["contains a NUL character"] for k, v in data.items() if isinstance(v, str) and "\x00" in v}
+            bad = {k: [why] for k, v in data.items() if isinstance(v, str) and (why := _unstorable(v))}
             if bad:
                 raise ValidationError(bad)
         return data

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pasar.db import Database
 
 from services.catalog.commands import ledger_mismatches
-from services.catalog.models import Listing, Reservation, StockMovement
+from services.catalog.models import Base, Listing, Reservation, StockMovement
 from tests.integration.test_catalog_api import Catalog, make_listing, make_shop, seller
+from tests.support.infra import wait_until
 
 ADDRESS = {"name": "Siti", "phone": "+6281234567890", "street": "Jl. Mawar 3", "village": "Sumberejo",
            "district": "Sanankulon", "regency": "Blitar", "province": "Jawa Timur"}
@@ -64,27 +70,63 @@ def pg_cat(tmp_path, monkeypatch, pg_url):
     c.dispose()
 
 
+@contextmanager
+def row_held(cat, listing_id: str):
+    """Another transaction holds the listing's row lock until the block ends, so every order sent meanwhile
+    is in flight at the same moment, queued on the lock; `waiting()` counts the sessions queued."""
+    url = cat.db.url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watcher:
+        holder.execute("SELECT stock FROM listings WHERE id = %s FOR UPDATE", (listing_id,))
+
+        def waiting() -> int:
+            return watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND wait_event_type = 'Lock'").fetchone()[0]
+        try:
+            yield waiting
+        finally:
+            holder.rollback()  # lets them all go at once
+
+
+def deliver_from_threads(cat, deliveries: list[tuple[str, dict, str]]):
+    """Each delivery on its own thread and its own database connection (a worker process each)."""
+    dbs = [Database("catalog", Base.metadata, cat.db.url) for _ in deliveries]
+    results, errors = [], []
+
+    def run(db, event_type, data, event_id):
+        try:
+            results.append(cat.deliver(event_type, data, event_id=event_id, db=db))
+        except BaseException as exc:  # collected and judged by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(db, *d)) for db, d in zip(dbs, deliveries)]
+    return threads, dbs, results, errors
+
+
+def finish(threads, dbs) -> None:
+    for t in threads:
+        if t.ident is not None:
+            t.join(60)
+    for db in dbs:
+        db.dispose()
+
+
 def test_fifty_simultaneous_orders_for_the_last_unit_reserve_exactly_one(pg_cat):
     cat = pg_cat
     owner = seller(cat)
     listing = make_listing(owner, make_shop(owner)["id"], stock=1, low_stock_threshold=1)
     lid = listing["id"]
     orders = [f"order-{n:02d}-{uuid.uuid4().hex[:6]}" for n in range(50)]
-    start = threading.Barrier(len(orders))
-    errors: list[BaseException] = []
-
-    def place(order_id: str):
-        try:
-            start.wait()  # all fifty hit the database together
-            cat.deliver("order.placed", placed(order_id, (lid, 1)))
-        except BaseException as exc:  # surfaced below: a lost order would hide an oversell
-            errors.append(exc)
-
-    threads = [threading.Thread(target=place, args=(o,)) for o in orders]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    threads, dbs, _, errors = deliver_from_threads(
+        cat, [("order.placed", placed(o, (lid, 1)), str(uuid.uuid4())) for o in orders])
+    try:
+        with row_held(cat, lid) as waiting:
+            for t in threads:
+                t.start()
+            # all fifty are inside their transaction at once, each waiting for the last unit's row
+            wait_until(lambda: waiting() == 50, timeout=60, message="50 orders queued on the listing's row lock")
+    finally:
+        finish(threads, dbs)
+    assert not any(t.is_alive() for t in threads)
     assert errors == []
     reserved, rejected = cat.outbox("stock.reserved"), cat.outbox("stock.rejected")
     assert len(reserved) == 1 and len(rejected) == 49
@@ -99,6 +141,32 @@ def test_fifty_simultaneous_orders_for_the_last_unit_reserve_exactly_one(pg_cat)
     assert_ledger_consistent(cat, lid)
     assert ledger_mismatches(cat.db) == []
     assert [e["stock"] for e in cat.outbox("stock.low")] == [0]
+    status, seen = cat.client().get(f"/api/v1/products/{lid}")
+    assert (status, seen["stock"], seen["in_stock"]) == (200, 0, False)
+
+
+def test_the_same_order_racing_itself_under_two_event_ids_reserves_once(pg_cat):
+    """A re-sent order.placed can arrive while the first copy is still being handled (two workers)."""
+    cat = pg_cat
+    owner = seller(cat)
+    lid = make_listing(owner, make_shop(owner)["id"], stock=5)["id"]
+    copies = [("order.placed", placed("order-twice", (lid, 2)), str(uuid.uuid4())) for _ in range(2)]
+    threads, dbs, results, errors = deliver_from_threads(cat, copies)
+    try:
+        with row_held(cat, lid) as waiting:
+            for t in threads:
+                t.start()
+            wait_until(lambda: waiting() == 2, timeout=30, message="both copies queued on the row lock")
+    finally:
+        finish(threads, dbs)
+    # one copy reserved; the other collided on the order's one answer and rolled back (the worker retries it)
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], IntegrityError)
+    # the retry of the failed copy is handled and finds the order answered; the other is a known event id
+    assert sorted(cat.deliver(t, d, event_id=e) is None for t, d, e in copies) == [False, True]
+    assert stock_of(cat, lid) == 3
+    assert len(cat.outbox("stock.reserved")) == 1 and cat.outbox("stock.rejected") == []
+    assert [m.kind for m in ledger(cat, lid)] == ["initial", "reserve"]
+    assert_ledger_consistent(cat, lid)
 
 
 def test_redelivered_order_placed_reserves_once(cat):
@@ -140,6 +208,11 @@ def test_reservation_is_all_or_nothing_with_a_problem_per_line(cat):
     # the same listing on two lines counts together
     cat.deliver("order.placed", placed("order-3", (scarce, 1), (scarce, 1)))
     assert cat.outbox("stock.rejected")[-1]["problems"][0]["requested"] == 2
+    # an id no listing can have is answered as unknown (not retried until parked, leaving the order waiting)
+    assert cat.deliver("order.placed", placed("order-3b", (plenty, 1), ("bad\x00id", 1)))
+    assert cat.outbox("stock.rejected")[-1] == {"order_id": "order-3b", "problems": [
+        {"listing_id": "bad\x00id", "requested": 1, "available": 0, "reason": "unknown"}]}
+    assert stock_of(cat, plenty) == 10
 
 
 def test_reserved_lines_carry_price_shop_agent_and_pickup(cat):
