@@ -23,7 +23,7 @@ from . import domain
 from .domain import InvalidPhone
 from .models import Account, RefreshToken
 
-__all__ = ["Account", "TokenPair", "register", "login", "refresh", "logout", "get_account", "update_profile",
+__all__ = ["Account", "TokenPair", "register", "sign_in", "login", "refresh", "logout", "get_account", "update_profile",
            "change_password", "create_admin", "normalise_phone", "find_account"]
 
 _hasher = PasswordHasher(
@@ -82,6 +82,9 @@ def _clean_name(value, problems: dict) -> str | None:
     if not 1 <= len(name) <= 120:
         problems["name"] = ["1 to 120 characters"]
         return None
+    if domain.has_control_characters(name):
+        problems["name"] = ["contains characters that are not allowed"]
+        return None
     return name
 
 
@@ -90,6 +93,9 @@ def _clean_district(value, problems: dict) -> str | None:
         return None
     if not isinstance(value, str) or len(value.strip()) > 80:
         problems["district"] = ["at most 80 characters"]
+        return None
+    if domain.has_control_characters(value):
+        problems["district"] = ["contains characters that are not allowed"]
         return None
     return value.strip() or None
 
@@ -191,6 +197,14 @@ def _issue(work, account: Account, family_id: str | None = None) -> TokenPair:
                                          district=account.district, locale=account.locale), settings=settings)
     return TokenPair(access_token=access, refresh_token=secret, account=account,
                      expires_in=settings.access_ttl_seconds)
+
+
+def sign_in(account: Account) -> TokenPair:
+    """A token pair for an account that has just proven who it is (right after sign-up: no second argon2)."""
+    with uow(correlation_id=account.id) as work:
+        pair = _issue(work, account)
+        work.commit()
+    return pair
 
 
 def login(identifier: str, password: str) -> TokenPair:
@@ -304,7 +318,10 @@ def update_profile(user_id: str, data: dict) -> Account:
             account.district = district
         account.email, account.phone, account.channels = email, phone, channels
         account.updated_at = utcnow()
-        work.session.flush()
+        try:
+            work.session.flush()
+        except IntegrityError as exc:  # someone took the same email/phone at the same moment
+            raise ApiError(409, "this phone number or email is already registered", "already_registered") from exc
         work.emit("account.updated", event_data(account), correlation_id=account.id)
         work.commit()
     return account

@@ -7,7 +7,8 @@ from pasar.auth import current_identity
 from pasar.errors import ApiError
 
 from . import accounts
-from .protection import LOGIN_IP_LIMIT, LOGIN_LIMIT, REGISTER_LIMIT, client_ip, client_key, limiter, login_key
+from .protection import (LOGIN_IP_LIMIT, LOGIN_LIMIT, REGISTER_LIMIT, api_limit, client_ip, client_key, limiter,
+                         login_key)
 from .schemas import AccountOut, LoginIn, PasswordIn, ProfileIn, RefreshIn, RegisterIn, TokenPairOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
@@ -38,6 +39,7 @@ def _me() -> accounts.Account:
 
 
 @blp.route("/register", methods=["POST"])
+@api_limit
 @limiter.limit(REGISTER_LIMIT, key_func=lambda: "register:" + client_ip())
 @blp.arguments(RegisterIn)
 @blp.response(201, TokenPairOut)
@@ -45,10 +47,11 @@ def _me() -> accounts.Account:
 def register(data):
     """Sign up (shopper, seller, agent or courier) and get logged in at once."""
     account = accounts.register(data)
-    return _pair(accounts.login(account.phone or account.email, data["password"]))
+    return _pair(accounts.sign_in(account))
 
 
 @blp.route("/login", methods=["POST"])
+@api_limit
 @limiter.limit(LOGIN_LIMIT, key_func=login_key)
 @limiter.limit(LOGIN_IP_LIMIT, key_func=lambda: "login-ip:" + client_ip())
 @blp.arguments(LoginIn)
@@ -60,6 +63,7 @@ def login(data):
 
 
 @blp.route("/refresh", methods=["POST"])
+@api_limit
 @blp.arguments(RefreshIn)
 @blp.response(200, TokenPairOut)
 @_document_errors(401, 422)
@@ -69,6 +73,7 @@ def refresh(data):
 
 
 @blp.route("/logout", methods=["POST"])
+@api_limit
 @blp.arguments(RefreshIn)
 @blp.response(204)
 @_document_errors(422)
@@ -78,6 +83,7 @@ def logout(data):
 
 
 @blp.route("/me", methods=["GET"])
+@api_limit
 @blp.response(200, AccountOut)
 @_document_errors(401)
 @blp.doc(security=[{"bearerAuth": []}])
@@ -87,6 +93,7 @@ def me():
 
 
 @blp.route("/me", methods=["PATCH"])
+@api_limit
 @blp.arguments(ProfileIn)
 @blp.response(200, AccountOut)
 @_document_errors(401, 409, 422)
@@ -97,6 +104,7 @@ def update_me(data):
 
 
 @blp.route("/password", methods=["POST"])
+@api_limit
 @limiter.limit(LOGIN_LIMIT, key_func=lambda: "password:" + client_key())
 @blp.arguments(PasswordIn)
 @blp.response(200, TokenPairOut)

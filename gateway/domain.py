@@ -13,7 +13,9 @@ LOCALES = ("id", "en")
 CHANNELS = ("inapp", "email", "whatsapp")
 MIN_PASSWORD_LENGTH = 8
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_NOT_IN_EMAIL = r"@\s\x00-\x1f\x7f\ud800-\udfff"
+_EMAIL = re.compile(rf"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]{{2,}}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
 
 
@@ -43,11 +45,16 @@ def normalise_phone(raw: str) -> str:
         national = text
     if national.startswith("0"):  # "+62 0812..." is a common slip
         national = national[1:]
-    if not national.isdigit():
+    if not (national.isascii() and national.isdigit()):  # "０８１２" and "٠٨١٢" are digits to str.isdigit
         raise InvalidPhone("a phone number has only digits")
     if not national.startswith("8") or not 9 <= len(national) <= 12:
         raise InvalidPhone("not an Indonesian mobile number (08xx-xxxx-xxxx)")
     return "+62" + national
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL, other control characters or a lone surrogate: nothing a name or place is ever spelled with."""
+    return bool(_CONTROL.search(text))
 
 
 def normalise_email(raw: str) -> str:

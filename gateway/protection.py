@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Flask, g, jsonify, request
 from flask_limiter import Limiter
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from pasar import config
 from pasar.auth import bearer_token, verify_access_token
+from pasar.web import refuse_unstorable_text
 from pasar.errors import ApiError, error_body
 
 from . import domain
@@ -58,6 +59,17 @@ def login_key() -> str:
 
 limiter = Limiter(key_func=client_key, storage_uri=config.setting("RATELIMIT_STORAGE_URI", "memory://"),
                   headers_enabled=True, strategy="fixed-window")
+# One budget per client for the whole API: the proxied resources and the gateway's own /api/v1/auth/*.
+api_limit = limiter.shared_limit(API_LIMIT, scope="api")
+
+def _body_limit() -> int:
+    upload = request.mimetype == "multipart/form-data" and request.path.startswith(UPLOAD_PREFIXES)
+    return UPLOAD_BODY_LIMIT if upload else JSON_BODY_LIMIT
+
+
+def _too_large(limit: int):
+    g.refused_body = True
+    return jsonify(error_body(413, f"request body too large (limit {limit // 1024} KB)")), 413
 
 
 def allowed_origins() -> set[str]:
@@ -82,15 +94,24 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def _refuse_big_bodies():
+        limit = _body_limit()
         length = request.content_length
-        if length is None:
+        if length is not None:
+            return _too_large(limit) if length > limit else None
+        if "chunked" not in (request.headers.get("Transfer-Encoding") or "").lower():
             return None
-        upload = request.mimetype == "multipart/form-data" and request.path.startswith(UPLOAD_PREFIXES)
-        limit = UPLOAD_BODY_LIMIT if upload else JSON_BODY_LIMIT
-        if length > limit:
-            g.refused_body = True
-            return jsonify(error_body(413, f"request body too large (limit {limit // 1024} KB)")), 413
-        return None
+        # No Content-Length (chunked): read and keep the body here, stopping one byte past the limit.
+        # (Werkzeug's capped stream quietly stops *at* its cap, so a body of exactly `limit + 1` bytes
+        # is how we can tell "too large" from "just fits".)
+        request.max_content_length = limit + 1
+        try:
+            body = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            return _too_large(limit)
+        return _too_large(limit) if len(body) > limit else None
+
+    # after the size check, so a chunked body is read (and capped) once
+    app.before_request(refuse_unstorable_text)
 
     @app.before_request
     def _cors_preflight():

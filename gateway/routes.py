@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from urllib.parse import quote
 
 import requests
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -16,7 +17,7 @@ from pasar import config
 from pasar.auth import bearer_token, verify_access_token
 from pasar.errors import ApiError, error_body
 
-from .protection import API_LIMIT, limiter
+from .protection import api_limit
 
 log = logging.getLogger("gateway.proxy")
 
@@ -37,7 +38,9 @@ ROUTES: dict[str, str] = {
     "webhooks": "payments",
     "notifications": "notifications",
 }
-FORWARD_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "Accept-Language", "If-None-Match",
+# Authorization is not in this list: it is added back only once the gateway has verified the bearer token.
+# Nothing else a client sends (X-User-Id, X-Role, ...) ever reaches a service.
+FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "If-None-Match",
                            "If-Modified-Since", "Idempotency-Key", "Stripe-Signature", "Last-Event-ID")
 FORWARD_RESPONSE_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Location", "Retry-After", "Last-Modified",
                             "Content-Disposition", "Vary")
@@ -73,15 +76,34 @@ def service_for(resource: str) -> str:
     return service
 
 
-def _identity_checked() -> None:
-    """Never pass on an identity we have not verified ourselves (services verify again, independently)."""
+def _verified_bearer() -> str | None:
+    """Never pass on an identity we have not verified ourselves (services verify again, independently).
+    Any other Authorization scheme (Basic, a bare token, ...) is dropped, not forwarded."""
     token = bearer_token()
     if token is not None:
         verify_access_token(token)
+    return token
 
 
-def _upstream_headers() -> dict:
+# the path characters a service gets verbatim; everything else (`?`, `#`, `%`, spaces, ...) stays escaped
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+def upstream_path(path: str) -> str:
+    """The decoded request path as the service should see it, or 404 when it would leave the routing table.
+
+    Werkzeug has already decoded `%2F`, `%2E` and `%3F`: `/api/v1/products/..%2F..%2Fhealthz` arrives as
+    `/api/v1/products/../../healthz`, which an HTTP client normalises to the service's `/healthz`. Dot
+    segments are refused, and the path is escaped again so a decoded `?` or `#` stays part of the path."""
+    if "\x00" in path or any(segment in (".", "..") for segment in path.split("/")):
+        raise ApiError(404, "no such API path")
+    return quote(path, safe=_PATH_SAFE)
+
+
+def _upstream_headers(token: str | None) -> dict:
     headers = {h: request.headers[h] for h in FORWARD_REQUEST_HEADERS if h in request.headers}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     headers["X-Request-ID"] = g.request_id
     prior = request.headers.get("X-Forwarded-For")
     headers["X-Forwarded-For"] = f"{prior}, {request.remote_addr}" if prior else (request.remote_addr or "")
@@ -111,8 +133,8 @@ def _send(service: str, url: str, headers: dict, body: bytes, read_timeout: floa
 
 
 def forward(service: str, path: str) -> Response:
-    _identity_checked()
-    url = config.service_url(service) + path
+    url = config.service_url(service) + upstream_path(path)
+    token = _verified_bearer()
     if request.query_string:
         url += "?" + request.query_string.decode("latin-1")  # as sent: repeated keys and encoding kept
     streaming = "text/event-stream" in request.headers.get("Accept", "") or path.endswith("/stream")
@@ -121,7 +143,7 @@ def forward(service: str, path: str) -> Response:
         busy.status_code, busy.headers["Retry-After"] = 503, "15"
         return busy
     try:
-        resp = _send(service, url, _upstream_headers(), request.get_data(),
+        resp = _send(service, url, _upstream_headers(token), request.get_data(),
                      STREAM_READ_TIMEOUT if streaming else READ_TIMEOUT)
     except BaseException:
         if streaming:
@@ -168,6 +190,6 @@ def _once(*actions):
 
 @bp.route("/api/v1/<resource>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 @bp.route("/api/v1/<resource>/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
-@limiter.limit(API_LIMIT)  # per signed-in user, else per IP (see protection.client_key)
+@api_limit  # per signed-in user, else per IP (see protection.client_key); shared with /api/v1/auth/*
 def proxy(resource: str, rest: str = ""):
     return forward(service_for(resource), request.path)

@@ -1,6 +1,7 @@
 """Flask helpers every app uses: the app skeleton, the error format, request ids, health checks."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -159,9 +160,50 @@ def install_health(app: Flask, service: str, extra_checks=None) -> None:
     app.add_url_rule("/readyz", "readyz", report)
 
 
+# A JSON string escape that could be a NUL or half of a surrogate pair: rare, so only then is the body parsed.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _unstorable(text: str) -> bool:
+    """NUL (PostgreSQL text refuses it) or a lone surrogate (cannot be encoded as UTF-8 at all)."""
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _json_has_unstorable_text(raw: bytes) -> bool:
+    if not _SUSPECT_ESCAPE.search(raw):
+        return False
+    try:
+        stack = [json.loads(raw)]
+    except ValueError:
+        return False  # not JSON: whoever reads it answers 400 for that
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and _unstorable(node):
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def refuse_unstorable_text():
+    """A NUL or an unpaired surrogate (`"\\ud800"`) in a JSON string, the path or the query is refused with a
+    400 before any view runs: further in, such text makes databases and encoders fail with a server error."""
+    if b"%00" in request.query_string or "\x00" in request.path:
+        return jsonify(error_body(400, "the address contains a NUL character")), 400
+    if request.content_length == 0 or not request.is_json:
+        return None
+    if _json_has_unstorable_text(request.get_data(cache=True)):
+        return jsonify(error_body(400, "text in the body contains a NUL character or an unpaired surrogate",
+                                  fields={"_": ["text must be valid Unicode without NUL characters"]})), 400
+    return None
+
+
 def create_service_app(service: str, metadata, blueprints, *, title: str, description: str = "",
                        db: Database | None = None, publish: bool = True, extra_config: dict | None = None,
-                       extra_health_checks=None) -> Flask:
+                       extra_health_checks=None, text_guard: bool = True) -> Flask:
     """The skeleton every service app shares; the service brings its blueprints and metadata."""
     logs.configure(service)
     app = Flask(service)
@@ -184,5 +226,7 @@ def create_service_app(service: str, metadata, blueprints, *, title: str, descri
         api.register_blueprint(bp)
     install_error_handlers(app)
     install_request_id(app)
+    if text_guard:  # the gateway installs it itself, after its body size check
+        app.before_request(refuse_unstorable_text)
     install_health(app, service, extra_health_checks)
     return app

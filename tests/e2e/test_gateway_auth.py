@@ -3,6 +3,7 @@ revoked, the profile, and the account events other services rely on."""
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 
 import pika
@@ -10,6 +11,7 @@ import pytest
 import requests
 
 from tests.support.infra import wait_until
+from tests.support.stack import BIN
 
 
 def unique_phone() -> str:
@@ -141,3 +143,21 @@ def test_changing_password_ends_other_logins(stack):
                          timeout=10).status_code == 200
     assert requests.post(stack.url + "/api/v1/auth/login", timeout=10, json={
         "identifier": sent["phone"], "password": "baru-rahasia-456"}).status_code == 200
+
+
+def test_an_admin_is_made_only_by_the_operator_command(stack, account_events):
+    email = f"operator.{uuid.uuid4().hex[:8]}@pasardesa.id"
+    command = [str(BIN / "pasar"), "gateway", "create-admin", "--name", "Operator", "--email", email]
+    env = {**stack.env, "ADMIN_PASSWORD": "operator-rahasia-1"}
+    made = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    login = requests.post(stack.url + "/api/v1/auth/login", timeout=10,
+                          json={"identifier": email.upper(), "password": "operator-rahasia-1"})
+    assert login.status_code == 200 and login.json()["account"]["role"] == "admin"
+    assert account_events("account.registered", login.json()["account"]["id"])["data"]["role"] == "admin"
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "already registered" in again.stderr
+    # and an admin cannot make themself a different role, nor anyone become admin through the profile
+    auth = {"Authorization": "Bearer " + login.json()["access_token"]}
+    assert requests.patch(stack.url + "/api/v1/auth/me", headers=auth, json={"role": "shopper"},
+                          timeout=10).status_code == 422

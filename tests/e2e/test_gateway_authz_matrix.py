@@ -1,5 +1,7 @@
 """Authorisation matrix: every endpoint in the merged OpenAPI of the running stack × every role (and no
 token at all) × a resource owned by someone else. Nobody may read or change another person's things.
+The owner's things are real: their order, its fulfillment, their payment, their inbox message, the
+seller's shop and listing. Admin, who may see everything, is only checked for server errors on reads.
 
 The operations come from /api/v1/openapi.json at run time, so endpoints other engineers add are covered
 without touching this file. A failure lists every offending (role, method, path, status)."""
@@ -13,7 +15,8 @@ import requests
 
 from tests.support.infra import wait_until
 
-INTRUDER_ROLES = ("shopper", "seller", "agent", "courier")  # admin legitimately sees everything
+INTRUDER_ROLES = ("shopper", "seller", "agent", "courier")
+# admin legitimately sees (and may change) everything: the matrix only reads as admin, and expects no server error
 METHODS = ("get", "post", "put", "patch", "delete")
 REFUSALS = {400, 401, 403, 404, 405, 422}  # a write on someone else's resource must end in one of these
 # Paths whose ids name public things the caller uses for themself (a listing in *my* cart), not someone's property.
@@ -57,11 +60,20 @@ class Owners:
         self.fulfillment_id = (fulfillments[0].get("id") or fulfillments[0].get("fulfillment_id")) if fulfillments \
             else str(uuid.uuid4())
         _, self.listing_before = seller.get(f"/api/v1/products/{self.listing_id}")
+        # the shopper's own inbox message about the order and their payment record: real ids, not made-up ones
+        self.notifications_before = wait_until(
+            lambda: (self.shopper.get("/api/v1/notifications")[1] or {}).get("items"), timeout=15,
+            message="owner's order notification")
+        self.notification_id = self.notifications_before[0]["id"]
+        status, payment = self.shopper.get(f"/api/v1/payments/orders/{self.order_id}")
+        assert status == 200, payment
+        self.payment_id = payment["payment_id"]
 
     def path_value(self, name: str) -> str:
         by_name = {"order_id": self.order_id, "listing_id": self.listing_id, "shop_id": self.shop_id,
                    "fulfillment_id": self.fulfillment_id, "user_id": self.shopper_id, "payee_id": self.shopper_id,
-                   "shopper_id": self.shopper_id, "seller_id": self.seller_id}
+                   "shopper_id": self.shopper_id, "seller_id": self.seller_id,
+                   "notification_id": self.notification_id, "payment_id": self.payment_id}
         return by_name.get(name, self.order_id if name == "id" else str(uuid.uuid4()))
 
     def secrets(self) -> list[str]:
@@ -151,7 +163,12 @@ def test_no_role_can_read_or_change_another_persons_resources(stack):
         tokens[role] = stack.token(f"intruder-{role}-{uuid.uuid4().hex[:6]}", role, name="Penyusup",
                                    district="Sanankulon")
     problems = []
+    admin = stack.token(f"matrix-admin-{uuid.uuid4().hex[:6]}", "admin", name="Operator")
     for method, path, op, params in ops:
+        if method == "GET":
+            url_path, status, text = call(stack, admin, method, path, op, params, owners, spec)
+            if status >= 500:
+                problems.append(f"admin     GET    {url_path} -> {status}: server error {text[:120]}")
         secured = bool(op.get("security"))
         foreign = "{" in path and not path.startswith(CALLERS_OWN)
         for role, token in tokens.items():
@@ -173,5 +190,8 @@ def test_no_role_can_read_or_change_another_persons_resources(stack):
     # positive control: the owner's own view does contain the secrets, so the leak check can see them
     assert owners.order_id in json.dumps(order) and owners.secret_phone in json.dumps(order)
     _, listing_after = stack.client(owners.seller_id, "seller").get(f"/api/v1/products/{owners.listing_id}")
+    _, notifications_after = owners.shopper.get("/api/v1/notifications")
+    assert [n for n in notifications_after["items"] if n["id"] == owners.notification_id] == [
+        owners.notifications_before[0]]  # nobody else marked it read
     assert json.dumps(listing_after, sort_keys=True) == json.dumps(owners.listing_before, sort_keys=True)
     assert not problems, f"{len(problems)} authorisation problems:\n" + "\n".join(problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import re
 import socket
 import subprocess
 import threading
@@ -20,6 +21,9 @@ from tests.support.infra import free_port, wait_until
 from tests.support.stack import BIN, TEST_JWT_SECRET
 
 PROTECTED_READ = "/api/v1/cart"  # the orders service answers it for a shopper token only
+# one read per service that needs a verified token (a good shopper token may still get 403 from some)
+PROTECTED_READS = {"orders": "/api/v1/cart", "catalog": "/api/v1/products/any-listing/stock-ledger",
+                   "payments": "/api/v1/balances/me", "notifications": "/api/v1/notifications"}
 
 
 def _claims(**over):
@@ -59,13 +63,14 @@ def _bad_tokens() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", list(_bad_tokens()))
-def test_bad_tokens_are_refused_by_the_gateway_and_by_the_service_directly(stack, kind):
+def test_bad_tokens_are_refused_by_the_gateway_and_by_every_service_directly(stack, kind):
     token = _bad_tokens()[kind]
     auth = {"Authorization": f"Bearer {token}"}
-    for base in (stack.url, stack.service_url("orders")):
-        resp = requests.get(base + PROTECTED_READ, headers=auth, timeout=10)
-        assert resp.status_code == 401, (kind, base, resp.text)
-        assert resp.json()["error"]["code"] in ("invalid_token", "token_expired")
+    for service, path in PROTECTED_READS.items():
+        for base in (stack.url, stack.service_url(service)):
+            resp = requests.get(base + path, headers=auth, timeout=10)
+            assert resp.status_code == 401, (kind, base, path, resp.text)
+            assert resp.json()["error"]["code"] in ("invalid_token", "token_expired")
     me = requests.get(stack.url + "/api/v1/auth/me", headers=auth, timeout=10)
     assert me.status_code == 401
 
@@ -74,6 +79,9 @@ def test_a_good_token_works_both_ways_so_the_refusals_mean_something(stack):
     auth = {"Authorization": "Bearer " + jwt.encode(_claims(), TEST_JWT_SECRET, algorithm="HS256")}
     for base in (stack.url, stack.service_url("orders")):
         assert requests.get(base + PROTECTED_READ, headers=auth, timeout=10).status_code == 200
+    for service, path in PROTECTED_READS.items():  # past the token check: 200, or 403/404 for this shopper
+        for base in (stack.url, stack.service_url(service)):
+            assert requests.get(base + path, headers=auth, timeout=10).status_code in (200, 403, 404), (base, path)
 
 
 def test_guessing_passwords_is_slowed_to_a_crawl_without_locking_out_everyone(stack):
@@ -93,13 +101,51 @@ def test_guessing_passwords_is_slowed_to_a_crawl_without_locking_out_everyone(st
     assert other.status_code == 401  # a different account is not locked out by the attack
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/orders"])
-def test_a_one_megabyte_json_body_is_refused_cleanly(stack, path):
-    big = json.dumps({"identifier": "x" * (1024 * 1024), "password": "y"})
-    resp = requests.post(stack.url + path, data=big, headers={"Content-Type": "application/json"}, timeout=10)
+def test_a_one_megabyte_json_body_is_refused_cleanly(stack, path, chunked):
+    big = json.dumps({"identifier": "x" * (1024 * 1024), "password": "y"}).encode()
+    # a generator body makes requests send Transfer-Encoding: chunked, with no Content-Length to check
+    body = (big[i:i + 65536] for i in range(0, len(big), 65536)) if chunked else big
+    resp = requests.post(stack.url + path, data=body, headers={"Content-Type": "application/json"}, timeout=10)
     assert resp.status_code == 413
     assert resp.json()["error"]["code"] == "payload_too_large"
+    assert "256 KB" in resp.json()["error"]["message"]  # the gateway's answer, not a service's
     assert requests.get(stack.url + "/healthz", timeout=5).status_code == 200  # and the door still works
+
+
+def test_a_chunked_body_under_the_limit_still_gets_through(stack):
+    body = json.dumps({"identifier": "chunk@example.id", "password": "p" * 200}).encode()
+    resp = requests.post(stack.url + "/api/v1/auth/login", data=iter([body[:10], body[10:]]),
+                         headers={"Content-Type": "application/json"}, timeout=10)
+    assert resp.status_code == 401 and resp.json()["error"]["code"] == "invalid_credentials"  # read and judged
+
+
+@pytest.mark.parametrize("method,path", [("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"),
+                                         ("PATCH", "/api/v1/auth/me"),
+                                         ("POST", "/api/v1/cart/lines"), ("PUT", "/api/v1/couriers/me")])
+@pytest.mark.parametrize("text", ["\\ud800", "abc\\udfff", "a\\u0000b"], ids=["high", "low", "nul"])
+def test_text_no_database_can_store_is_a_400_not_a_server_error(stack, method, path, text):
+    # the raw JSON carries the escape itself: json.dumps would not let a lone surrogate through
+    fields = ("identifier", "password", "refresh_token", "name", "email", "listing_id", "district")
+    raw = "{" + ", ".join(f'"{f}": "{text}"' for f in fields) + ', "qty": 1, "available": true}'
+    role = "courier" if "couriers" in path else "shopper"
+    auth = {"Authorization": "Bearer " + jwt.encode(_claims(role=role), TEST_JWT_SECRET, algorithm="HS256")}
+    owner = {"cart": "orders", "couriers": "orders"}.get(path.split("/")[3])
+    for base in [stack.url] + ([stack.service_url(owner)] if owner else []):  # the kernel guards every service too
+        resp = requests.request(method, base + path, data=raw.encode(), timeout=10,
+                                headers={"Content-Type": "application/json", **auth})
+        assert resp.status_code == 400, (base, resp.text)
+        assert resp.json()["error"]["code"] == "bad_request"
+
+
+def test_a_nul_in_the_address_is_a_400_and_real_unicode_is_welcome(stack):
+    assert requests.get(stack.url + "/api/v1/products?q=%00", timeout=10).status_code == 400
+    phone = "0857" + str(uuid.uuid4().int)[:8]
+    resp = requests.post(stack.url + "/api/v1/auth/register", timeout=10,  # a surrogate *pair* is an emoji
+                         data='{"name": "Sri \\ud83c\\udf3e", "phone": "%s", "password": "rahasia-123"}' % phone,
+                         headers={"Content-Type": "application/json"})
+    assert resp.status_code == 201 and resp.json()["account"]["name"] == "Sri \U0001f33e"
 
 
 def test_every_answer_carries_security_headers_and_a_request_id(stack):
@@ -112,6 +158,31 @@ def test_every_answer_carries_security_headers_and_a_request_id(stack):
         assert resp.headers["X-Request-ID"], path
     unknown = requests.get(stack.url + "/api/v1/nothing-here", timeout=10)
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+
+
+def test_health_reports_every_service_and_the_broker(stack):
+    resp = requests.get(stack.url + "/healthz", timeout=10)
+    assert resp.status_code == 200 and resp.json()["status"] == "ok"
+    checks = resp.json()["checks"]
+    assert {"broker", "database", "catalog", "orders", "payments", "notifications"} <= set(checks)
+    assert all(checks[name]["ok"] for name in ("catalog", "orders", "payments", "notifications"))
+    assert all(checks[name]["checks"]["broker"]["ok"] for name in ("catalog", "orders", "payments", "notifications"))
+
+
+def test_the_api_docs_page_works_offline(stack):
+    """No CDN: the page, its script and its style come from the gateway itself, and the CSP allows nothing else."""
+    page = requests.get(stack.url + "/api/docs", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for asset in assets:
+        assert requests.get(stack.url + asset, timeout=10).status_code == 200, asset
+    script = requests.get(stack.url + "/api/docs/docs.js", timeout=10).text
+    assert "openapi.json" in script and not re.search(r"https?://", script)
+    assert "http" not in page.headers["Content-Security-Policy"]
+    spec = requests.get(stack.url + "/api/v1/openapi.json", timeout=15).json()
+    assert {"/api/v1/auth/login", "/api/v1/products", "/api/v1/orders", "/api/v1/payouts",
+            "/api/v1/notifications"} <= set(spec["paths"])
 
 
 # -- routing against fake and dead upstreams ----------------------------------------------------------
@@ -160,17 +231,21 @@ class _Hangup:
             conn.close()
 
 
+DOOR_API_LIMIT = 40  # per client per minute on the second gateway; the real default is 1200
+
+
 @pytest.fixture(scope="module")
 def door(stack):
     """A second gateway on the stack's database: catalog → a recording fake, orders → a dead port,
-    payments → a service that hangs up, CORS for one origin, 1 s read timeout."""
+    payments → a service that hangs up, CORS for one origin, 1 s read timeout, a low API rate limit."""
     recorder = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=recorder.serve_forever, daemon=True).start()
     hangup = _Hangup()
     port = free_port()
     env = {**stack.env, "GATEWAY_PORT": str(port), "WEB_CONCURRENCY": "1", "UPSTREAM_READ_TIMEOUT": "1",
            "CATALOG_URL": f"http://127.0.0.1:{recorder.server_port}", "ORDERS_URL": f"http://127.0.0.1:{free_port()}",
-           "PAYMENTS_URL": f"http://127.0.0.1:{hangup.port}", "CORS_ORIGINS": "https://toko.example"}
+           "PAYMENTS_URL": f"http://127.0.0.1:{hangup.port}", "CORS_ORIGINS": "https://toko.example",
+           "RATELIMIT_API": f"{DOOR_API_LIMIT}/minute"}
     log = open(stack.var / "gateway-door.log", "ab")
     proc = subprocess.Popen([str(BIN / "pasar"), "web", "gateway", "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -234,3 +309,73 @@ def test_cors_answers_configured_origins_only(door):
     assert evil.status_code == 403 and "Access-Control-Allow-Origin" not in evil.headers
     other = requests.get(door.url + "/api/v1/products/echo", headers={"Origin": "https://evil.example"}, timeout=10)
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def _seen_by_catalog(rid: str) -> list:
+    return [s for s in door_seen() if s["headers"].get("X-Request-ID") == rid]
+
+
+def door_seen() -> list:
+    return list(_Recorder.seen)
+
+
+def test_only_a_verified_identity_reaches_a_service(door):
+    """Identity-looking headers a client makes up are dropped; a bearer token goes on only once verified."""
+    made_up = {"X-User-Id": "admin-1", "X-User-Role": "admin", "X-Authenticated-User": "admin-1",
+               "X-Forwarded-User": "admin-1", "Remote-User": "admin-1"}
+    rid = "req-" + uuid.uuid4().hex
+    resp = requests.get(door.url + "/api/v1/products/echo", timeout=10,
+                        headers={**made_up, "Authorization": "Basic YWRtaW46YWRtaW4=", "X-Request-ID": rid})
+    assert resp.status_code == 200
+    (seen,) = _seen_by_catalog(rid)
+    assert not set(made_up) & set(seen["headers"]) and "Authorization" not in seen["headers"], seen["headers"]
+
+    good = jwt.encode(_claims(), TEST_JWT_SECRET, algorithm="HS256")
+    rid = "req-" + uuid.uuid4().hex
+    requests.get(door.url + "/api/v1/products/echo", headers={"Authorization": f"Bearer {good}", "X-Request-ID": rid},
+                 timeout=10).raise_for_status()
+    assert _seen_by_catalog(rid)[0]["headers"]["Authorization"] == f"Bearer {good}"
+
+    for kind, token in _bad_tokens().items():  # refused at the door: the service never hears of it
+        rid = "req-" + uuid.uuid4().hex
+        resp = requests.get(door.url + "/api/v1/products/echo", timeout=10,
+                            headers={"Authorization": f"Bearer {token}", "X-Request-ID": rid})
+        assert resp.status_code == 401 and not _seen_by_catalog(rid), kind
+
+
+@pytest.mark.parametrize("raw_path", ["/api/v1/products/..%2F..%2F..%2Fhealthz", "/api/v1/products/%2e%2e/orders",
+                                      "/api/v1/payments/..%2F..%2F..%2Fopenapi.json", "/api/v1/products/./x"])
+def test_a_path_cannot_climb_out_of_the_routing_table(door, raw_path):
+    before = len(door_seen())
+    with socket.create_connection(("127.0.0.1", int(door.url.rsplit(":", 1)[1])), timeout=10) as conn:
+        # sent byte for byte: a client library would tidy the dots away before we could test them
+        conn.sendall(f"GET {raw_path} HTTP/1.1\r\nHost: door\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split()[1] == b"404", answer[:300]
+    assert json.loads(body)["error"]["code"] == "not_found"
+    assert len(door_seen()) == before  # nothing reached a service
+
+
+def test_an_escaped_question_mark_stays_in_the_path(door):
+    rid = "req-" + uuid.uuid4().hex
+    requests.get(door.url + "/api/v1/products/tikar%3Fstock=0%23x?q=1", headers={"X-Request-ID": rid},
+                 timeout=10).raise_for_status()
+    assert _seen_by_catalog(rid)[0]["path"] == "/api/v1/products/tikar%3Fstock=0%23x?q=1"
+
+
+def test_each_client_has_one_budget_for_the_whole_api(door):
+    greedy = {"Authorization": "Bearer " + jwt.encode(_claims(sub="greedy-" + uuid.uuid4().hex[:6]),
+                                                        TEST_JWT_SECRET, algorithm="HS256")}
+    statuses = []
+    for _ in range(2 * DOOR_API_LIMIT + 1):  # enough to cross the limit even if a minute window turns over
+        statuses.append(requests.get(door.url + "/api/v1/products/echo", headers=greedy, timeout=10).status_code)
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200}, statuses
+    # the gateway's own endpoints draw on the same budget
+    assert requests.get(door.url + "/api/v1/auth/me", headers=greedy, timeout=10).status_code == 429
+    other = {"Authorization": "Bearer " + jwt.encode(_claims(), TEST_JWT_SECRET, algorithm="HS256")}
+    assert requests.get(door.url + "/api/v1/products/echo", headers=other, timeout=10).status_code == 200

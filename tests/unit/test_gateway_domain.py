@@ -14,10 +14,21 @@ def test_every_everyday_spelling_of_a_mobile_number_becomes_e164(typed):
 
 
 @pytest.mark.parametrize("typed", ["", "12345", "+1 415 555 0100", "0212345678", "08123", "0812345678901234",
-                                   "0812-abcd-7890", "+62"])
+                                   "0812-abcd-7890", "+62", "08１２３４５６７８９０", "08١٢34567890", "0812345678\x00"])
 def test_non_indonesian_or_non_mobile_numbers_are_refused(typed):
     with pytest.raises(domain.InvalidPhone):
         domain.normalise_phone(typed)
+
+
+@pytest.mark.parametrize("typed", ["siti\x00@example.id", "siti@exa\nmple.id", "si\ud800ti@example.id"])
+def test_emails_with_control_characters_are_refused(typed):
+    with pytest.raises(ValueError):
+        domain.normalise_email(typed)
+
+
+def test_names_and_places_may_not_hide_control_characters():
+    assert domain.has_control_characters("Siti\x00") and domain.has_control_characters("Sa\ud800")
+    assert not domain.has_control_characters("Sïti Rahayu 🌾 (Blitar)")
 
 
 def test_login_identifier_is_email_or_phone():
