@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import flask_smorest
 from flask import Flask, current_app, g, jsonify, request
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from . import config, logs
@@ -58,17 +58,30 @@ def _fields_from_webargs(data: dict) -> dict:
     return messages if isinstance(messages, dict) else {"_": messages}
 
 
+class ErrorDetail(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "field name -> messages"})
+
+
+class ErrorOut(Schema):
+    """The one error body every app answers with: {"error": {"code", "message", "fields"}}."""
+    error = fields.Nested(ErrorDetail)
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest with our error body instead of its own."""
+    """flask-smorest with our error body instead of its own, in the answers and in the OpenAPI document."""
+
+    ERROR_SCHEMA = ErrorOut
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
-        fields = _fields_from_webargs(data) if status in (400, 422) and data else {}
+        field_errors = _fields_from_webargs(data) if status in (400, 422) and data else {}
         message = data.get("message") or error.description or error.name
         if status == 422 and not data.get("message"):
             message = "some fields are not valid"
-        response = jsonify(error_body(status, message, fields=fields))
+        response = jsonify(error_body(status, message, fields=field_errors))
         response.status_code = status
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
@@ -169,35 +182,43 @@ def _unstorable(text: str) -> bool:
     return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
-def _json_has_unstorable_text(raw: bytes) -> bool:
+def _unstorable_fields(raw: bytes) -> list[str]:
+    """Where in a JSON body text holds a NUL or a lone surrogate ("title", "delivery_address.street", "items.0")."""
     if not _SUSPECT_ESCAPE.search(raw):
-        return False
+        return []
     try:
-        stack = [json.loads(raw)]
+        stack = [("", json.loads(raw))]
     except ValueError:
-        return False  # not JSON: whoever reads it answers 400 for that
+        return []  # not JSON: whoever reads it answers 400 for that
+    found = []
     while stack:
-        node = stack.pop()
-        if isinstance(node, str) and _unstorable(node):
-            return True
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if _unstorable(node):
+                found.append(path or "_")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((f"{path}.{key}" if path else key, value) if not _unstorable(key) else (path or "_", key))
         elif isinstance(node, list):
-            stack.extend(node)
-    return False
+            stack.extend((f"{path}.{n}" if path else str(n), item) for n, item in enumerate(node))
+    return sorted(set(found))
 
 
 def refuse_unstorable_text():
-    """A NUL or an unpaired surrogate (`"\\ud800"`) in a JSON string, the path or the query is refused with a
-    400 before any view runs: further in, such text makes databases and encoders fail with a server error."""
-    if b"%00" in request.query_string or "\x00" in request.path:
-        return jsonify(error_body(400, "the address contains a NUL character")), 400
+    """A NUL or an unpaired surrogate (`"\\ud800"`) is refused before any view runs: further in, such text makes
+    databases and encoders fail with a server error. In the path no row can have such an id (404); in the query
+    or a JSON body it is a field error naming the field (422), like any other invalid value."""
+    if "\x00" in request.path:
+        return jsonify(error_body(404, "no such address")), 404
+    problem = ["text must be valid Unicode without NUL characters"]
+    if b"%00" in request.query_string:
+        bad = sorted({name for name, value in request.args.items(multi=True) if "\x00" in name + value}) or ["_"]
+        return jsonify(error_body(422, "some fields are not valid", fields={n: problem for n in bad})), 422
     if request.content_length == 0 or not request.is_json:
         return None
-    if _json_has_unstorable_text(request.get_data(cache=True)):
-        return jsonify(error_body(400, "text in the body contains a NUL character or an unpaired surrogate",
-                                  fields={"_": ["text must be valid Unicode without NUL characters"]})), 400
+    bad = _unstorable_fields(request.get_data(cache=True))
+    if bad:
+        return jsonify(error_body(422, "some fields are not valid", fields={n: problem for n in bad})), 422
     return None
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from pasar.auth import bearer_token, current_identity, require_roles
 from pasar.db import new_id, utcnow
 from pasar.errors import ApiError, not_found
-from pasar.web import ctx, read_session, uow
+from pasar.web import ErrorOut, ctx, read_session, uow
 
 from . import domain, media, service
 from .models import Category, Listing, Photo, Seller, Shop, StockMovement
-from .schemas import (CategoryIn, CategoryOut, ErrorOut, ListingIn, ListingOut, ListingPage, ListingPatch, MovementOut,
+from .schemas import (CategoryIn, CategoryOut, ListingIn, ListingOut, ListingPage, ListingPatch, MovementOut,
                       PhotoOut, PhotoUpload, ShopIn, ShopListingArgs, ShopOut, ShopPage, ShopPatch, ShopQuery,
                       StatusIn, BrowseArgs)
 

@@ -243,12 +243,3 @@ class MovementOut(Schema):
     note = fields.String()
     created_at = fields.DateTime()
 
-
-class ErrorDetail(Schema):
-    code = fields.String()
-    message = fields.String()
-    fields_ = fields.Dict(data_key="fields", metadata={"description": "field name -> messages"})
-
-
-class ErrorOut(Schema):
-    error = fields.Nested(ErrorDetail)
