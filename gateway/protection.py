@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, g, jsonify, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pasar import config
 from pasar.auth import bearer_token, verify_access_token
@@ -81,6 +82,9 @@ CORS_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotenc
 
 
 def install(app: Flask) -> None:
+    hops = config.int_setting("TRUSTED_PROXY_HOPS", 0)
+    if hops:  # behind nginx/a load balancer: count clients by the address it saw, not by the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config["MAX_CONTENT_LENGTH"] = max(JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT)
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     limiter.init_app(app)

@@ -106,7 +106,9 @@ def _upstream_headers(token: str | None) -> dict:
         headers["Authorization"] = f"Bearer {token}"
     headers["X-Request-ID"] = g.request_id
     prior = request.headers.get("X-Forwarded-For")
-    headers["X-Forwarded-For"] = f"{prior}, {request.remote_addr}" if prior else (request.remote_addr or "")
+    # the peer that connected to us (the proxy itself when TRUSTED_PROXY_HOPS made remote_addr the client's)
+    peer = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR") or request.remote_addr or ""
+    headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
     headers["X-Forwarded-Proto"] = request.scheme
     headers["X-Forwarded-Host"] = request.host
     return headers

@@ -240,7 +240,8 @@ DOOR_API_LIMIT = 40  # per client per minute on the second gateway; the real def
 @pytest.fixture(scope="module")
 def door(stack):
     """A second gateway on the stack's database: catalog → a recording fake, orders → a dead port,
-    payments → a service that hangs up, CORS for one origin, 1 s read timeout, a low API rate limit."""
+    payments → a service that hangs up, CORS for one origin, 1 s read timeout, a low API rate limit,
+    behind one trusted proxy (X-Forwarded-For names the client)."""
     recorder = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=recorder.serve_forever, daemon=True).start()
     hangup = _Hangup()
@@ -248,7 +249,7 @@ def door(stack):
     env = {**stack.env, "GATEWAY_PORT": str(port), "WEB_CONCURRENCY": "1", "UPSTREAM_READ_TIMEOUT": "1",
            "CATALOG_URL": f"http://127.0.0.1:{recorder.server_port}", "ORDERS_URL": f"http://127.0.0.1:{free_port()}",
            "PAYMENTS_URL": f"http://127.0.0.1:{hangup.port}", "CORS_ORIGINS": "https://toko.example",
-           "RATELIMIT_API": f"{DOOR_API_LIMIT}/minute"}
+           "RATELIMIT_API": f"{DOOR_API_LIMIT}/minute", "TRUSTED_PROXY_HOPS": "1"}
     log = open(stack.var / "gateway-door.log", "ab")
     proc = subprocess.Popen([str(BIN / "pasar"), "web", "gateway", "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -382,3 +383,19 @@ def test_each_client_has_one_budget_for_the_whole_api(door):
     assert requests.get(door.url + "/api/v1/auth/me", headers=greedy, timeout=10).status_code == 429
     other = {"Authorization": "Bearer " + jwt.encode(_claims(), TEST_JWT_SECRET, algorithm="HS256")}
     assert requests.get(door.url + "/api/v1/products/echo", headers=other, timeout=10).status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(door):
+    """Behind nginx every request comes from the proxy's address: without trusting its X-Forwarded-For one
+    greedy visitor would use up the whole village's budget."""
+    greedy, neighbour = {"X-Forwarded-For": "198.51.100.7"}, {"X-Forwarded-For": "198.51.100.8"}
+    statuses = []
+    for _ in range(2 * DOOR_API_LIMIT + 1):
+        statuses.append(requests.get(door.url + "/api/v1/products/echo", headers=greedy, timeout=10).status_code)
+        if statuses[-1] == 429:
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200}, statuses
+    rid = "req-" + uuid.uuid4().hex
+    resp = requests.get(door.url + "/api/v1/products/echo", headers={**neighbour, "X-Request-ID": rid}, timeout=10)
+    assert resp.status_code == 200
+    assert _seen_by_catalog(rid)[0]["headers"]["X-Forwarded-For"] == "198.51.100.8, 127.0.0.1"
