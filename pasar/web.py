@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from . import config, logs
 from .db import Database, UnitOfWork
 from .errors import ApiError, error_body
-from .messaging import Publisher, broker_reachable
+from .messaging import Publisher, QueueNames, broker_status
 
 log = logging.getLogger("pasar.web")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -134,16 +134,18 @@ class HealthCache:
     def __init__(self, ttl: float = 2.0):
         self.ttl = ttl
         self._at = 0.0
-        self._value = (False, "not checked")
+        self._value = (False, "not checked", None)
 
-    def broker(self, amqp_url: str) -> tuple[bool, str]:
+    def broker(self, amqp_url: str, queue: str) -> tuple[bool, str, dict | None]:
         if time.monotonic() - self._at > self.ttl:
-            self._value = broker_reachable(amqp_url)
+            self._value = broker_status(amqp_url, queue)
             self._at = time.monotonic()
         return self._value
 
 
-def health_report(db: Database | None, cache: HealthCache) -> tuple[dict, bool]:
+def health_report(service: str, db: Database | None, cache: HealthCache) -> tuple[dict, bool]:
+    """This app's database, the broker, and its worker: a web process whose worker is gone takes orders that
+    nothing will ever move, so that is unhealthy too. Parked messages are reported for an operator to look at."""
     checks = {}
     if db is not None:
         try:
@@ -151,8 +153,13 @@ def health_report(db: Database | None, cache: HealthCache) -> tuple[dict, bool]:
             checks["database"] = {"ok": True}
         except Exception as exc:
             checks["database"] = {"ok": False, "error": type(exc).__name__}
-    ok, detail = cache.broker(config.messaging().amqp_url)
+    settings = config.messaging()
+    ok, detail, counts = cache.broker(settings.amqp_url, QueueNames.for_service(service, settings).main)
     checks["broker"] = {"ok": ok} if ok else {"ok": False, "error": detail}
+    if counts is not None:
+        checks["worker"] = {"ok": counts["consumers"] > 0, **counts}
+        if not counts["consumers"]:
+            checks["worker"]["error"] = f"no worker consumes its queue: start `pasar worker {service}`"
     return checks, all(c["ok"] for c in checks.values())
 
 
@@ -161,7 +168,7 @@ def install_health(app: Flask, service: str, extra_checks=None) -> None:
 
     def report():
         c = app.extensions.get("pasar")
-        checks, ok = health_report(c.db if c else None, cache)
+        checks, ok = health_report(service, c.db if c else None, cache)
         if extra_checks:
             more = extra_checks()
             checks.update(more)

@@ -25,12 +25,36 @@ def connection_parameters(amqp_url: str, *, quick: bool = False) -> pika.URLPara
 
 
 def broker_reachable(amqp_url: str) -> tuple[bool, str]:
+    ok, detail, _ = broker_status(amqp_url)
+    return ok, detail
+
+
+def broker_status(amqp_url: str, queue: str | None = None) -> tuple[bool, str, dict | None]:
+    """Can we reach the broker, and (with `queue`) how many workers consume that queue and how many
+    messages wait in it and in its parking queue. A queue never declared counts as no worker."""
     try:
         conn = pika.BlockingConnection(connection_parameters(amqp_url, quick=True))
-        conn.close()
-        return True, "ok"
     except Exception as exc:  # any failure means "not reachable"; the reason is reported
-        return False, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return False, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, None
+    counts = None
+    try:
+        if queue:
+            counts = {"consumers": 0, "ready": 0, "parked": 0}
+            for name, keys in ((queue, ("consumers", "ready")), (f"{queue}.parked", (None, "parked"))):
+                try:
+                    method = conn.channel().queue_declare(name, passive=True).method
+                except pika.exceptions.ChannelClosedByBroker:  # 404: not declared yet, no worker has started
+                    continue
+                consumers_key, messages_key = keys
+                if consumers_key:
+                    counts[consumers_key] = method.consumer_count
+                counts[messages_key] = method.message_count
+    finally:
+        try:
+            conn.close()
+        except Exception:
+            pass
+    return True, "ok", counts
 
 
 def publish_envelope(channel, exchange: str, envelope: dict) -> None:

@@ -170,6 +170,26 @@ def test_health_reports_every_service_and_the_broker(stack):
     assert {"broker", "database", "catalog", "orders", "payments", "notifications"} <= set(checks)
     assert all(checks[name]["ok"] for name in ("catalog", "orders", "payments", "notifications"))
     assert all(checks[name]["checks"]["broker"]["ok"] for name in ("catalog", "orders", "payments", "notifications"))
+    assert all(checks[name]["checks"]["worker"]["consumers"] >= 1
+               for name in ("catalog", "orders", "payments", "notifications"))
+    assert checks["worker"]["ok"] is True  # the gateway's own worker relays its outbox
+
+
+def test_health_says_which_worker_is_missing_and_recovers_when_it_is_back(stack):
+    stack.stop_process("orders-worker")
+    try:
+        def orders_worker_reported_missing():
+            resp = requests.get(stack.url + "/healthz", timeout=10)
+            worker = resp.json()["checks"]["orders"].get("checks", {}).get("worker", {})
+            return resp.json() if resp.status_code == 503 and worker.get("ok") is False else None
+        health = wait_until(orders_worker_reported_missing, timeout=20, interval=0.3,
+                            message="the gateway's health reporting the stopped orders worker")
+        worker = health["checks"]["orders"]["checks"]["worker"]
+        assert worker["consumers"] == 0 and "pasar worker orders" in worker["error"]
+        assert health["status"] == "unavailable" and health["checks"]["catalog"]["ok"] is True
+    finally:
+        stack.start_process("orders-worker", ["worker", "orders"])
+    wait_until(stack.healthy, timeout=30, interval=0.3, message="everything healthy again with the worker back")
 
 
 def test_the_api_docs_page_works_offline(stack):
