@@ -6,7 +6,7 @@ from flask import g, redirect, request, url_for
 from ..protection import LOGIN_IP_LIMIT, LOGIN_LIMIT, REGISTER_LIMIT, client_ip, limiter, login_key
 from . import accounts_bridge, i18n, session
 from .pages import bp, render
-from .storefront import flatten_fields
+from .storefront import flatten_fields, general_error
 
 ROLE_HOME = {"seller": "web.seller_home", "agent": "web.seller_home", "courier": "web.courier_home"}
 
@@ -68,7 +68,7 @@ def register():
         fields = flatten_fields(reply.fields)
         if "email" in fields or "phone" in fields:
             fields["contact"] = fields.pop("email", None) or fields.pop("phone")
-        errors = fields or {"_": reply.message or i18n.gettext("Pendaftaran gagal")}
+        errors = fields or {"_": general_error(reply, "Pendaftaran gagal")}
         if reply.status == 409:
             errors = {"contact": i18n.gettext("Nomor HP/email ini sudah terdaftar")}
     return render("register.html", 422 if errors else 200, form=form, errors=errors,

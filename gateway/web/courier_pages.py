@@ -16,13 +16,17 @@ DONE = ("DELIVERED",)
 @bp.route("/kurir")
 @login_required("courier")
 def courier_home():
-    me, mine, board = get_all(("/api/v1/couriers/me", None), ("/api/v1/deliveries", {"limit": 30}),
-                              ("/api/v1/deliveries/board", None))
+    fragment = bool(request.args.get("fragment"))
+    reads = [("/api/v1/couriers/me", None), ("/api/v1/deliveries", {"limit": 30}), ("/api/v1/deliveries/board", None)]
+    if not fragment:  # the money a courier carries and earns: on the full page only, not on every live refresh
+        reads.append(("/api/v1/balances/me", None))
+    me, mine, board, *money = get_all(*reads)
     deliveries = mine.items()
     context = dict(courier=me.body if me.ok else {}, active=[d for d in deliveries if d.get("status") not in DONE],
                    finished=[d for d in deliveries if d.get("status") in DONE][:10], board=board.items(),
+                   balance=money[0].body if money and money[0].ok else None,
                    down=mine.unavailable, note=request.args.get("note"))
-    if request.args.get("fragment"):
+    if fragment:
         return render("courier/deliveries.html", **context)
     return render("courier/home.html", **context)
 

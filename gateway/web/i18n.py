@@ -2,9 +2,24 @@
 `lang` cookie (or the account's locale) says "en". A missing English text falls back to the Indonesian."""
 from __future__ import annotations
 
+import re
+
 from flask import g
 
 LANGS = ("id", "en")
+
+# the catalog's units, as a buyer says them (the catalog stores short codes)
+UNITS = {"pcs": "buah", "kg": "kg", "gram": "gram", "pack": "bungkus", "liter": "liter", "lembar": "lembar",
+         "ikat": "ikat"}
+
+CANCEL_REASONS = {
+    "payment_failed": "Pembayaran kartu gagal, jadi pesanan dibatalkan dan stok dikembalikan.",
+    "payment_timeout": "Pembayaran tidak selesai tepat waktu, jadi pesanan dibatalkan.",
+    "shopper_cancelled": "Anda membatalkan pesanan ini.",
+    "stock": "Stok penjual tidak cukup untuk pesanan ini.",
+}
+
+PAYOUT_STATUS = {"owed": "Belum dibayar", "transferred": "Sudah ditransfer", "paid": "Sudah dibayar"}
 
 STATUS = {
     "PLACED": "Pesanan dibuat",
@@ -133,6 +148,67 @@ EN = {
         "Open deliveries in your district", "Tidak ada antaran terbuka.": "No open deliveries.",
     "Ambil tugas ini": "Take this delivery", "Tunai": "Cash", "HP": "Phone", "Catatan": "Note",
     "Halaman tidak ditemukan": "Page not found",
+    # units
+    "buah": "piece", "bungkus": "pack", "lembar": "sheet", "ikat": "bunch",
+    # reasons and payouts
+    "Pembayaran kartu gagal, jadi pesanan dibatalkan dan stok dikembalikan.":
+        "The card payment failed, so the order was cancelled and the stock put back.",
+    "Pembayaran tidak selesai tepat waktu, jadi pesanan dibatalkan.":
+        "The payment was not finished in time, so the order was cancelled.",
+    "Anda membatalkan pesanan ini.": "You cancelled this order.",
+    "Stok penjual tidak cukup untuk pesanan ini.": "The seller did not have enough stock for this order.",
+    "Belum dibayar": "Not paid yet", "Sudah ditransfer": "Transferred", "Sudah dibayar": "Paid",
+    # messages from the services, in the words of the pages
+    "Wajib diisi.": "Required.", "Isi dengan angka.": "Enter a number.",
+    "Panjangnya {lo} sampai {hi} huruf.": "Between {lo} and {hi} characters.",
+    "Isi angka dari {lo} sampai {hi}.": "Enter a number from {lo} to {hi}.",
+    "Nomor HP seperti +6281234567890.": "A phone number like +6281234567890.",
+    "Kategori ini tidak dikenal.": "This category is not known.", "Periksa isian ini.": "Check this field.",
+    "Ada isian yang perlu diperbaiki.": "Some fields need fixing.",
+    "Ada yang belum benar. Periksa lagi.": "Something is not right. Please check again.",
+    "Kartu ditolak oleh bank.": "The card was declined by the bank.",
+    "Di mode uji coba hanya kartu uji yang diterima: 4242 4242 4242 4242.":
+        "In test mode only the test cards are accepted: 4242 4242 4242 4242.",
+    "Pembayaran ini sudah selesai.": "This payment is already finished.",
+    "Minimal {n} huruf.": "At least {n} characters.", "Maksimal {n} huruf.": "At most {n} characters.",
+    "Nomor HP Indonesia seperti 0812-3456-7890.": "An Indonesian mobile number like 0812-3456-7890.",
+    "Alamat email tidak benar.": "This email address is not valid.",
+    "Ada huruf yang tidak boleh dipakai.": "Some characters are not allowed.", "Sudah terdaftar.": "Already registered.",
+    # audit additions: pages, payment, order, seller and courier
+    "Akan masuk setelah barang sampai": "Coming in once the goods arrive",
+    "Atau pilih foto yang sudah ada di HP": "Or choose a photo already on the phone",
+    "Barang pesanan tadi sudah masuk keranjang lagi.": "The order's items are back in your cart.",
+    "Barangnya bisa dimasukkan lagi ke keranjang, lalu bayar dengan kartu lain atau tunai (COD).":
+        "You can put the items back in the cart, then pay with another card or in cash (COD).",
+    "Belum ada penjualan.": "No sales yet.", "Belum ada pesanan lain.": "No other orders yet.",
+    "Berikutnya": "Next", "Sebelumnya": "Previous", "Halaman": "Page", "Halaman hasil": "Result pages",
+    "Dikirim ke": "Delivered to", "Dipesan": "Ordered", "Rincian": "Details",
+    "Hanya yang ada stoknya": "Only items in stock", "Hapus": "Remove", "Paling laku": "Best selling",
+    "Harga tertinggi harus lebih besar dari harga terendah.": "The highest price must be above the lowest price.",
+    "Kartu 4000 0000 0000 0002 selalu ditolak (untuk mencoba).": "Card 4000 0000 0000 0002 is always declined (to try it).",
+    "Kembali ke daftar produk": "Back to the product list",
+    "Ketuk untuk membuka kamera. Foto yang terang dan dekat paling laku.":
+        "Tap to open the camera. Bright, close-up photos sell best.",
+    "Masih di jalan": "Still on the way", "Masukkan lagi ke keranjang": "Put back in the cart",
+    "Pembayaran kartu perlu JavaScript. Nyalakan JavaScript, atau batalkan pesanan ini dan pilih bayar tunai (COD).":
+        "Card payment needs JavaScript. Turn JavaScript on, or cancel this order and choose cash on delivery (COD).",
+    "Penghasilan ongkos kirim": "Delivery fees earned",
+    "Penjualan tiap toko perajin yang Anda kelola. Uangnya dibayarkan ke perajin oleh koperasi atau pengelola Pasar Desa, dikurangi komisi.":
+        "Sales of each crafter's shop you manage. The money is paid to the crafters by the cooperative or the Pasar Desa operator, less the commission.",
+    "Produk disimpan sebagai draf. Pembeli belum melihatnya.": "Saved as a draft. Buyers do not see it yet.",
+    "Siapkan sebelum": "Prepare by", "Stok hampir habis": "Almost sold out", "Tagihan": "Amount due",
+    "Tawaran baru: terima atau tolak": "New offer: accept or decline",
+    "Uang tunai COD yang Anda pegang (setor ke pengelola)": "COD cash you hold (hand it to the operator)",
+    "Untuk": "For", "Ya, batalkan pesanan": "Yes, cancel the order",
+    "Yakin ingin membatalkan? Pesanan yang sudah diambil kurir tidak bisa dibatalkan.":
+        "Cancel this order? An order a courier has picked up cannot be cancelled.",
+    "Yang harus dibayar": "Amount to pay", "diminta": "requested", "tersedia": "available", "paket": "parcels",
+    "siapkan uang tunai untuk kurir": "have the cash ready for the courier",
+    "Ubah toko": "Edit the shop", "Hapus foto": "Remove photo", "Foto sudah dihapus.": "The photo is removed.",
+    "Foto belum terhapus. Coba lagi.": "The photo was not removed. Try again.", "Foto toko (ambil dengan kamera)": "Shop photo (take it with the camera)",
+    "Ubah cerita, alamat dan foto toko": "Edit the shop's story, address and photo",
+    "Formulir kartu tidak bisa dimuat. Periksa sinyal lalu muat ulang halaman ini.":
+        "The card form could not be loaded. Check the signal, then reload this page.",
 }
 
 
@@ -144,3 +220,48 @@ def gettext(text: str) -> str:
 
 def status_label(status: str | None) -> str:
     return gettext(STATUS.get(status or "", status or ""))
+
+
+def unit_label(unit: str | None) -> str:
+    return gettext(UNITS.get(unit or "", unit or ""))
+
+
+# marshmallow's and the services' own words (English) -> the pages' words, in the reader's language
+_SERVICE_TEXT = [
+    (re.compile(r"^Missing data for required field\.?$"), "Wajib diisi.", False),
+    (re.compile(r"^Field may not be null\.?$"), "Wajib diisi.", False),
+    (re.compile(r"^Not a valid (integer|number)\.?$"), "Isi dengan angka.", False),
+    (re.compile(r"^Length must be between (?P<lo>\d+) and (?P<hi>\d+)\.?$"), "Panjangnya {lo} sampai {hi} huruf.", False),
+    (re.compile(r"^Must be greater than or equal to (?P<lo>\d+) and less than or equal to (?P<hi>\d+)\.?$"),
+     "Isi angka dari {lo} sampai {hi}.", True),
+    (re.compile(r"phone number like"), "Nomor HP seperti +6281234567890.", False),
+    (re.compile(r"^unknown category"), "Kategori ini tidak dikenal.", False),
+    (re.compile(r"^some fields are not valid$"), "Ada isian yang perlu diperbaiki.", False),
+    (re.compile(r"^(card_)?declined$|^insufficient_funds$|^do_not_honor$"), "Kartu ditolak oleh bank.", False),
+    (re.compile(r"sandbox accepts only the test cards"),
+     "Di mode uji coba hanya kartu uji yang diterima: 4242 4242 4242 4242.", False),
+    (re.compile(r"^this payment is already"), "Pembayaran ini sudah selesai.", False),
+    (re.compile(r"^at least (?P<n>\d+) characters$"), "Minimal {n} huruf.", False),
+    (re.compile(r"^at most (?P<n>\d+) characters$"), "Maksimal {n} huruf.", False),
+    (re.compile(r"^(?P<lo>\d+) to (?P<hi>\d+) characters$"), "Panjangnya {lo} sampai {hi} huruf.", False),
+    (re.compile(r"Indonesian (mobile )?number|phone number has only digits|phone number must be"),
+     "Nomor HP Indonesia seperti 0812-3456-7890.", False),
+    (re.compile(r"not a valid email"), "Alamat email tidak benar.", False),
+    (re.compile(r"characters that are not allowed"), "Ada huruf yang tidak boleh dipakai.", False),
+    (re.compile(r"^already registered$"), "Sudah terdaftar.", False),
+]
+
+
+def service_text(message: str | None, fallback: str = "Periksa isian ini.") -> str:
+    """A message a service wrote (in English, for developers) as the page's reader should see it: known
+    messages are said in the reader's language; an unknown one is kept in English pages and replaced by a
+    plain request to check the field in Indonesian pages."""
+    text = (message or "").strip()
+    for pattern, words, numbers in _SERVICE_TEXT:
+        found = pattern.search(text)
+        if found:
+            values = {k: (f"{int(v):,}".replace(",", ".") if numbers else v) for k, v in found.groupdict().items()}
+            return gettext(words).format(**values)
+    if text and g.get("lang") == "en":
+        return text
+    return gettext(fallback)

@@ -4,14 +4,19 @@ Registered by gateway/app.py. Pages are server-rendered and work without JavaScr
 (card form, live feeds)."""
 from __future__ import annotations
 
+import gzip
+import logging
 import time
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from . import i18n, session
 
+log = logging.getLogger("gateway.web")
 HERE = Path(__file__).parent
 bp = Blueprint("web", __name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"),
                static_url_path="/aset")
@@ -51,11 +56,33 @@ def _finish(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    return compress(response)
+
+
+COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript")
+
+
+def compress(response):
+    """gzip pages, CSS and scripts for browsers that accept it: a village link carries a quarter of the bytes.
+    Streams (the live feed) and partial or conditional answers pass untouched."""
+    if (response.status_code != 200 or response.is_streamed and not response.direct_passthrough
+            or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+            or response.headers.get("Content-Encoding")
+            or not response.mimetype or response.mimetype not in COMPRESSIBLE):
+        return response
+    response.direct_passthrough = False  # static files are served as a file wrapper; read them once here
+    data = response.get_data()
+    if len(data) < 1024:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    if response.headers.get("ETag") and not response.headers["ETag"].startswith("W/"):
+        response.headers["ETag"] = "W/" + response.headers["ETag"]
     return response
 
 
-@bp.app_template_filter("rupiah")
-def rupiah(amount) -> str:
+def rupiah_text(amount) -> str:
     """Rp 10.000 — Indonesian thousands separator, whole rupiah."""
     try:
         return "Rp " + f"{int(amount):,}".replace(",", ".")
@@ -63,10 +90,42 @@ def rupiah(amount) -> str:
         return "Rp –"
 
 
+@bp.app_template_filter("rupiah")
+def rupiah(amount) -> Markup:
+    """The amount kept on one line ("Rp" never left alone at the end of a line on a narrow phone)."""
+    return Markup('<span class="rp">%s</span>') % rupiah_text(amount)
+
+
+WIB = timezone(timedelta(hours=7), "WIB")
+MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+
+
+@bp.app_template_filter("waktu")
+def waktu(moment, with_time: bool = True) -> str:
+    """A service timestamp (UTC; naive ones are UTC too) as people in Java and Sumatra read it: 25 Nov 2026,
+    19.06 WIB. The services speak UTC; the pages say which clock they use."""
+    if not moment:
+        return ""
+    try:
+        when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+    except ValueError:
+        return str(moment)[:16].replace("T", " ")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    when = when.astimezone(WIB)
+    day = f"{when.day} {MONTHS.get(g.get('lang', 'id'), MONTHS['id'])[when.month - 1]} {when.year}"
+    return f"{day}, {when.hour:02d}.{when.minute:02d} WIB" if with_time else day
+
+
 @bp.app_context_processor
 def _helpers():
-    return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": g.get("user"), "csrf_token": session.csrf_token,
-            "cart_count": sum(session.cart().values()) if request else 0, "status_label": i18n.status_label}
+    who = g.get("user")
+    return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": who, "csrf_token": session.csrf_token,
+            "cart_count": sum(session.cart().values()) if request else 0, "status_label": i18n.status_label,
+            "unit_label": i18n.unit_label,
+            # only shoppers (and visitors, who sign up as shoppers) buy: the cart is not offered to anyone else
+            "shops_here": who is None or who.role in ("shopper", "admin")}
 
 
 def render(template: str, status: int = 200, **context):
@@ -104,6 +163,13 @@ def switch_language(lang: str):
     response = redirect(target, code=303)
     if lang in i18n.LANGS:
         response.set_cookie(session.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        if g.get("user") is not None and g.user.locale != lang:
+            # messages (inbox, WhatsApp, email) follow the account's language: keep it the same as the pages'
+            from . import accounts_bridge
+            try:
+                accounts_bridge.update_profile(g.user.user_id, {"locale": lang})
+            except Exception:  # the pages still switch; the messages keep their old language
+                log.warning("could not save the account's language", exc_info=True)
     return response
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import g, request, url_for
+from flask import g, request
 
 from . import i18n
 from .pages import bp, flash_back, login_required, render
 from .session import Reply, call, get, get_all, post
-from .storefront import flatten_fields
+from .storefront import flatten_fields, general_error
 
 SHOP_FIELDS = ("name", "owner_name", "street", "village", "district", "regency", "province", "story", "whatsapp")
 LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock")
@@ -51,12 +51,14 @@ def shrink_photo(upload) -> tuple[str, bytes, str]:
         return upload.filename or "photo", data, upload.mimetype or "application/octet-stream"
 
 
-def upload_photo(listing_id: str) -> Reply | None:
+def upload_photo(listing_id: str, path: str | None = None) -> Reply | None:
     upload = request.files.get("photo")
+    if not upload or not upload.filename:  # the camera's picture, else one chosen from the phone's gallery
+        upload = request.files.get("photo_gallery")
     if not upload or not upload.filename:
         return None
     name, data, mimetype = shrink_photo(upload)
-    return call("POST", f"/api/v1/products/{listing_id}/photos", files={"photo": (name, data, mimetype)},
+    return call("POST", path or f"/api/v1/products/{listing_id}/photos", files={"photo": (name, data, mimetype)},
                 timeout=(2, 30))
 
 
@@ -85,7 +87,7 @@ def create_shop():
     reply = post("/api/v1/shops", json_body=body)
     if reply.ok:
         return flash_back("web.seller_home", "shop_created", toko=reply.body["id"])
-    errors = flatten_fields(reply.fields) or {"_": reply.message or i18n.gettext("Toko gagal dibuat")}
+    errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Toko gagal dibuat")}
     shops = my_shops().items()
     return render("seller/home.html", 422, shops=shops, shop=None, products=[], down=False, note=None,
                   form=form, errors=errors, creating=True)
@@ -98,9 +100,34 @@ def new_crafter_shop():
                   form={}, errors={}, creating=True)
 
 
-def listing_form_page(shop: dict, listing: dict | None, form: dict, errors: dict, status: int = 200):
+@bp.route("/penjual/toko/<shop_id>/ubah", methods=["GET", "POST"])
+@login_required("seller", "agent")
+def edit_shop(shop_id: str):
+    """The shop's story, address and photo, changed after opening (a crafter's story grows)."""
+    shop = next((s for s in my_shops().items() if s.get("id") == shop_id), None)
+    if shop is None:
+        return render("message.html", 404, title=i18n.gettext("Toko tidak ditemukan"), text="")
+    form, errors = {k: shop.get(k) or "" for k in SHOP_FIELDS}, {}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "").strip() for k in SHOP_FIELDS}
+        changes = {k: v for k, v in form.items() if v or k in ("story", "street", "province", "owner_name")}
+        changes["whatsapp"] = form["whatsapp"] or None
+        saved = call("PATCH", f"/api/v1/shops/{shop_id}", json_body=changes)
+        if not saved.ok:
+            errors = flatten_fields(saved.fields) or {"_": general_error(saved, "Belum tersimpan.")}
+        else:
+            photo = upload_photo(shop_id, f"/api/v1/shops/{shop_id}/photo")
+            if photo is not None and not photo.ok:
+                errors = {"photo": general_error(photo, "Foto gagal diunggah")}
+        if not errors:
+            return flash_back("web.seller_home", "saved", toko=shop_id)
+    return render("seller/shop_form.html", 422 if errors else 200, shop=shop, form=form, errors=errors)
+
+
+def listing_form_page(shop: dict, listing: dict | None, form: dict, errors: dict, status: int = 200,
+                      note: str | None = None):
     return render("seller/listing_form.html", status, shop=shop, listing=listing, form=form, errors=errors,
-                  categories=categories(), units=UNITS)
+                  categories=categories(), units=UNITS, note=note)
 
 
 @bp.route("/penjual/produk/baru", methods=["GET", "POST"])
@@ -120,20 +147,22 @@ def new_listing():
         return listing_form_page(shop, None, form, {"price": i18n.gettext("Isi harga dengan angka")}, 422)
     reply = post("/api/v1/products", json_body=body)
     if not reply.ok:
-        errors = flatten_fields(reply.fields) or {"_": reply.message or i18n.gettext("Produk gagal disimpan")}
+        errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Produk gagal disimpan")}
         return listing_form_page(shop, None, form, errors, 422)
     listing_id = reply.body["id"]
     photo = upload_photo(listing_id)
     if photo is not None and not photo.ok:
         return flash_back("web.edit_listing", "photo_failed", listing_id=listing_id)
-    return flash_back("web.seller_home", "listing_created", toko=shop["id"])
+    return flash_back("web.seller_home", "draft_created" if body["status"] == "draft" else "listing_created",
+                      toko=shop["id"])
 
 
 @bp.route("/penjual/produk/<listing_id>", methods=["GET", "POST"])
 @login_required("seller", "agent")
 def edit_listing(listing_id: str):
-    reply = get(f"/api/v1/products/{listing_id}")
-    if not reply.ok:
+    reply, mine = get_all((f"/api/v1/products/{listing_id}", None), ("/api/v1/shops", {"mine": "true", "per_page": 100}))
+    # someone else's listing is "not found" here, as in the catalog's own answers
+    if not reply.ok or (mine.ok and reply.body.get("shop_id") not in {s.get("id") for s in mine.items()}):
         return render("message.html", 404, title=i18n.gettext("Produk tidak ditemukan"), text="")
     listing = reply.body
     shop = {"id": listing.get("shop_id"), **(listing.get("shop") or {})}
@@ -151,33 +180,54 @@ def edit_listing(listing_id: str):
         if not errors:
             saved = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes)
             if not saved.ok:
-                errors = flatten_fields(saved.fields) or {"_": saved.message}
+                errors = flatten_fields(saved.fields) or {"_": general_error(saved, "Produk gagal disimpan")}
         if not errors:
             photo = upload_photo(listing_id)
             if photo is not None and not photo.ok:
-                errors = {"photo": photo.message or i18n.gettext("Foto gagal diunggah")}
+                errors = {"photo": general_error(photo, "Foto gagal diunggah")}
         if not errors:
             return flash_back("web.seller_home", "saved", toko=shop["id"])
         listing = get(f"/api/v1/products/{listing_id}").body or listing
     form = {k: listing.get(k, "") for k in LISTING_FIELDS}
     if request.args.get("note") == "photo_failed":
         errors.setdefault("photo", i18n.gettext("Foto gagal diunggah"))
-    return listing_form_page(shop, listing, form, errors, 422 if errors and request.method == "POST" else 200)
+    if request.args.get("note") == "photo_not_deleted":
+        errors.setdefault("photo", i18n.gettext("Foto belum terhapus. Coba lagi."))
+    return listing_form_page(shop, listing, form, errors, 422 if errors and request.method == "POST" else 200,
+                             note=request.args.get("note"))
+
+
+@bp.route("/penjual/produk/<listing_id>/foto/<photo_id>/hapus", methods=["POST"])
+@login_required("seller", "agent")
+def delete_photo(listing_id: str, photo_id: str):
+    """A blurred or wrong picture taken away (the catalog keeps the others in their order)."""
+    reply = call("DELETE", f"/api/v1/products/{listing_id}/photos/{photo_id}")
+    return flash_back("web.edit_listing", "photo_deleted" if reply.ok else "photo_not_deleted", listing_id=listing_id)
 
 
 @bp.route("/penjual/produk/<listing_id>/cepat", methods=["POST"])
 @login_required("seller", "agent")
 def quick_edit(listing_id: str):
-    """One tap: +1 / -1 stock, or a new price or stock typed in the row."""
+    """One tap: +1 / -1 stock, or a new price or stock typed in the row.
+
+    +1/-1 count from the stock the catalog holds now, not from the number printed on the page: a sale made
+    while the page was open is not undone by the seller's tap."""
     changes = {}
     stock, step = to_int(request.form.get("stock")), request.form.get("step")
-    if step in ("+1", "-1") and stock is not None:
-        changes["stock"] = max(0, stock + int(step))
-    elif stock is not None:
-        changes["stock"] = stock
     price = to_int(request.form.get("price"))
-    if price is not None:
-        changes["price"] = price
+    if step in ("+1", "-1"):
+        current = get(f"/api/v1/products/{listing_id}")
+        now = current.body if current.ok and isinstance(current.body, dict) else {}
+        base = now.get("stock", stock)
+        if base is not None:
+            changes["stock"] = max(0, int(base) + int(step))
+        if price is not None and price != now.get("price"):  # a price typed before the tap is kept too
+            changes["price"] = price
+    else:
+        if stock is not None:
+            changes["stock"] = stock
+        if price is not None:
+            changes["price"] = price
     reply = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes) if changes else Reply(422)
     return flash_back("web.seller_home", "saved" if reply.ok else "not_saved", toko=request.form.get("toko"))
 
@@ -197,6 +247,7 @@ def seller_orders():
     reply = get("/api/v1/fulfillments", params={"limit": 50})
     work = reply.items()
     waiting = [f for f in work if f.get("status") == "PENDING" and f.get("order_status") in (None, "CONFIRMED")]
+    waiting.sort(key=lambda f: f.get("pickup_deadline") or "")  # the most urgent first
     others = [f for f in work if f not in waiting]
     return render("seller/orders.html", waiting=waiting, others=others, down=reply.unavailable,
                   note=request.args.get("note"))
@@ -213,8 +264,26 @@ def mark_ready(fulfillment_id: str):
 @login_required("seller", "agent")
 def seller_money():
     if g.user.role == "seller":
-        balance, payouts = get_all(("/api/v1/balances/me", None), ("/api/v1/payouts", None))
-    else:  # an agent holds no balance of its own; the crafters' payouts are listed
-        balance, payouts = Reply(403), get("/api/v1/payouts")
+        balance, payouts, work = get_all(("/api/v1/balances/me", None), ("/api/v1/payouts", None),
+                                         ("/api/v1/fulfillments", {"limit": 100}))
+    else:
+        # an agent holds no balance of its own, and payments does not show it the crafters' ledger; what it can
+        # see is each crafter's parcels, so the page sums those per shop (the cooperative pays the crafters)
+        balance, payouts, work = Reply(403), Reply(403), get("/api/v1/fulfillments", params={"limit": 100})
+    coming = sum(int(f.get("goods_amount") or 0) for f in work.items()
+                 if f.get("status") in ("PENDING", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP"))
+    per_shop: dict[str, dict] = {}
+    for f in work.items():
+        row = per_shop.setdefault(f.get("shop_name") or "–", {"delivered": 0, "coming": 0, "parcels": 0})
+        if f.get("status") == "DELIVERED":
+            row["delivered"] += int(f.get("goods_amount") or 0)
+            row["parcels"] += 1
+        elif f.get("status") != "CANCELLED":
+            row["coming"] += int(f.get("goods_amount") or 0)
     return render("seller/money.html", balance=balance.body if balance.ok else None, payouts=payouts.items(),
-                  down=payouts.unavailable)
+                  coming=coming, per_shop=sorted(per_shop.items()), payout_label=payout_label,
+                  down=payouts.unavailable if g.user.role == "seller" else work.unavailable)
+
+
+def payout_label(status: str | None) -> str:
+    return i18n.gettext(i18n.PAYOUT_STATUS.get(status or "", status or ""))

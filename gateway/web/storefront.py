@@ -12,7 +12,8 @@ from .pages import bp, flash_back, login_required, render
 from .session import Reply, get, get_all, post
 from ..routes import upstream
 
-SORTS = ("newest", "price_asc", "price_desc")
+SORTS = ("newest", "popular", "price_asc", "price_desc")
+PER_PAGE = 20  # a page of results stays light on a slow link; "next page" brings more
 ADDRESS_FIELDS = ("name", "phone", "street", "village", "district", "regency", "province", "notes")
 
 
@@ -42,12 +43,18 @@ def _storefront_helpers():
     return {"photo_of": photo_of}
 
 
+def featured(shops: list[dict], how_many: int = 6) -> list[dict]:
+    """Village shops worth a visit: ones with something on sale, those with a picture first."""
+    selling = [s for s in shops if (s.get("listing_count") or 0) > 0]
+    return sorted(selling, key=lambda s: (photo_of(s) is None, -(s.get("listing_count") or 0)))[:how_many]
+
+
 @bp.route("/")
 def home():
     categories, shops, products = get_all(
-        ("/api/v1/categories", None), ("/api/v1/shops", {"per_page": 6}),
+        ("/api/v1/categories", None), ("/api/v1/shops", {"per_page": 40}),
         ("/api/v1/products", {"per_page": 12, "sort": "newest", "in_stock": "true"}))
-    return render("home.html", categories=categories.items(), shops=shops.items()[:6],
+    return render("home.html", categories=categories.items(), shops=featured(shops.items()),
                   products=products.items()[:12], catalog_down=products.unavailable)
 
 
@@ -60,15 +67,26 @@ def search():
         "min_price": request.args.get("harga_min", "").strip()[:12],
         "max_price": request.args.get("harga_maks", "").strip()[:12],
         "sort": request.args.get("urut", "newest") if request.args.get("urut") in SORTS else "newest",
+        "in_stock": "true" if request.args.get("ada_stok") else "",
     }
     for key in ("min_price", "max_price"):
-        digits = "".join(ch for ch in filters[key] if ch.isdigit())  # "Rp 10.000" -> 10000
+        digits = "".join(ch for ch in filters[key] if ch.isdigit())[:12]  # "Rp 10.000" -> 10000
         filters[key] = digits
+    page = request.args.get("halaman", "1")
+    page = max(1, min(500, int(page))) if page.isdigit() else 1
     params = {k: v for k, v in filters.items() if v}
-    params["per_page"] = 40
+    params.update(per_page=PER_PAGE, page=page)
     products, categories = get_all(("/api/v1/products", params), ("/api/v1/categories", None))
+    body = products.body if isinstance(products.body, dict) else {}
+    wrong_range = products.status == 422 and "max_price" in products.fields
+    # the links to the previous and next page keep every filter (they are plain links: no script needed)
+    query = {k: v for k, v in request.args.items() if k != "halaman" and v}
+    pages = int(body.get("pages") or 1)
     return render("search.html", filters=filters, products=products.items(), categories=categories.items(),
-                  catalog_down=products.unavailable)
+                  catalog_down=products.unavailable, total=body.get("total", len(products.items())),
+                  page=page, pages=pages, wrong_range=wrong_range,
+                  prev_url=url_for("web.search", **query, halaman=page - 1) if page > 1 else None,
+                  next_url=url_for("web.search", **query, halaman=page + 1) if page < pages else None)
 
 
 @bp.route("/produk/<listing_id>")
@@ -149,7 +167,7 @@ def cart_update():
     listing_id = request.form.get("listing_id", "")
     if listing_id in items:
         try:
-            qty = int(request.form.get("qty", "0"))
+            qty = 0 if request.form.get("hapus") else int(request.form.get("qty", "0"))
         except ValueError:
             qty = items[listing_id]
         if qty <= 0:
@@ -171,7 +189,7 @@ def checkout():
         return redirect(url_for("web.cart"))
     address = {k: request.form.get(k, "").strip()[:200] for k in ADDRESS_FIELDS}
     if request.method == "GET":
-        address.update({"name": g.user.name or "", "district": g.user.district or ""})
+        address.update(last_address())
     errors: dict = {}
     method = request.form.get("payment_method", "cod")
     if request.method == "POST":
@@ -194,20 +212,38 @@ def checkout():
                 response = redirect(target, code=303)
                 session.save_cart(response, {})
                 return response
-            errors = flatten_fields(reply.fields) or {"_": reply.message or i18n.gettext("Pesanan gagal dibuat")}
+            errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Pesanan gagal dibuat")}
+            if errors and "_" not in errors:
+                errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     checkout_key = request.form.get("checkout_key") or secrets.token_urlsafe(12)
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
                   method=method, errors=errors, checkout_key=checkout_key)
 
 
 def flatten_fields(fields: dict, prefix: str = "") -> dict:
+    """A service's field errors, one line per form field, in the words and language of the page."""
     flat = {}
     for key, value in (fields or {}).items():
         if isinstance(value, dict):
             flat.update(flatten_fields(value, ""))
         else:
-            flat[key] = " ".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else str(value)
+            messages = value if isinstance(value, list) else [value]
+            flat[key] = " ".join(dict.fromkeys(i18n.service_text(str(m)) for m in messages))
     return flat
+
+
+def general_error(reply: Reply, fallback: str) -> str:
+    return i18n.service_text(reply.message, fallback) if reply.message else i18n.gettext(fallback)
+
+
+def last_address() -> dict:
+    """The address of the shopper's last order, so a second order needs no typing; else name and district."""
+    address = {"name": g.user.name or "", "district": g.user.district or ""}
+    reply = get("/api/v1/orders", params={"limit": 1})
+    previous = reply.items()[0].get("delivery_address") if reply.ok and reply.items() else None
+    if isinstance(previous, dict):
+        address.update({k: str(previous.get(k) or "")[:200] for k in ADDRESS_FIELDS if previous.get(k)})
+    return address
 
 
 def order_or_404(order_id: str) -> tuple[dict | None, object]:
@@ -230,7 +266,7 @@ def pay(order_id: str):
     if problem:
         return problem
     payment = payment_of(order_id)
-    error = None
+    error, declined = None, False
     if request.method == "POST":
         card = {"number": request.form.get("card_number", "").replace(" ", "")[:19],
                 "exp": request.form.get("card_exp", "")[:7], "cvc": request.form.get("card_cvc", "")[:4],
@@ -238,15 +274,20 @@ def pay(order_id: str):
         pid = payment.body.get("payment_id") if payment.ok else None
         reply = post(f"/api/v1/payments/{pid}/sandbox", json_body={"card_number": card["number"]}) if pid \
             else Reply(409)
-        if reply.ok and reply.body.get("status") not in ("failed", "declined", "FAILED"):
+        if reply.ok and str(reply.body.get("status")).lower() not in ("failed", "declined", "cancelled"):
             return redirect(url_for("web.order", order_id=order_id, note="paid"), code=303)
-        error = (reply.body or {}).get("failure_reason") if reply.ok else reply.message
-        error = error or i18n.gettext("Pembayaran ditolak")
+        if reply.ok:  # the bank said no: the order is cancelled by the saga; say so, and offer to buy again
+            declined = True
+            error = i18n.service_text(reply.body.get("failure_reason"), "Pembayaran ditolak")
+        else:
+            error = i18n.service_text((reply.fields.get("card_number") or [None])[0] or reply.message,
+                                      "Pembayaran ditolak")
+        order = order_or_404(order_id)[0] or order
         payment = payment_of(order_id)
     stripe_key = (payment.body or {}).get("publishable_key") if payment.ok else None
     stripe_key = stripe_key or config.setting("STRIPE_PUBLISHABLE_KEY")
     return render("pay.html", 402 if error else 200, order=order, payment=payment.body if payment.ok else None,
-                  stripe_key=stripe_key, error=error)
+                  stripe_key=stripe_key, error=error, declined=declined)
 
 
 TIMELINE = ("PLACED", "AWAITING_PAYMENT", "CONFIRMED", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED",
@@ -279,6 +320,20 @@ def fulfillment_track(fulfillment: dict) -> list[dict]:
              "current" if i == rank else "todo"} for i, s in enumerate(FULFILLMENT_STEPS)]
 
 
+def times_of(order: dict) -> dict:
+    """When each step happened: {(fulfillment_id or None, status): timestamp}, from the order's timeline."""
+    times: dict = {}
+    for entry in order.get("timeline") or []:
+        if isinstance(entry, dict) and entry.get("status"):
+            times.setdefault((entry.get("fulfillment_id"), entry["status"]), entry.get("at"))
+    for f in order.get("fulfillments") or []:
+        for status, key in (("READY_FOR_PICKUP", "ready_at"), ("PICKED_UP", "picked_up_at"),
+                            ("DELIVERED", "delivered_at")):
+            if f.get(key):
+                times.setdefault((f.get("id"), status), f[key])
+    return times
+
+
 @bp.route("/pesanan/<order_id>")
 @login_required()
 def order(order_id: str):
@@ -286,8 +341,34 @@ def order(order_id: str):
     if problem:
         return problem
     template = "order_live.html" if request.args.get("fragment") else "order.html"
-    return render(template, order=found, steps=timeline(found), track=fulfillment_track,
+    titles = {}
+    if found.get("status") == "REJECTED":  # which product was short: its name, not its id
+        for problem in (found.get("problems") or [])[:10]:
+            reply = get(f"/api/v1/products/{problem.get('listing_id')}")
+            if reply.ok and isinstance(reply.body, dict):
+                titles[problem.get("listing_id")] = reply.body.get("title")
+    return render(template, order=found, steps=timeline(found), track=fulfillment_track, times=times_of(found),
+                  titles=titles,
+                  reason=i18n.CANCEL_REASONS.get(found.get("cancel_reason") or "")
+                  or (i18n.CANCEL_REASONS["stock"] if found.get("status") == "REJECTED" else None),
                   note=request.args.get("note"))
+
+
+@bp.route("/pesanan/<order_id>/beli-lagi", methods=["POST"])
+@login_required("shopper")
+def buy_again(order_id: str):
+    """The things of an order (a declined card cancels it) back into the cart, in one tap."""
+    found, problem = order_or_404(order_id)
+    if problem:
+        return problem
+    items = dict(session.cart())
+    for line in found.get("items") or found.get("lines") or []:
+        listing_id, qty = str(line.get("listing_id") or "")[:64], int(line.get("qty") or 0)
+        if listing_id and qty > 0:
+            items[listing_id] = min(99, max(items.get(listing_id, 0), qty))
+    response = flash_back("web.cart", "again")
+    session.save_cart(response, items)
+    return response
 
 
 @bp.route("/pesanan/<order_id>/batal", methods=["POST"])
@@ -300,6 +381,10 @@ def cancel_order(order_id: str):
 @bp.route("/pesanan")
 @login_required()
 def orders():
+    if g.user.role in ("seller", "agent"):  # their orders are the ones to prepare
+        return redirect(url_for("web.seller_orders"))
+    if g.user.role == "courier":
+        return redirect(url_for("web.courier_home"))
     reply = get("/api/v1/orders", params={"limit": 50})  # {"orders": [...]}
     return render("orders.html", orders=reply.items(), down=reply.unavailable)
 

@@ -71,6 +71,14 @@ def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the
     seller.check("seller-open-shop")
     open_shop(seller, f"Anyaman Bu Sari {tag}", "Sumberejo", "Sanankulon", "Saya menganyam pandan sejak 1990.")
     assert "Toko sudah dibuka!" in seller.notices()
+    # the story grows after opening: edited from the dashboard, seen by buyers
+    seller.page.get_by_role("link", name="Ubah cerita, alamat dan foto toko").click()
+    seller.page.get_by_label("Cerita toko: siapa Anda, apa yang Anda buat").fill(
+        "Saya menganyam pandan sejak 1990 bersama ibu-ibu Sumberejo.")
+    seller.check("seller-shop-form")
+    seller.page.get_by_role("button", name="Simpan").click()
+    seller.page.wait_for_load_state()
+    assert "Tersimpan." in seller.notices()
     add_listing(seller, f"Tikar pandan {tag}", "Rp 25.000", "7", camera_photo(tmp_path))
     seller.check("seller-dashboard")
     row = seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}")
@@ -81,6 +89,27 @@ def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the
     row.get_by_role("button", name=f"+1 stok Tikar pandan {tag}").click()
     seller.page.wait_for_load_state()
     assert seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}").get_by_label("Stok", exact=True).input_value() == "8"
+    # the stock changes elsewhere (another phone) while this page is open: a tap on +1 counts from the real stock
+    other = seller.context.new_page()
+    other.goto("/penjual")
+    other_row = other.locator("ul.list > li", has_text=f"Tikar pandan {tag}")
+    other_row.get_by_label("Stok", exact=True).fill("20")
+    other_row.get_by_role("button", name=f"Simpan Tikar pandan {tag}").click()
+    other.wait_for_load_state()
+    other.close()
+    seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}").get_by_role(
+        "button", name=f"+1 stok Tikar pandan {tag}").click()
+    seller.page.wait_for_load_state()
+    row = seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}")
+    assert row.get_by_label("Stok", exact=True).input_value() == "21"
+    # stop selling, then sell again: both buttons are there to see and tap
+    row.get_by_role("button", name=f"Berhenti jual Tikar pandan {tag}").click()
+    seller.page.wait_for_load_state()
+    row = seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}")
+    assert "Draf" in row.inner_text()
+    row.get_by_role("button", name=f"Jual sekarang Tikar pandan {tag}").click()
+    seller.page.wait_for_load_state()
+    assert "Dijual" in seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}").inner_text()
 
     shopper = browse("visitor")
     shopper.goto("/")
@@ -91,7 +120,8 @@ def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the
     card.get_by_role("link", name=f"Tikar pandan {tag}").click()
     shopper.check("listing")
     text = shopper.text()
-    assert "Rp 25.000" in text and "Saya menganyam pandan sejak 1990." in text and "Sumberejo" in text
+    assert "Rp 25.000" in text and "Saya menganyam pandan sejak 1990 bersama ibu-ibu Sumberejo." in text
+    assert "Desa Sumberejo, Kec. Sanankulon" in text
     photo = shopper.page.locator("img.photo").first
     assert photo.evaluate("img => img.complete && img.naturalWidth > 0")  # the photo really loads
     shopper.page.get_by_role("link", name=f"Anyaman Bu Sari {tag}").click()
@@ -101,6 +131,14 @@ def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the
     shopper.goto(f"/cari?q=Tikar+pandan+{tag}")
     shopper.check("search")
     assert shopper.page.locator("li.card", has_text=f"Tikar pandan {tag}").count() == 1
+
+    # a wrong picture is taken away again from the listing's page
+    seller.page.locator("ul.list > li", has_text=f"Tikar pandan {tag}").get_by_role("link", name="Ubah produk dan foto").click()
+    assert seller.page.locator("ul.photos img").count() == 1
+    seller.page.get_by_role("button", name="Hapus foto").click()
+    seller.page.wait_for_load_state()
+    assert "Foto sudah dihapus." in seller.notices()
+    assert seller.page.locator("ul.photos img").count() == 0
 
 
 def test_agent_lists_a_product_for_a_crafters_shop(browse, tmp_path):

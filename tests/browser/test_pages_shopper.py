@@ -72,7 +72,8 @@ def test_shopper_buys_from_two_sellers_and_pays_by_sandbox_card(stack, browse):
     wait_until(card_form_ready, timeout=15, interval=0.5, message="the sandbox card form (stock reserved)")
     shopper.check("pay")
     assert "MODE UJI COBA" in shopper.text()
-    assert "Rp 150.000" in shopper.text() or "Rp 1" in shopper.text()
+    # goods Rp 150.000 and one delivery fee per seller (both in the shopper's district: Rp 10.000 each)
+    assert "Yang harus dibayar: Rp 170.000" in shopper.text()
     shopper.page.get_by_label("Nama di kartu").fill("Budi Santoso")
     shopper.page.get_by_label("Nomor kartu").fill("4242 4242 4242 4242")
     shopper.page.get_by_label("Berlaku sampai (BB/TT)").fill("12/30")
@@ -84,6 +85,9 @@ def test_shopper_buys_from_two_sellers_and_pays_by_sandbox_card(stack, browse):
     wait_until(lambda: live.get_attribute("data-status") == "CONFIRMED", timeout=15, interval=0.3,
                message="order confirmed after the card payment")
     assert live.locator("section").count() == 2  # one delivery track per seller
+    text = shopper.text()
+    assert "Ongkos kirim: Rp 20.000" in text and "Total: Rp 170.000" in text
+    assert "Jl. Mawar 3, RT 02/RW 01" in text and "WIB" in text  # where it goes, and when each step happened
     shopper.check("order")
 
     # a seller prepares the parcel ("siap diambil"): the shopper's open order page follows without a reload
@@ -98,12 +102,13 @@ def test_shopper_buys_from_two_sellers_and_pays_by_sandbox_card(stack, browse):
     seller.goto("/penjual/uang")
     seller.check("seller-money")
     section = live.locator("section", has_text=f"Kebun Pak Darto {tag}")
-    wait_until(lambda: section.locator("li.current").inner_text() in ("Siap diambil", "Kurir ditugaskan"),
+    wait_until(lambda: section.locator("li.current .step").inner_text() in ("Siap diambil", "Kurir ditugaskan"),
                timeout=15, interval=0.3, message="the order page shows the parcel ready, live")
 
     shopper.goto("/pesanan")
     shopper.check("orders")
     assert f"#{order_id[:8]}" in shopper.text()
+    assert f"Kopi robusta {tag}, Madu randu {tag}" in shopper.text() or f"Madu randu {tag}, Kopi robusta {tag}" in shopper.text()
 
     # English on request, and it sticks
     shopper.page.get_by_role("button", name="English").click()
@@ -132,3 +137,44 @@ def test_shopping_works_without_javascript(stack, browse):
     wait_until(confirmed, timeout=15, interval=0.5, message="COD order confirmed")
     assert "Rp 36.000" in shopper.text()
     assert "Keranjang (0)" in shopper.page.locator("header").inner_text()
+
+
+def test_a_declined_card_is_explained_and_one_tap_puts_the_things_back_in_the_cart(stack, browse):
+    tag = uuid.uuid4().hex[:6]
+    district = f"Srengat-{tag}"
+    _, _, listing = seller_with_product(stack, f"Gula Bu Tum {tag}", "Dandong", district, f"Gula kelapa {tag}", 24000)
+    client = stack.client(f"shopper-{tag}", "shopper", name="Bu Tum")
+    status, order = client.post("/api/v1/orders", json={
+        "items": [{"listing_id": listing["id"], "qty": 2}], "payment_method": "card",
+        "delivery_address": {"name": "Bu Tum", "phone": "081234567001", "street": "Jl. Kenanga 1", "district": district}})
+    assert status == 201, order
+    shopper = browse("shopper with a tired card", token=client.session.headers["Authorization"].split()[1])
+    shopper.goto(f"/bayar/{order['id']}")
+    shopper.page.locator("#sandbox-card").wait_for()  # the waiting page reloads itself until the payment is open
+    # a number that is not a test card: said in Bahasa Indonesia, and the order is still payable
+    shopper.page.get_by_label("Nomor kartu").fill("5555 5555 5555 4444")
+    shopper.page.get_by_label("Berlaku sampai (BB/TT)").fill("12/30")
+    shopper.page.get_by_label("CVC").fill("123")
+    shopper.page.get_by_role("button", name="Bayar").click()
+    assert "hanya kartu uji yang diterima" in shopper.notices()
+    shopper.page.get_by_label("Nomor kartu").fill("4000 0000 0000 0002")
+    shopper.page.get_by_label("Berlaku sampai (BB/TT)").fill("12/30")
+    shopper.page.get_by_label("CVC").fill("123")
+    shopper.page.get_by_role("button", name="Bayar").click()
+    assert "Kartu ditolak oleh bank." in shopper.notices()
+    shopper.check("pay-declined")
+    shopper.page.get_by_role("button", name="Masukkan lagi ke keranjang").click()
+    shopper.page.wait_for_url("**/keranjang?note=again")
+    assert "Barang pesanan tadi sudah masuk keranjang lagi." in shopper.notices()
+    assert f"Gula kelapa {tag}" in shopper.text() and "Total belanja: Rp 48.000" in shopper.text()
+    # the next checkout starts from the address of the last order: nothing to type again
+    shopper.page.get_by_role("link", name="Lanjut ke pembayaran").click()
+    assert shopper.page.get_by_label("Jalan, RT/RW, nomor rumah *").input_value() == "Jl. Kenanga 1"
+    assert shopper.page.get_by_label("Nomor HP *").input_value() == "081234567001"
+
+    shopper.goto(f"/pesanan/{order['id']}")
+    def cancelled():
+        shopper.page.reload()
+        return shopper.page.locator("#order-live").get_attribute("data-status") == "CANCELLED"
+    wait_until(cancelled, timeout=15, interval=0.3, message="the order cancelled after the declined card")
+    assert "Pembayaran kartu gagal, jadi pesanan dibatalkan dan stok dikembalikan." in shopper.text()

@@ -3,11 +3,12 @@
 (function () {
   "use strict";
   var form = document.getElementById("listing-form");
-  var input = document.getElementById("photo");
-  if (!form || !input || !window.FormData || !window.fetch || !HTMLCanvasElement.prototype.toBlob) return;
+  var inputs = [document.getElementById("photo"), document.getElementById("photo-gallery")];
+  if (!form || !inputs[0] || !window.FormData || !window.fetch || !HTMLCanvasElement.prototype.toBlob) return;
   var LIMIT = 1200000, SIDE = 1600;
   form.addEventListener("submit", function (e) {
-    var file = input.files && input.files[0];
+    var input = inputs.filter(function (el) { return el && el.files && el.files[0]; })[0];
+    var file = input && input.files[0];
     if (!file || file.size <= LIMIT || !/^image\//.test(file.type)) return;
     e.preventDefault();
     var img = new Image();
@@ -18,7 +19,8 @@
       canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
       canvas.toBlob(function (blob) {
         var data = new FormData(form);
-        data.set("photo", blob, "photo.jpg");
+        data.delete("photo"); data.delete("photo_gallery");
+        data.set(input.name, blob, "photo.jpg");
         if (e.submitter && e.submitter.name) data.set(e.submitter.name, e.submitter.value);
         fetch(form.action, {method: "POST", body: data, credentials: "same-origin"})
           .then(function (r) { window.location.href = r.url; })
