@@ -1,36 +1,11 @@
-"""Demo accounts for `pasar seed`: a shopper, sellers and an agent (the catalog's demo shops belong to
-them), couriers in the seed districts. Fixed ids so other services' seeds can refer to them.
+"""Demo accounts for `pasar seed`: `pasar.demo`'s shoppers, sellers and agents (the catalog's demo shops belong
+to them) and couriers in the demo shops' districts, with their fixed ids.
 Idempotent: an account whose id exists is left alone. Each new one publishes account.registered."""
 from __future__ import annotations
 
-import uuid
+from pasar.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
-DEMO_PASSWORD = "pasar-desa-demo"
-
-
-def _id(key: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://pasardesa.id/demo/{key}"))
-
-
-# key -> account. Sellers/agent ids are what the catalog's demo shops use as seller_id / agent_id.
-DEMO = {
-    "shopper": {"id": _id("shopper-siti"), "role": "shopper", "name": "Siti Rahayu", "phone": "+6281234500001",
-                "email": "siti@demo.pasardesa.id", "district": "Sanankulon", "locale": "id"},
-    "seller": {"id": _id("seller-darmo"), "role": "seller", "name": "Pak Darmo", "phone": "+6281234500002",
-               "email": "darmo@demo.pasardesa.id", "district": "Sanankulon", "locale": "id"},
-    "seller2": {"id": _id("seller-lastri"), "role": "seller", "name": "Bu Lastri", "phone": "+6281234500003",
-                "email": "lastri@demo.pasardesa.id", "district": "Kademangan", "locale": "id"},
-    "agent": {"id": _id("agent-agus"), "role": "agent", "name": "Mas Agus (Koperasi Sumberejo)",
-              "phone": "+6281234500004", "email": "agus@demo.pasardesa.id", "district": "Sanankulon",
-              "locale": "id"},
-    "courier": {"id": _id("courier-joko"), "role": "courier", "name": "Joko", "phone": "+6281234500005",
-                "email": "joko@demo.pasardesa.id", "district": "Sanankulon", "locale": "id"},
-    "courier2": {"id": _id("courier-wati"), "role": "courier", "name": "Wati", "phone": "+6281234500006",
-                 "email": "wati@demo.pasardesa.id", "district": "Kademangan", "locale": "id"},
-    "shopper_en": {"id": _id("shopper-emma"), "role": "shopper", "name": "Emma", "phone": "+6281234500007",
-                   "email": "emma@demo.pasardesa.id", "district": "Kademangan", "locale": "en"},
-}
-DEMO_IDS = {key: account["id"] for key, account in DEMO.items()}
+ACCOUNT_FIELDS = ("role", "name", "phone", "email", "district", "locale")
 
 
 def seed() -> str:
@@ -39,10 +14,11 @@ def seed() -> str:
 
     created = 0
     with create_app().app_context():
-        for account in DEMO.values():
-            if accounts.get_account(account["id"]) is not None:
+        for person in DEMO_PEOPLE:
+            if accounts.get_account(person["id"]) is not None:
                 continue
-            data = {k: v for k, v in account.items() if k != "id"}
-            accounts.register({**data, "password": DEMO_PASSWORD}, account_id=account["id"])
+            data = {key: person[key] for key in ACCOUNT_FIELDS}
+            accounts.register({**data, "password": DEMO_PASSWORD}, account_id=person["id"])
             created += 1
-    return f"{created} demo accounts created ({len(DEMO) - created} already there); password {DEMO_PASSWORD!r}"
+    return (f"{created} demo accounts created ({len(DEMO_PEOPLE) - created} already there); "
+            f"password {DEMO_PASSWORD!r}")

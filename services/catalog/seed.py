@@ -2,7 +2,7 @@
 65 products from real regions, in Bahasa Indonesia, with placeholder pictures drawn locally by Pillow.
 
 Idempotent: every id is derived from a fixed name, and rows (and picture files) that exist are left alone.
-The seller and agent ids below are fixed so the gateway's seed can create matching accounts."""
+The sellers and agents are `pasar.demo`'s, whose accounts the gateway's seed creates."""
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from pasar.db import Database, utcnow
+from pasar.demo import DEMO_AGENTS, DEMO_SELLERS
 
 from . import domain, media
 from .models import Base, Category, Listing, Photo, Seller, Shop
@@ -22,32 +23,6 @@ def _id(kind: str, key: str) -> str:
     return str(uuid.uuid5(_NS, f"{kind}:{key}"))
 
 
-# Accounts the gateway seed creates with these exact ids (role seller / agent; password chosen there).
-DEMO_SELLERS = [
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000001", "name": "Sri Wahyuni", "phone": "+6281334560001",
-     "email": "sri.wahyuni@demo.pasardesa.id", "district": "Sanankulon", "regency": "Blitar"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000002", "name": "Yulianus Dahan", "phone": "+6281152560002",
-     "email": "yulianus.dahan@demo.pasardesa.id", "district": "Jekan Raya", "regency": "Palangkaraya"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000003", "name": "Darto Wiyono", "phone": "+6281327560003",
-     "email": "darto.wiyono@demo.pasardesa.id", "district": "Karangreja", "regency": "Purbalingga"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000004", "name": "Sumiyati", "phone": "+6281228560004",
-     "email": "sumiyati@demo.pasardesa.id", "district": "Turi", "regency": "Sleman"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000005", "name": "Hj. Rohmah", "phone": "+6285742560005",
-     "email": "rohmah@demo.pasardesa.id", "district": "Wiradesa", "regency": "Pekalongan"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000006", "name": "Asep Saepudin", "phone": "+6282218560006",
-     "email": "asep.saepudin@demo.pasardesa.id", "district": "Garut Kota", "regency": "Garut"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000007", "name": "Kasiyem", "phone": "+6285648560007",
-     "email": "kasiyem@demo.pasardesa.id", "district": "Kerek", "regency": "Tuban"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a01-000000000008", "name": "I Wayan Sudarma", "phone": "+6281338560008",
-     "email": "wayan.sudarma@demo.pasardesa.id", "district": "Kintamani", "regency": "Bangli"},
-]
-DEMO_AGENTS = [
-    {"id": "8a6f3c10-1b2d-4e5f-8a02-000000000001", "name": "Lalu Hamdani", "phone": "+6281907560101",
-     "email": "lalu.hamdani@demo.pasardesa.id", "district": "Pujut", "regency": "Lombok Tengah"},
-    {"id": "8a6f3c10-1b2d-4e5f-8a02-000000000002", "name": "Yohana Rante", "phone": "+6281242560102",
-     "email": "yohana.rante@demo.pasardesa.id", "district": "Rantepao", "regency": "Toraja Utara"},
-]
-DEMO_AGENT = DEMO_AGENTS[0]
 
 S = {s["regency"]: s["id"] for s in DEMO_SELLERS}
 A_LOMBOK, A_TORAJA = DEMO_AGENTS[0]["id"], DEMO_AGENTS[1]["id"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 
 from pasar import config
+from pasar.demo import DEMO_AGENTS, DEMO_PASSWORD, DEMO_SELLERS
 from tests.support.infra import BrokerNamespace, free_port, wait_until
 
 BIN = Path(sys.executable).parent
@@ -43,6 +44,17 @@ def test_pasar_up_starts_every_process_and_gateway_reports_all_healthy_within_60
         assert all(body["checks"][s]["ok"] for s in config.SERVICES)
         for app in config.ALL_APPS:
             assert (tmp_path / f"{app}.db").exists()  # migrated SQLite files under the var dir
+        # the demo data is there, and the demo people can log in to their own shops
+        assert requests.get(gateway + "/api/v1/products", timeout=5).json()["total"] >= 60
+        for person, shops in ((DEMO_SELLERS[0], ["Anyaman Pandan Bu Sri"]),
+                              (DEMO_AGENTS[0], ["Gerabah Banyumulek Amaq Sahli", "Kelompok Tenun Sukarara",
+                                                "Tenun Dusun Sade"])):
+            login = requests.post(gateway + "/api/v1/auth/login", timeout=10,
+                                  json={"identifier": person["phone"], "password": DEMO_PASSWORD})
+            assert login.status_code == 200, login.text
+            mine = requests.get(gateway + "/api/v1/shops?mine=true", timeout=5,
+                                headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+            assert sorted(shop["name"] for shop in mine.json()["items"]) == shops
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

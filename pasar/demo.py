@@ -1,0 +1,46 @@
+"""The demo people `pasar seed` creates, said once: the gateway makes their accounts and the catalog gives the
+sellers and agents their shops, so every demo shop has an owner or agent who can log in.
+
+Ids are fixed (other services' seeds refer to them); everyone's password is DEMO_PASSWORD."""
+from __future__ import annotations
+
+DEMO_PASSWORD = "pasar-desa-demo"
+
+
+def _person(n: str, role: str, name: str, phone: str, email: str, district: str, regency: str,
+            locale: str = "id") -> dict:
+    return {"id": f"8a6f3c10-1b2d-4e5f-{n}", "role": role, "name": name, "phone": phone,
+            "email": f"{email}@demo.pasardesa.id", "district": district, "regency": regency, "locale": locale}
+
+
+DEMO_SELLERS = [
+    _person("8a01-000000000001", "seller", "Sri Wahyuni", "+6281334560001", "sri.wahyuni", "Sanankulon", "Blitar"),
+    _person("8a01-000000000002", "seller", "Yulianus Dahan", "+6281152560002", "yulianus.dahan", "Jekan Raya",
+            "Palangkaraya"),
+    _person("8a01-000000000003", "seller", "Darto Wiyono", "+6281327560003", "darto.wiyono", "Karangreja",
+            "Purbalingga"),
+    _person("8a01-000000000004", "seller", "Sumiyati", "+6281228560004", "sumiyati", "Turi", "Sleman"),
+    _person("8a01-000000000005", "seller", "Hj. Rohmah", "+6285742560005", "rohmah", "Wiradesa", "Pekalongan"),
+    _person("8a01-000000000006", "seller", "Asep Saepudin", "+6282218560006", "asep.saepudin", "Garut Kota", "Garut"),
+    _person("8a01-000000000007", "seller", "Kasiyem", "+6285648560007", "kasiyem", "Kerek", "Tuban"),
+    _person("8a01-000000000008", "seller", "I Wayan Sudarma", "+6281338560008", "wayan.sudarma", "Kintamani",
+            "Bangli"),
+]
+# agents of the "marketing village" model: they run the shops of crafters who have no account
+DEMO_AGENTS = [
+    _person("8a02-000000000001", "agent", "Lalu Hamdani", "+6281907560101", "lalu.hamdani", "Pujut",
+            "Lombok Tengah"),
+    _person("8a02-000000000002", "agent", "Yohana Rante", "+6281242560102", "yohana.rante", "Rantepao",
+            "Toraja Utara"),
+]
+DEMO_SHOPPERS = [
+    _person("8a03-000000000001", "shopper", "Siti Rahayu", "+6281234500001", "siti", "Sanankulon", "Blitar"),
+    _person("8a03-000000000002", "shopper", "Emma", "+6281234500007", "emma", "Kintamani", "Bangli", locale="en"),
+]
+# one courier in each district where demo shops are, so a demo order can travel all the way
+DEMO_COURIERS = [
+    _person("8a04-000000000001", "courier", "Joko", "+6281234500005", "joko", "Sanankulon", "Blitar"),
+    _person("8a04-000000000002", "courier", "Wati", "+6281234500006", "wati", "Pujut", "Lombok Tengah"),
+    _person("8a04-000000000003", "courier", "Yosef", "+6281234500008", "yosef", "Sa'dan", "Toraja Utara"),
+]
+DEMO_PEOPLE = DEMO_SHOPPERS + DEMO_SELLERS + DEMO_AGENTS + DEMO_COURIERS
