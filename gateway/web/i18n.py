@@ -147,6 +147,8 @@ EN = {
     "Uang tunai yang diterima (Rp)": "Cash received (Rp)", "Antaran terbuka di kecamatan Anda":
         "Open deliveries in your district", "Tidak ada antaran terbuka.": "No open deliveries.",
     "Ambil tugas ini": "Take this delivery", "Tunai": "Cash", "HP": "Phone", "Catatan": "Note",
+    "Nama dan alamat lengkap muncul setelah Anda mengambil tugas ini.":
+        "The name and full address appear once you take this delivery.",
     "Halaman tidak ditemukan": "Page not found",
     # units
     "buah": "piece", "bungkus": "pack", "lembar": "sheet", "ikat": "bunch",

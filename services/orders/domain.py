@@ -409,6 +409,17 @@ class Fulfillment:
         return []
 
 
+DROPOFF_AREA = ("village", "district", "regency", "province")
+
+
+def dropoff_for(viewer_role: str | None, viewer_id: str | None, courier_id: str | None, address: dict) -> dict:
+    """A courier sees where a parcel goes only roughly (village and district, enough to choose a job) until it is
+    theirs: the shopper's name, phone and street are not for every courier on duty in the district."""
+    if viewer_role == "courier" and courier_id != viewer_id:
+        return {key: address[key] for key in DROPOFF_AREA if key in (address or {})}
+    return address
+
+
 @dataclass(frozen=True)
 class CourierLoad:
     courier_id: str

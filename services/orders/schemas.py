@@ -1,8 +1,9 @@
 from marshmallow import Schema, fields, validate
 
+from pasar.auth import current_identity
 from pasar.events import Address
 
-from .domain import MAX_CART_LINES, MAX_CART_QTY
+from .domain import MAX_CART_LINES, MAX_CART_QTY, dropoff_for
 
 
 class OrderItemIn(Schema):
@@ -50,8 +51,12 @@ class FulfillmentOut(Schema):
 class WorkOut(FulfillmentOut):
     """A fulfillment as its seller or courier sees it: with where it goes and how it is paid."""
     payment_method = fields.Function(lambda f: f.order.payment_method)
-    dropoff = fields.Function(lambda f: f.order.delivery_address)
+    dropoff = fields.Method("_dropoff")
     order_status = fields.Function(lambda f: f.order.status)
+
+    def _dropoff(self, f):
+        viewer = current_identity(optional=True)
+        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, f.order.delivery_address)
 
 
 class OrderOut(Schema):

@@ -390,11 +390,17 @@ def test_declined_delivery_goes_to_the_next_courier_then_the_open_board(saga):
     assert other.get(f"/api/v1/deliveries/{fid}")[1]["courier_id"] == other.user_id
     assert other.post(f"/api/v1/deliveries/{fid}/decline")[0] == 200
     # nobody left who has not declined: the parcel waits on the district's board
-    assert [d["id"] for d in offered.get("/api/v1/deliveries/board")[1]["deliveries"]] == [fid]
+    board = offered.get("/api/v1/deliveries/board")[1]["deliveries"]
+    assert [d["id"] for d in board] == [fid]
+    # on the board a courier learns where it goes, not who lives there
+    assert board[0]["dropoff"] == {"village": "Sumberejo", "district": here, "regency": "Blitar",
+                                   "province": "Jawa Timur"}
+    assert offered.get(f"/api/v1/deliveries/{fid}")[1]["dropoff"] == board[0]["dropoff"]
     assert elsewhere.get("/api/v1/deliveries/board")[1]["deliveries"] == []
     assert elsewhere.post(f"/api/v1/deliveries/{fid}/claim")[0] == 404
     status, claimed = other.post(f"/api/v1/deliveries/{fid}/claim")
     assert status == 200 and claimed["courier_id"] == other.user_id and claimed["accepted"] is True
+    assert claimed["dropoff"]["phone"] and claimed["dropoff"]["street"]  # now it is theirs to deliver
     unassigned = saga.wait_event("delivery.unassigned", order["id"], count=2)
     assert [e["data"]["courier_id"] for e in unassigned] == [offered.user_id, other.user_id]
     assigned = saga.wait_event("delivery.assigned", order["id"], count=3)
