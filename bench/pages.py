@@ -78,35 +78,42 @@ def assets_of(html: str) -> list[str]:
     return re.findall(r'(?:href|src)="(/(?:aset|api/v1/media)/[^"]+)"', html)
 
 
+def fetch(session: requests.Session, url: str) -> tuple[requests.Response, bytes, int]:
+    """The response, its body, and the bytes that crossed the wire (compressed when the server compressed it)."""
+    resp = session.get(url, timeout=10, stream=True, headers={"Accept-Encoding": "gzip"})
+    wire = resp.raw.read(decode_content=False)
+    body = gzip.decompress(wire) if resp.headers.get("Content-Encoding") == "gzip" else wire
+    return resp, body, len(wire)
+
+
 def measure(stack: Stack, data: dict) -> list[str]:
-    lines = [f"{'page':<34} {'HTML':>7} {'gzip':>6} {'+assets':>8} {'server p50':>11} {'client p50':>11}"]
-    asset_size: dict[str, int] = {}
+    lines = [f"{'page':<34} {'HTML':>7} {'sent':>6} {'1st visit':>9} {'server p50':>11} {'client p50':>11}"]
+    asset_wire: dict[str, int] = {}
     for label, path, who, cookies in pages(data):
         session = requests.Session()
         if who:
             session.cookies.set("pd_at", data["tokens"][who])
         for name, value in cookies.items():
             session.cookies.set(name, value)
-        server, client, body = [], [], b""
+        server, client, body, sent = [], [], b"", 0
         for _ in range(SAMPLES):
             started = time.perf_counter()
-            resp = session.get(stack.url + path, timeout=10)
+            resp, body, sent = fetch(session, stack.url + path)
             client.append((time.perf_counter() - started) * 1000)
             assert resp.status_code == 200, (path, resp.status_code)
-            body = resp.content
             timing = re.search(r"dur=([0-9.]+)", resp.headers.get("Server-Timing", ""))
             server.append(float(timing.group(1)) if timing else float("nan"))
-        total = len(body)
+        total = sent
         for asset in set(assets_of(body.decode())):
-            if asset not in asset_size:
-                asset_size[asset] = len(requests.get(stack.url + asset, timeout=10).content)
-            total += asset_size[asset]
-        lines.append(f"{label:<34} {len(body) / 1024:6.1f}K {len(gzip.compress(body)) / 1024:5.1f}K "
-                     f"{total / 1024:7.1f}K {statistics.median(server):9.1f}ms {statistics.median(client):9.1f}ms")
-    css = sum(v for k, v in asset_size.items() if k.endswith(".css"))
-    js = sum(v for k, v in asset_size.items() if k.endswith(".js"))
-    lines.append(f"(+assets = HTML + CSS {css / 1024:.1f}K + scripts {js / 1024:.1f}K + pictures it shows, uncompressed; "
-                 "CSS and scripts are cached after the first page)")
+            if asset not in asset_wire:
+                asset_wire[asset] = fetch(requests.Session(), stack.url + asset)[2]
+            total += asset_wire[asset]
+        lines.append(f"{label:<34} {len(body) / 1024:6.1f}K {sent / 1024:5.1f}K "
+                     f"{total / 1024:8.1f}K {statistics.median(server):9.1f}ms {statistics.median(client):9.1f}ms")
+    css = sum(v for k, v in asset_wire.items() if k.endswith(".css"))
+    js = sum(v for k, v in asset_wire.items() if k.endswith(".js"))
+    lines.append(f"(sent = bytes on the wire with gzip; 1st visit = sent + CSS {css / 1024:.1f}K + scripts "
+                 f"{js / 1024:.1f}K + the pictures it shows, as sent; CSS and scripts are cached after the first page)")
     return lines
 
 
