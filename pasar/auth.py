@@ -36,14 +36,16 @@ def issue_access_token(identity: Identity, ttl_seconds: int | None = None, setti
         "iat": now, "nbf": now, "exp": now + (ttl_seconds or s.access_ttl_seconds),
         "iss": s.issuer, "aud": s.audience, "typ": "access", "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, s.secret, algorithm=s.algorithm)
+    if not s.signing_key:
+        raise RuntimeError("this process holds no key to sign tokens with (only the gateway has JWT_PRIVATE_KEY)")
+    return jwt.encode(claims, s.signing_key, algorithm=s.algorithm)
 
 
 def verify_access_token(token: str, settings=None) -> Identity:
     s = settings or config.auth()
     try:
         # algorithms pinned: a token signed with "none" or another algorithm never verifies
-        claims = jwt.decode(token, s.secret, algorithms=[s.algorithm], audience=s.audience, issuer=s.issuer,
+        claims = jwt.decode(token, s.verification_key, algorithms=[s.algorithm], audience=s.audience, issuer=s.issuer,
                             options={"require": ["exp", "iat", "sub", "iss", "aud"]}, leeway=5)
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(401, "access token expired", "token_expired") from exc

@@ -40,6 +40,7 @@ def build_worker(app: str):
 
 def cmd_worker(args) -> None:
     from . import logs
+    config.refuse_unsafe_production_settings()
     logs.configure(f"{args.app}-worker")
     worker = build_worker(args.app)
     worker.install_signal_handlers()
@@ -49,6 +50,7 @@ def cmd_worker(args) -> None:
 def cmd_web(args) -> None:
     """gunicorn serving the app on its port (sync workers: each request has its own DB transaction)."""
     from .migrate import app_package
+    config.refuse_unsafe_production_settings()
     port = args.port or config.service_port(args.app)
     host = "0.0.0.0" if args.app == "gateway" else config.setting("SERVICE_BIND_HOST", "127.0.0.1")
     workers = str(args.workers or config.int_setting("WEB_CONCURRENCY", 2))
@@ -93,6 +95,27 @@ def cmd_up(args) -> None:
     os.execvp(honcho, [honcho, "-f", procfile, "-d", str(config.ROOT), "start"])
 
 
+def cmd_make_keys(args) -> None:
+    """An Ed25519 key pair for access tokens: the private key for the gateway alone, the public key for all."""
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    folder = Path(args.dir)
+    private_path, public_path = folder / "jwt_private.pem", folder / "jwt_public.pem"
+    if private_path.exists() and not args.force:
+        _die(f"{private_path} exists; --force replaces it (every signed-in user then has to log in again)")
+    folder.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    private_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    private_path.chmod(0o600)
+    public_path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+    print(f"wrote {private_path} (gateway only: JWT_PRIVATE_KEY_FILE) and {public_path} (every app: "
+          f"JWT_PUBLIC_KEY_FILE)")
+
+
 def cmd_check_broker(args) -> None:
     check_broker_or_explain()
     print("RabbitMQ is reachable")
@@ -128,6 +151,9 @@ def main(argv=None) -> None:
     p = sub.add_parser("up", help="migrate, seed and start every process"); p.add_argument("--no-seed", action="store_true")
     p.set_defaults(func=cmd_up)
     p = sub.add_parser("check-broker", help="is RabbitMQ reachable?"); p.set_defaults(func=cmd_check_broker)
+    p = sub.add_parser("make-keys", help="Ed25519 key pair for access tokens")
+    p.add_argument("--dir", default="secrets"); p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_make_keys)
     for app in apps:
         p = sub.add_parser(app, help=f"{app} commands"); p.add_argument("command")
         p.add_argument("rest", nargs=argparse.REMAINDER); p.set_defaults(func=cmd_service, app=app)

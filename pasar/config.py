@@ -92,26 +92,58 @@ def messaging() -> MessagingSettings:
     )
 
 
+DEV_JWT_SECRET = "dev-only-insecure-secret-change-me-0123456789"
+
+
 @dataclass(frozen=True)
 class AuthSettings:
-    secret: str
+    """HS256 with one shared secret (development, tests), or EdDSA when a public key is configured: then only the
+    gateway, which holds the private key, can sign, and every service verifies with the public key alone."""
+    secret: str | None
     algorithm: str
     issuer: str
     audience: str
     access_ttl_seconds: int
     refresh_ttl_seconds: int
+    private_key: str | None = None
+    public_key: str | None = None
+
+    @property
+    def signing_key(self) -> str | None:
+        return self.private_key if self.algorithm == "EdDSA" else self.secret
+
+    @property
+    def verification_key(self) -> str | None:
+        return self.public_key if self.algorithm == "EdDSA" else self.secret
+
+
+def secret_text(name: str) -> str | None:
+    """A secret from NAME, or from the file NAME_FILE names (docker secrets, PEM keys with their newlines)."""
+    path = _env(f"{name}_FILE")
+    return Path(path).read_text() if path else _env(name)
 
 
 def auth() -> AuthSettings:
+    public_key = secret_text("JWT_PUBLIC_KEY")
     return AuthSettings(
-        # The development default is deliberately loud; production sets JWT_SECRET.
-        secret=_env("JWT_SECRET", "dev-only-insecure-secret-change-me-0123456789"),
-        algorithm="HS256",
+        # The development default is deliberately loud; production sets keys (or JWT_SECRET).
+        secret=None if public_key else _env("JWT_SECRET", DEV_JWT_SECRET),
+        algorithm="EdDSA" if public_key else "HS256",
         issuer=_env("JWT_ISSUER", "pasar-desa"),
         audience=_env("JWT_AUDIENCE", "pasar-desa-api"),
         access_ttl_seconds=_int("ACCESS_TOKEN_TTL", 900),
         refresh_ttl_seconds=_int("REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+        private_key=secret_text("JWT_PRIVATE_KEY") if public_key else None,
+        public_key=public_key,
     )
+
+
+def refuse_unsafe_production_settings() -> None:
+    """With PASAR_ENV=production a process will not start on the development token secret: anyone who has read
+    this repository could sign themselves an admin token."""
+    if _env("PASAR_ENV") == "production" and auth().secret == DEV_JWT_SECRET:
+        raise SystemExit("PASAR_ENV=production needs JWT keys (JWT_PUBLIC_KEY_FILE, and JWT_PRIVATE_KEY_FILE for the "
+                         "gateway: `pasar make-keys`) or a JWT_SECRET of your own")
 
 
 def setting(name: str, default: str | None = None) -> str | None:

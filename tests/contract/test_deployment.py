@@ -87,6 +87,19 @@ def test_what_others_wait_on_is_health_checked(compose):
             assert dependency in services, f"{name} depends on unknown {dependency}"
 
 
+def test_only_the_gateway_can_sign_tokens_and_every_app_can_verify_them(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        if name in ("rabbitmq", "postgres"):
+            continue
+        environment = service.get("environment", {})
+        assert "jwt_public_key" in service["secrets"] and environment["JWT_PUBLIC_KEY_FILE"], name
+        assert environment["PASAR_ENV"] == "production", name  # refuses to start on the development secret
+        signs = "jwt_private_key" in service["secrets"] or "JWT_PRIVATE_KEY_FILE" in environment
+        assert signs == (name == "gateway"), name
+    assert compose["secrets"]["jwt_private_key"]["file"].startswith("./secrets/")
+
+
 def test_every_setting_the_code_reads_is_documented_in_env_example():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     read = set()
