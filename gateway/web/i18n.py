@@ -195,8 +195,14 @@ EN = {
     "Pembayaran kartu perlu JavaScript. Nyalakan JavaScript, atau batalkan pesanan ini dan pilih bayar tunai (COD).":
         "Card payment needs JavaScript. Turn JavaScript on, or cancel this order and choose cash on delivery (COD).",
     "Penghasilan ongkos kirim": "Delivery fees earned",
-    "Penjualan tiap toko perajin yang Anda kelola. Uangnya dibayarkan ke perajin oleh koperasi atau pengelola Pasar Desa, dikurangi komisi.":
-        "Sales of each crafter's shop you manage. The money is paid to the crafters by the cooperative or the Pasar Desa operator, less the commission.",
+    # the agent's money page: each crafter's shop
+    "Uang tiap toko perajin yang Anda kelola, sudah dipotong komisi. Pengelola Pasar Desa atau koperasi membayarkan pencairannya; Anda yang menyerahkan uangnya ke perajin.":
+        "The money of each crafter's shop you manage, after the commission. The Pasar Desa operator or the "
+        "cooperative pays the payouts; you hand the money to the crafter.",
+    "Total yang belum dibayar ke perajin": "Total not yet paid to the crafters",
+    "Hak perajin yang belum dibayar": "Owed to the crafter, not yet paid",
+    "Sudah dibayarkan": "Already paid out", "Komisi Pasar Desa": "Pasar Desa commission", "Komisi": "Commission",
+    "Masih di jalan (nilai barang)": "Still on the way (goods value)",
     "Produk disimpan sebagai draf. Pembeli belum melihatnya.": "Saved as a draft. Buyers do not see it yet.",
     "Siapkan sebelum": "Prepare by", "Stok hampir habis": "Almost sold out", "Tagihan": "Amount due",
     "Tawaran baru: terima atau tolak": "New offer: accept or decline",

@@ -263,26 +263,52 @@ def mark_ready(fulfillment_id: str):
 @bp.route("/penjual/uang")
 @login_required("seller", "agent")
 def seller_money():
-    if g.user.role == "seller":
-        balance, payouts, work = get_all(("/api/v1/balances/me", None), ("/api/v1/payouts", None),
-                                         ("/api/v1/fulfillments", {"limit": 100}))
-    else:
-        # an agent holds no balance of its own, and payments does not show it the crafters' ledger; what it can
-        # see is each crafter's parcels, so the page sums those per shop (the cooperative pays the crafters)
-        balance, payouts, work = Reply(403), Reply(403), get("/api/v1/fulfillments", params={"limit": 100})
-    coming = sum(int(f.get("goods_amount") or 0) for f in work.items()
-                 if f.get("status") in ("PENDING", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP"))
-    per_shop: dict[str, dict] = {}
-    for f in work.items():
-        row = per_shop.setdefault(f.get("shop_name") or "–", {"delivered": 0, "coming": 0, "parcels": 0})
-        if f.get("status") == "DELIVERED":
-            row["delivered"] += int(f.get("goods_amount") or 0)
-            row["parcels"] += 1
-        elif f.get("status") != "CANCELLED":
-            row["coming"] += int(f.get("goods_amount") or 0)
+    if g.user.role == "agent":
+        return agent_money()
+    balance, payouts, work = get_all(("/api/v1/balances/me", None), ("/api/v1/payouts", None),
+                                     ("/api/v1/fulfillments", {"limit": 100}))
+    coming = sum(int(f.get("goods_amount") or 0) for f in work.items() if f.get("status") in ON_THE_WAY)
     return render("seller/money.html", balance=balance.body if balance.ok else None, payouts=payouts.items(),
-                  coming=coming, per_shop=sorted(per_shop.items()), payout_label=payout_label,
-                  down=payouts.unavailable if g.user.role == "seller" else work.unavailable)
+                  coming=coming, payout_label=payout_label, down=payouts.unavailable)
+
+
+ON_THE_WAY = ("PENDING", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP")
+CRAFTER = "shop:"  # a crafter without an account is paid through its shop: payee "shop:<shop_id>"
+
+
+def agent_money():
+    """Per crafter's shop the agent manages: what payments says the crafter is owed (goods less commission, less
+    what was paid out), what was paid, and each payout with its status; plus the goods still on the way."""
+    managed, payouts, work, shops = get_all(
+        ("/api/v1/balances/managed", None), ("/api/v1/payouts", None), ("/api/v1/fulfillments", {"limit": 100}),
+        ("/api/v1/shops", {"mine": "true", "per_page": 100}))
+    crafters: dict[str, dict] = {}
+
+    def crafter(payee_id: str, name: str | None) -> dict:
+        return crafters.setdefault(payee_id, {"payee_id": payee_id, "name": name or "–", "payable": 0, "earned": 0,
+                                              "commission": 0, "paid_out": 0, "coming": 0, "parcels": 0,
+                                              "payouts": []})
+
+    for shop in shops.items():  # the catalog's names first: a shop with no sale yet is listed too
+        if shop.get("id"):
+            crafter(shop.get("seller_id") or CRAFTER + shop["id"], shop.get("name"))
+    money_known = managed.ok and isinstance(managed.body, dict)
+    for row in (managed.body.get("managed") or []) if money_known else []:
+        crafter(row["payee_id"], row.get("shop_name")).update(
+            payable=int(row.get("seller_payable") or 0), earned=int(row.get("earned") or 0),
+            commission=int(row.get("commission") or 0), paid_out=int(row.get("paid_out") or 0))
+    for payout in payouts.items():
+        if payout.get("payee_id"):
+            crafter(payout["payee_id"], None)["payouts"].append(payout)
+    for f in work.items():
+        if f.get("status") in ON_THE_WAY and str(f.get("seller_id") or "").startswith(CRAFTER):
+            row = crafter(f["seller_id"], f.get("shop_name"))
+            row["coming"] += int(f.get("goods_amount") or 0)
+            row["parcels"] += 1
+    rows = sorted(crafters.values(), key=lambda c: (c["name"].casefold(), c["payee_id"]))
+    return render("seller/money.html", crafters=rows, money_known=money_known,
+                  total_payable=sum(c["payable"] for c in rows), payout_label=payout_label,
+                  down=managed.unavailable or payouts.unavailable or shops.unavailable)
 
 
 def payout_label(status: str | None) -> str:

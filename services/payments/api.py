@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from pasar.auth import current_identity, require_roles
 from pasar.config import setting
 from pasar.errors import ApiError, conflict, not_found
-from pasar.web import read_session, uow
+from pasar.web import ErrorOut, read_session, uow
 
 from . import domain, providers, service
 from .models import ConnectedAccount, LedgerEntry, Payment, Payout
-from .schemas import (BalanceOut, ConnectedAccountIn, ConnectedAccountOut, PaymentOut, PayoutOut, PayoutQuery,
-                      PlatformBalancesOut, SandboxCardIn)
+from .schemas import (BalanceOut, ConnectedAccountIn, ConnectedAccountOut, ManagedBalancesOut, ManagedQuery,
+                      PaymentOut, PayoutOut, PayoutQuery, PlatformBalancesOut, SandboxCardIn)
 
 log = logging.getLogger("payments.api")
 
@@ -28,6 +28,19 @@ webhooks_blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", de
 balances_blp = Blueprint("balances", __name__, url_prefix="/api/v1/balances", description="Ledger balances")
 payouts_blp = Blueprint("payouts", __name__, url_prefix="/api/v1/payouts", description="Payouts")
 BEARER = [{"bearerAuth": []}]
+
+ERROR_TEXT = {401: "login required", 403: "your role may not do this",
+              422: "some input is not valid: `fields` names each field and what is wrong with it"}
+
+
+def documents_errors(blp: Blueprint, *codes: int):
+    """OpenAPI entries for a route's error answers, all in the one error shape {"error": {code, message, fields}}."""
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, schema=ErrorOut, description=ERROR_TEXT[code])(view)
+        return view
+    return decorate
+
 
 SANDBOX_LABEL = "MODE UJI — tidak ada uang sungguhan / TEST MODE — no real money is charged"
 
@@ -125,12 +138,35 @@ def balance_of(session, user_id: str) -> dict:
 
 
 @balances_blp.route("/me")
+@documents_errors(balances_blp, 401, 403)
 @balances_blp.response(200, BalanceOut)
-@balances_blp.doc(security=BEARER)
+@balances_blp.doc(security=BEARER, description="Seller or courier: your own balance. An agent holds no money of "
+                                               "its own: it reads its crafters' at /api/v1/balances/managed.")
 @require_roles("seller", "courier")
 def my_balance():
     with read_session() as session:
         return balance_of(session, current_identity().user_id)
+
+
+@balances_blp.route("/managed")
+@documents_errors(balances_blp, 401, 403, 422)
+@balances_blp.arguments(ManagedQuery, location="query")
+@balances_blp.response(200, ManagedBalancesOut)
+@balances_blp.doc(security=BEARER, description=(
+    "Agent: the balance of every crafter's shop (payee `shop:<shop_id>`) it manages, as learnt from orders' "
+    "events; the crafters have no account, the agent hands them their money. `seller_payable` is owed now "
+    "(goods less commission, less payouts already paid). Only the agent that manages a crafter now sees it. "
+    "Admin: give `agent_id`."))
+@require_roles("agent")
+def managed_balances(query):
+    who = current_identity()
+    agent_id = who.user_id
+    if who.is_admin:
+        if not query["agent_id"]:
+            raise ApiError(422, "some fields are not valid", fields={"agent_id": ["an admin names the agent"]})
+        agent_id = query["agent_id"]
+    with read_session() as session:
+        return service.managed_balances(session, agent_id)
 
 
 @balances_blp.route("")
@@ -155,17 +191,27 @@ def someones_balance(user_id: str):
 
 
 @payouts_blp.route("")
+@documents_errors(payouts_blp, 401, 403, 422)
 @payouts_blp.arguments(PayoutQuery, location="query")
 @payouts_blp.response(200, PayoutOut(many=True))
-@payouts_blp.doc(security=BEARER)
-@require_roles("seller", "courier")
+@payouts_blp.doc(security=BEARER, description="Newest first, at most 200. Seller/courier: your own. Agent: the "
+                                              "payouts of the crafters' shops you manage (`payee_id` tells whose; "
+                                              "`?payee_id=` narrows to one). Admin: all, or `?payee_id=`.")
+@require_roles("seller", "courier", "agent")
 def list_payouts(query):
     who = current_identity()
-    payee = query["payee_id"] if who.is_admin else who.user_id
     with read_session() as session:
-        stmt = select(Payout).order_by(Payout.created_at.desc()).limit(200)
-        if payee:
-            stmt = stmt.where(Payout.payee_id == payee)
+        stmt = select(Payout).order_by(Payout.created_at.desc(), Payout.id).limit(200)
+        if who.is_admin:
+            if query["payee_id"]:
+                stmt = stmt.where(Payout.payee_id == query["payee_id"])
+        elif who.role == "agent":
+            stmt = stmt.where(Payout.payee_role == "seller",
+                              Payout.payee_id.in_(service.managed_payee_ids(who.user_id)))
+            if query["payee_id"]:
+                stmt = stmt.where(Payout.payee_id == query["payee_id"])
+        else:
+            stmt = stmt.where(Payout.payee_id == who.user_id)
         return list(session.scalars(stmt))
 
 

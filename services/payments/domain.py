@@ -83,6 +83,19 @@ def split(goods_amount: int, delivery_fee: int, rate: Decimal) -> Split:
     return Split(seller=goods_amount - fee, commission=fee, courier=delivery_fee)
 
 
+# -- agents and the crafters they manage ------------------------------------------------------------
+CRAFTER_PREFIX = "shop:"  # a crafter without an account is paid through its shop: seller_id "shop:<shop_id>"
+
+
+def agent_manages(payee_id: str | None, agent_id: str | None) -> bool:
+    """Whether a fulfillment's (payee, agent) pair says the agent manages that payee's money.
+
+    Only crafters' shops ("shop:<id>") are managed: a seller with an account of its own reads its own
+    balance, and an agent that helps such a seller with a shop never sees the seller's whole ledger."""
+    return bool(agent_id) and bool(payee_id) and payee_id.startswith(CRAFTER_PREFIX) \
+        and len(payee_id) > len(CRAFTER_PREFIX)
+
+
 # -- ledger -----------------------------------------------------------------------------------------
 # Sign convention: a positive amount is a debit, a negative amount a credit; every movement sums to 0.
 # Asset accounts (money the platform holds or is owed) have positive balances; liabilities (what the

@@ -1,8 +1,11 @@
-"""Payments event handlers: open payments when orders asks, void/refund on cancellation, and pay
-sellers and couriers when a fulfillment is delivered. Idempotent by state (service functions)."""
+"""Payments event handlers: open payments when orders asks, void/refund on cancellation, pay sellers and
+couriers when a fulfillment is delivered, and learn which agent manages which crafter's shop (so the agent
+can read that crafter's money). Idempotent by state (service functions)."""
 from __future__ import annotations
 
-from pasar.db import UnitOfWork
+from datetime import datetime
+
+from pasar.db import UnitOfWork, utcnow
 from pasar.events import Event
 
 from . import service
@@ -30,6 +33,28 @@ def on_order_confirmed(event: Event, uow: UnitOfWork) -> None:
                              for f in d["fulfillments"]])
 
 
+def _occurred_at(event: Event) -> datetime:
+    try:
+        return datetime.fromisoformat(str(event.occurred_at))
+    except ValueError:
+        return utcnow()
+
+
+def remember_managers_of_order(event: Event, uow: UnitOfWork) -> None:
+    """order.confirmed (card and cash alike) names each fulfillment's payee, its managing agent and shop.
+    payment.requested does not carry the agent, so the confirmation is where payments learns it."""
+    for f in event.data.get("fulfillments") or []:
+        if isinstance(f, dict):
+            service.remember_manager(uow, payee_id=f.get("seller_id"), agent_id=f.get("agent_id"),
+                                     shop_name=f.get("shop_name"), seen_at=_occurred_at(event))
+
+
+def remember_manager_of_delivery(event: Event, uow: UnitOfWork) -> None:
+    d = event.data
+    service.remember_manager(uow, payee_id=d.get("seller_id"), agent_id=d.get("agent_id"),
+                             shop_name=(d.get("pickup") or {}).get("shop_name"), seen_at=_occurred_at(event))
+
+
 def on_order_cancelled(event: Event, uow: UnitOfWork) -> None:
     d = event.data
     service.cancel_for_order(uow, order_id=d["order_id"], shopper_id=d.get("shopper_id"),
@@ -42,7 +67,7 @@ def on_delivery_delivered(event: Event, uow: UnitOfWork) -> None:
 
 HANDLERS = {
     "payment.requested": [on_payment_requested],
-    "order.confirmed": [on_order_confirmed],
+    "order.confirmed": [on_order_confirmed, remember_managers_of_order],
     "order.cancelled": [on_order_cancelled],
-    "delivery.delivered": [on_delivery_delivered],
+    "delivery.delivered": [remember_manager_of_delivery, on_delivery_delivered],
 }

@@ -1,4 +1,5 @@
-"""Payments tables: payments, each fulfillment's share of one, the ledger, payouts, provider events seen."""
+"""Payments tables: payments, each fulfillment's share of one, the ledger, payouts, provider events seen, and
+which agent manages which crafter payee."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -101,6 +102,18 @@ class ProviderEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ManagedPayee(Base):
+    """A crafter's shop without an account (payee "shop:<shop_id>") and the agent that manages it, learnt from
+    orders' events (order.confirmed fulfillments, delivery.*). The latest event wins: `seen_at` is when it
+    happened, so an old event redelivered late cannot hand the crafter back to a former agent."""
+    __tablename__ = "managed_payees"
+    payee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    shop_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 messaging_tables(Base.metadata)

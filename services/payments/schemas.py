@@ -36,6 +36,32 @@ class BalanceOut(Schema):
     currency = fields.String()
 
 
+class ManagedPayeeOut(Schema):
+    payee_id = fields.String(metadata={"description": 'the crafter\'s payee id, "shop:<shop_id>"'})
+    shop_id = fields.String()
+    shop_name = fields.String(allow_none=True, metadata={"description": "as orders last named it, if known"})
+    seller_payable = fields.Integer(metadata={"description": "owed to the crafter now: goods less commission, "
+                                                             "less what was already paid out"})
+    earned = fields.Integer(metadata={"description": "every delivered parcel's goods less commission"})
+    commission = fields.Integer(metadata={"description": "commission taken on those parcels"})
+    paid_out = fields.Integer(metadata={"description": "payouts already paid or transferred"})
+    payouts = fields.Integer(metadata={"description": "number of payouts"})
+    owed_payouts = fields.Integer(metadata={"description": "number of payouts not yet paid"})
+
+
+class ManagedBalancesOut(Schema):
+    user_id = fields.String(metadata={"description": "the agent"})
+    managed = fields.List(fields.Nested(ManagedPayeeOut),
+                          metadata={"description": "every crafter's shop the agent manages that has had an order"})
+    total_payable = fields.Integer(metadata={"description": "sum of seller_payable"})
+    currency = fields.String()
+
+
+class ManagedQuery(Schema):
+    agent_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "admin only (required for an admin); an agent reads its own"})
+
+
 class PlatformBalancesOut(Schema):
     accounts = fields.Dict(keys=fields.String(), values=fields.Integer())
     total = fields.Integer(metadata={"description": "sum of every account: always 0"})
@@ -55,7 +81,9 @@ class PayoutOut(Schema):
 
 
 class PayoutQuery(Schema):
-    payee_id = fields.String(load_default=None)
+    payee_id = fields.String(load_default=None, metadata={
+        "description": "admin: anyone's; agent: one of the crafters it manages (others give an empty list); "
+                       "ignored for sellers and couriers"})
 
 
 class ConnectedAccountIn(Schema):

@@ -5,6 +5,7 @@ movements and the events it causes commit together (or not at all)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -13,8 +14,8 @@ from pasar.config import setting
 from pasar.db import UnitOfWork, new_id, utcnow
 
 from . import domain, providers
-from .models import (ConnectedAccount, LedgerEntry, LedgerTransaction, Payment, PaymentShare, Payout,
-                     ProviderEvent)
+from .models import (ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment, PaymentShare,
+                     Payout, ProviderEvent)
 
 log = logging.getLogger("payments.service")
 
@@ -301,6 +302,79 @@ def record_cod_remitted(uow: UnitOfWork, fulfillment_id: str) -> PaymentShare | 
     if not post(uow, domain.cod_remitted(fulfillment_id, share.order_id, share.courier_id, int(share.cod_collected))):
         raise NotAllowed("this delivery's cash was already handed over")
     return share
+
+
+# -- agents and the crafters' money they look after -------------------------------------------------------
+PAID_OUT = ("paid", "transferred")
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every timestamp here is UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def remember_manager(uow: UnitOfWork, *, payee_id, agent_id, shop_name, seen_at: datetime) -> bool:
+    """Orders told us (order.confirmed, delivery.*) that `agent_id` manages the crafter paid as `payee_id`.
+    The newest news wins; an older event redelivered late only fills in a missing shop name.
+    Returns whether the manager was recorded or changed."""
+    if not (isinstance(payee_id, str) and isinstance(agent_id, str) and len(payee_id) <= 64 and len(agent_id) <= 64
+            and domain.agent_manages(payee_id, agent_id)):
+        return False
+    name = (shop_name.strip()[:200] or None) if isinstance(shop_name, str) else None
+    seen_at = _utc(seen_at)
+    row = uow.session.get(ManagedPayee, payee_id, with_for_update=uow.db.is_postgres)
+    if row is None:
+        uow.session.add(ManagedPayee(payee_id=payee_id, agent_id=agent_id, shop_name=name, seen_at=seen_at))
+        uow.session.flush()
+        return True
+    if _utc(row.seen_at) > seen_at:
+        if row.shop_name is None and name and row.agent_id == agent_id:
+            row.shop_name = name
+        return False
+    changed = row.agent_id != agent_id
+    row.agent_id, row.seen_at = agent_id, seen_at
+    if name:
+        row.shop_name = name
+    return changed
+
+
+def managed_payee_ids(agent_id: str):
+    """The payees an agent manages, as a subquery for `in_`."""
+    return select(ManagedPayee.payee_id).where(ManagedPayee.agent_id == agent_id)
+
+
+def managed_balances(session, agent_id: str) -> dict:
+    """What every crafter an agent manages is owed (goods less commission, less what was paid out) and has
+    earned and been paid, from the ledger and the payouts. Three reads whatever the number of crafters."""
+    payees = list(session.scalars(select(ManagedPayee).where(ManagedPayee.agent_id == agent_id)
+                                  .order_by(ManagedPayee.shop_name, ManagedPayee.payee_id)))
+    ids = [p.payee_id for p in payees]
+    ledger: dict[str, int] = {}
+    payouts: dict[str, dict] = {pid: {"earned": 0, "commission": 0, "paid_out": 0, "payouts": 0, "owed_payouts": 0}
+                                for pid in ids}
+    if ids:
+        accounts = {domain.seller_payable(pid): pid for pid in ids}
+        for account, total in session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                                              .where(LedgerEntry.account.in_(list(accounts)))
+                                              .group_by(LedgerEntry.account)):
+            ledger[accounts[account]] = int(total or 0)
+        rows = session.execute(select(Payout.payee_id, Payout.status, func.count(), func.sum(Payout.amount),
+                                      func.sum(Payout.fee))
+                               .where(Payout.payee_role == "seller", Payout.payee_id.in_(ids))
+                               .group_by(Payout.payee_id, Payout.status))
+        for payee_id, status, count, amount, fee in rows:
+            row = payouts[payee_id]
+            row["earned"] += int(amount or 0)
+            row["commission"] += int(fee or 0)
+            row["payouts"] += int(count)
+            if status in PAID_OUT:
+                row["paid_out"] += int(amount or 0)
+            elif status == "owed":
+                row["owed_payouts"] += int(count)
+    managed = [{"payee_id": p.payee_id, "shop_id": p.payee_id[len(domain.CRAFTER_PREFIX):], "shop_name": p.shop_name,
+                "seller_payable": -ledger.get(p.payee_id, 0), **payouts[p.payee_id]} for p in payees]
+    return {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
+            "currency": "IDR"}
 
 
 # -- reconciliation ---------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """A seller signs up, opens a shop, lists a product with a photo from the phone camera, and a shopper sees it
-on the storefront; an agent does the same for a crafter without an account."""
+on the storefront; an agent does the same for a crafter without an account, and after a sale sees what the
+crafter is owed after commission."""
 from __future__ import annotations
 
 import io
 import uuid
 
 from PIL import Image
+
+from tests.support.infra import wait_until
 
 
 def camera_photo(tmp_path, colour=(181, 110, 45)) -> str:
@@ -141,17 +144,43 @@ def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the
     assert seller.page.locator("ul.photos img").count() == 0
 
 
-def test_agent_lists_a_product_for_a_crafters_shop(browse, tmp_path):
+def courier_delivers(stack, tag: str, district: str, order_id: str) -> None:
+    """A courier on duty in the shop's district takes the parcel (offered, or claimed from the board), picks it up
+    and hands it over, collecting the cash due."""
+    courier = stack.client(f"courier-{tag}", "courier", name="Joko", district=district)
+    status, _ = courier.put("/api/v1/couriers/me", json={"available": True, "district": district})
+    assert status == 200
+
+    def taken():
+        _, mine = courier.get("/api/v1/deliveries")
+        found = [d for d in mine.get("deliveries", []) if d["order_id"] == order_id]
+        if found:
+            return found[0]
+        _, board = courier.get("/api/v1/deliveries/board")
+        for d in board.get("deliveries", []):
+            if d["order_id"] == order_id:
+                status, claimed = courier.post(f"/api/v1/deliveries/{d['id']}/claim")
+                return claimed if status == 200 else None
+        return None
+    delivery = wait_until(taken, timeout=15, interval=0.3, message="the crafter's parcel with a courier")
+    assert courier.post(f"/api/v1/deliveries/{delivery['id']}/pickup")[0] == 200
+    status, body = courier.post(f"/api/v1/deliveries/{delivery['id']}/deliver",
+                                json={"cod_amount_collected": delivery["cod_amount_due"]})
+    assert status == 200 and body["status"] == "DELIVERED", body
+
+
+def test_agent_lists_a_product_for_a_crafters_shop_and_sees_her_money_after_a_sale(stack, browse, tmp_path):
     tag = uuid.uuid4().hex[:6]
+    district = f"Wlingi-{tag}"  # the crafters' own district: this test's courier is the only one there
     agent = browse("agent")
     agent.register("Mas Agus (pendamping)", f"agus{tag}@desa.id", "agent", "Wlingi")
     assert agent.page.url.endswith("/penjual")
-    open_shop(agent, f"Gerabah Mbah Tini {tag}", "Jatilengger", "Wlingi", "Mbah Tini membuat gerabah dari tanah liat.",
+    open_shop(agent, f"Gerabah Mbah Tini {tag}", "Jatilengger", district, "Mbah Tini membuat gerabah dari tanah liat.",
               owner="Mbah Tini")
     assert "Toko sudah dibuka!" in agent.notices()
     # a second crafter: the agent switches between the shops it manages
     agent.page.get_by_role("link", name="Buka toko untuk perajin lain").click()
-    open_shop(agent, f"Batik Bu Ning {tag}", "Kemloko", "Wlingi", "Batik tulis.", owner="Bu Ning")
+    open_shop(agent, f"Batik Bu Ning {tag}", "Kemloko", district, "Batik tulis.", owner="Bu Ning")
     agent.page.get_by_label("Toko perajin yang Anda kelola").select_option(label=f"Gerabah Mbah Tini {tag} · Jatilengger")
     agent.page.get_by_role("button", name="Buka", exact=True).click()
     assert agent.page.locator("h1").inner_text() == f"Gerabah Mbah Tini {tag}"
@@ -165,3 +194,36 @@ def test_agent_lists_a_product_for_a_crafters_shop(browse, tmp_path):
     visitor.page.get_by_role("link", name=f"Kendi tanah liat {tag}").click()
     text = visitor.text()
     assert "Rp 15.000" in text and f"Gerabah Mbah Tini {tag}" in text and "Mbah Tini membuat gerabah" in text
+    listing_id = visitor.page.url.rstrip("/").rsplit("/", 1)[1]
+
+    # a shopper buys two kendi (cash on delivery); the agent prepares the parcel; a courier delivers it
+    shopper = stack.client(f"shopper-{tag}", "shopper", name="Bu Wati")
+    status, order = shopper.post("/api/v1/orders", json={
+        "items": [{"listing_id": listing_id, "qty": 2}], "payment_method": "cod",
+        "delivery_address": {"name": "Bu Wati", "phone": "+6281234567000", "street": "Jl. Melati 9",
+                             "village": "Bendo", "district": district, "regency": "Blitar"}})
+    assert status == 201, order
+
+    def ready_button():
+        agent.goto("/penjual/pesanan")
+        button = agent.page.get_by_role("button", name=f"Siap diambil #{order['id'][:8]}")
+        return button if button.count() == 1 else None
+    wait_until(ready_button, timeout=15, interval=0.5, message="the crafter's parcel to prepare").click()
+    agent.page.wait_for_load_state()
+    assert "Kurir sudah diberi tahu." in agent.notices()
+    courier_delivers(stack, tag, district, order["id"])
+
+    # the money page: per crafter, what she is owed after the 5% commission, and the payout still to pay
+    def money_arrived():
+        agent.goto("/penjual/uang")
+        return "Rp 28.500" in agent.page.locator("ul.list > li", has_text=f"Gerabah Mbah Tini {tag}").inner_text()
+    wait_until(money_arrived, timeout=15, interval=0.5, message="Mbah Tini's payout on the agent's money page")
+    agent.check("agent-money")
+    tini = agent.page.locator("ul.list > li", has_text=f"Gerabah Mbah Tini {tag}").inner_text()
+    assert "Hak perajin yang belum dibayar: Rp 28.500" in tini, tini
+    assert "Komisi Pasar Desa: Rp 1.500" in tini and "Belum dibayar" in tini and f"#{order['id'][:8]}" in tini
+    assert "Rp 30.000" not in tini  # never the gross
+    ning = agent.page.locator("ul.list > li", has_text=f"Batik Bu Ning {tag}").inner_text()
+    assert "Hak perajin yang belum dibayar: Rp 0" in ning and "Belum ada pencairan." in ning
+    assert "Total yang belum dibayar ke perajin: Rp 28.500" in agent.text()
+    assert agent.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # fits the phone
