@@ -139,7 +139,7 @@ def install(app: Flask) -> None:
         if origin and origin in origins:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Credentials"] = "true"
-            response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After, ETag, Location"
+            response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, Retry-After, ETag, Location, Idempotent-Replayed"
             response.vary.add("Origin")
         # a page may set its own CSP (e.g. the API docs); everything else gets the strict default
         response.headers.setdefault("Content-Security-Policy", csp)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from pasar.auth import bearer_token, current_identity, require_roles
 from pasar.db import new_id, utcnow
 from pasar.errors import ApiError, not_found
+from pasar.idempotency import idempotent
 from pasar.web import ErrorOut, ctx, read_session, uow
 
 from . import domain, media, service
@@ -184,6 +185,7 @@ def list_shops(args):
 
 
 @shops_blp.route("", methods=["POST"])
+@idempotent
 @documents_errors(shops_blp, 401, 403, 422)
 @shops_blp.arguments(ShopIn)
 @shops_blp.response(201, ShopOut)
@@ -250,6 +252,7 @@ def update_shop(data, shop_id: str):
 
 
 @shops_blp.route("/<shop_id>/photo", methods=["POST"])
+@idempotent
 @documents_errors(shops_blp, 401, 403, 404, 413, 422)
 @shops_blp.arguments(PhotoUpload, location="files")
 @shops_blp.response(200, ShopOut)
@@ -314,6 +317,7 @@ def browse(args):
 
 
 @products_blp.route("", methods=["POST"])
+@idempotent
 @documents_errors(products_blp, 401, 403, 422)
 @products_blp.arguments(ListingIn)
 @products_blp.response(201, ListingOut)
@@ -420,6 +424,7 @@ def change_status(data, listing_id: str):
 
 
 @products_blp.route("/<listing_id>/photos", methods=["POST"])
+@idempotent
 @documents_errors(products_blp, 401, 403, 404, 409, 413, 422)
 @products_blp.arguments(PhotoUpload, location="files")
 @products_blp.response(201, PhotoOut)
@@ -507,6 +512,7 @@ def get_media(key: str):
 # The gateway allows large bodies only for multipart requests under /api/v1/media, so the uploads are
 # also offered there (same handlers, same rules); phones' photos are often larger than a JSON body.
 @media_blp.route("/products/<listing_id>/photos", methods=["POST"])
+@idempotent
 @documents_errors(media_blp, 401, 403, 404, 409, 413, 422)
 @media_blp.arguments(PhotoUpload, location="files")
 @media_blp.response(201, PhotoOut)
@@ -518,6 +524,7 @@ def upload_listing_photo_via_media(files, listing_id: str):
 
 
 @media_blp.route("/shops/<shop_id>/photo", methods=["POST"])
+@idempotent
 @documents_errors(media_blp, 401, 403, 404, 413, 422)
 @media_blp.arguments(PhotoUpload, location="files")
 @media_blp.response(200, ShopOut)

@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables, new_id, utcnow
+from pasar.idempotency import idempotency_table
 
 
 class Base(DeclarativeBase):
@@ -131,3 +132,4 @@ class StockMovement(Base):
 
 
 messaging_tables(Base.metadata)
+idempotency_table(Base.metadata)

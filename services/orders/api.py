@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from pasar.auth import current_identity, require_roles
 from pasar.db import utcnow
 from pasar.errors import ApiError, conflict, not_found
+from pasar.idempotency import KEY_PARAMETER, idempotency_key, idempotent
 from pasar.web import read_session, uow
 
 from . import domain, service
@@ -72,14 +72,15 @@ def get_cart():
 
 
 @cart_blp.route("/lines", methods=["POST"])
+@idempotent
 @cart_blp.arguments(CartLineIn)
 @cart_blp.response(200, CartOut)
 @cart_blp.doc(security=AUTH)
 @require_roles("shopper")
 @domain_errors
 def add_to_cart(body):
-    """Add `qty` of a listing (added to what is already there). Prices and stock are the catalog's, checked
-    at checkout."""
+    """Add `qty` of a listing (added to what is already there, so a retry should carry an Idempotency-Key).
+    Prices and stock are the catalog's, checked at checkout."""
     shopper_id = current_identity().user_id
     with uow() as work:
         line = work.session.scalars(select(CartLine).where(
@@ -149,17 +150,6 @@ def _merged(items: list[dict]) -> list[dict]:
     return [{"listing_id": lid, "qty": n} for lid, n in qty.items()]
 
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not 1 <= len(key) <= 128:
-        raise ApiError(422, "Idempotency-Key must be 1 to 128 characters", fields={
-            "Idempotency-Key": ["must be 1 to 128 characters"]})
-    return key
-
-
 def _replay(session, shopper_id: str, key: str, fingerprint: str):
     seen = session.get(IdempotencyKey, (shopper_id, key))
     if seen is None:
@@ -173,14 +163,17 @@ def _replay(session, shopper_id: str, key: str, fingerprint: str):
 @orders_blp.arguments(OrderIn)
 @orders_blp.response(201, OrderOut)
 @orders_blp.alt_response(200, schema=OrderOut, description="the same Idempotency-Key and body again: the same order")
-@orders_blp.doc(security=AUTH, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                                            "schema": {"type": "string", "maxLength": 128}}])
+@orders_blp.doc(security=AUTH, parameters=[{**KEY_PARAMETER, "description": (
+    "Any unique string (a UUID) per checkout. The same key and body again answer 200 with the same order; "
+    "the same key with another body is 409 `idempotency_key_reused`.")}])
 @require_roles("shopper")
 def place_order(body):
     """Check out: the given items, or the cart when `items` is left out. The catalog prices and reserves the
     lines; the order then waits for card payment or is confirmed at once for cash on delivery."""
     shopper_id = current_identity().user_id
-    key = _idempotency_key()
+    # Not @idempotent: the key is claimed in the order's own transaction below, so a crash can never leave
+    # an order without its key (or a key without its order). Only the header's rules are shared.
+    key = idempotency_key()
     fingerprint = domain.request_fingerprint(body)
     if key:
         with read_session() as session:

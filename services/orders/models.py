@@ -10,6 +10,7 @@ from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Inte
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pasar.db import messaging_tables, new_id, utcnow
+from pasar.idempotency import idempotency_table
 
 from . import domain
 
@@ -124,3 +125,4 @@ class TimelineEntry(Base):
 
 
 messaging_tables(Base.metadata)
+idempotency_table(Base.metadata)

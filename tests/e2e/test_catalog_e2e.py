@@ -48,3 +48,15 @@ def test_seller_lists_shopper_finds_and_an_order_reserves_stock_through_the_gate
         ("initial", 3, None), ("reserve", -2, order["id"])]
     # a different seller still cannot see that ledger
     assert stack.client(f"seller-x{tag}", "seller").get(f"/api/v1/products/{listing['id']}/stock-ledger")[0] == 404
+
+
+def test_a_sellers_retried_post_through_the_gateway_creates_one_shop_and_says_it_was_replayed(stack):
+    tag = uuid.uuid4().hex[:6]
+    seller = stack.client(f"seller-{tag}", "seller", name="Bu Sri")
+    body = {"name": f"Gerabah {tag}", "district": "Sanankulon", "regency": "Blitar"}
+    answers = [seller.session.post(f"{stack.url}/api/v1/shops", json=body, timeout=15,
+                                   headers={"Idempotency-Key": f"new-shop-{tag}"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201] and answers[1].content == answers[0].content
+    assert answers[1].headers.get("Idempotent-Replayed") == "true"
+    status, mine = seller.get("/api/v1/shops?mine=true")
+    assert status == 200 and [s["id"] for s in mine["items"]] == [answers[0].json()["id"]]

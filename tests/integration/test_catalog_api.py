@@ -463,6 +463,75 @@ def test_only_an_admin_extends_the_category_list(cat):
     assert listing["category_name"] == "Alat dapur"
 
 
+
+# -- a seller's retried request (slow village link, double-tapped button) does its work once ------------
+def send(cat, who, path: str, key: str, **kw):
+    """The raw answer, so the replay header and the exact bytes can be compared."""
+    return cat.http.post(path, headers={**who.headers, "Idempotency-Key": key}, **kw)
+
+
+def upload(picture: bytes, name: str = "p.jpg") -> dict:
+    return {"data": {"photo": (io.BytesIO(picture), name)}, "content_type": "multipart/form-data"}
+
+
+def test_a_retried_shop_or_product_with_the_same_key_is_created_once(any_cat):
+    cat = any_cat
+    sri = seller(cat)
+    shop_body = {"name": "Anyaman Bu Sri", "district": "Sanankulon", "regency": "Blitar", "village": "Sumberejo"}
+    first, again = (send(cat, sri, "/api/v1/shops", "shop-1", json=shop_body) for _ in range(2))
+    assert first.status_code == again.status_code == 201 and again.data == first.data
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert sri.get("/api/v1/shops?mine=true")[1]["total"] == 1
+    shop_id = first.get_json()["id"]
+    listing = {"shop_id": shop_id, "title": "Tikar pandan", "category": "anyaman", "price": 75000, "stock": 5,
+               "status": "published"}
+    first, again = (send(cat, sri, "/api/v1/products", "listing-1", json=listing) for _ in range(2))
+    assert first.status_code == again.status_code == 201 and again.get_json()["id"] == first.get_json()["id"]
+    status, mine = sri.get(f"/api/v1/shops/{shop_id}/products?status=all")
+    assert status == 200 and [i["id"] for i in mine["items"]] == [first.get_json()["id"]]
+    assert len(cat.outbox("listing.published")) == 1  # announced once, too
+    reused = send(cat, sri, "/api/v1/products", "listing-1", json={**listing, "price": 80000})
+    assert reused.status_code == 409 and reused.get_json()["error"]["code"] == "idempotency_key_reused"
+    # the seller's other device, or a new intent, uses a new key: a second product as asked
+    assert send(cat, sri, "/api/v1/products", "listing-2", json=listing).status_code == 201
+    assert sri.get(f"/api/v1/shops/{shop_id}/products?status=all")[1]["total"] == 2
+
+
+def test_a_retried_photo_upload_with_the_same_key_keeps_one_photo(cat):
+    sri = seller(cat)
+    shop = make_shop(sri)
+    lid = make_listing(sri, shop["id"])["id"]
+    picture, other_picture = png_bytes(), png_bytes(color=(10, 90, 30))
+    # each send is a new multipart body (new boundary), as a phone's retry would be
+    for path in (f"/api/v1/products/{lid}/photos", f"/api/v1/media/products/{lid}/photos"):
+        first, again = (send(cat, sri, path, f"photo-{path}", **upload(picture)) for _ in range(2))
+        assert first.status_code == again.status_code == 201 and again.data == first.data
+        assert again.headers["Idempotent-Replayed"] == "true"
+        reused = send(cat, sri, path, f"photo-{path}", **upload(other_picture))
+        assert reused.status_code == 409 and reused.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert len(cat.client().get(f"/api/v1/products/{lid}")[1]["photos"]) == 2  # one per path, not four
+    for path in (f"/api/v1/shops/{shop['id']}/photo", f"/api/v1/media/shops/{shop['id']}/photo"):
+        first, again = (send(cat, sri, path, f"shop-photo-{path}", **upload(picture, "s.png")) for _ in range(2))
+        assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_json()["photo_url"] == first.get_json()["photo_url"]
+        assert cat.client().get(f"/api/v1/shops/{shop['id']}")[1]["photo_url"] == first.get_json()["photo_url"]
+        assert cat.http.get(first.get_json()["photo_url"]).status_code == 200  # not replaced by the retry
+
+
+def test_a_key_on_a_request_refused_for_its_input_can_be_used_for_the_corrected_one(cat):
+    sri = seller(cat)
+    shop_id = make_shop(sri)["id"]
+    bad = send(cat, sri, "/api/v1/products", "k", json={"shop_id": shop_id, "title": "x", "category": "anyaman",
+                                                         "price": 1000})
+    assert bad.status_code == 422 and "title" in bad.get_json()["error"]["fields"]
+    good = send(cat, sri, "/api/v1/products", "k", json={"shop_id": shop_id, "title": "Tikar pandan",
+                                                          "category": "anyaman", "price": 1000})
+    assert good.status_code == 201 and "Idempotent-Replayed" not in good.headers
+    # another seller's key "k" is their own
+    assert send(cat, seller(cat), "/api/v1/shops", "k", json={"name": "Toko Lain", "district": "Kutasari",
+                                                              "regency": "Purbalingga"}).status_code == 201
+    assert send(cat, cat.client(), "/api/v1/shops", "k", json={"name": "Toko"}).status_code == 401
+
 # -- bad input is a 4xx in the one error shape, never a 500 (SQLite and PostgreSQL) -----------------
 @pytest.fixture(params=["sqlite", "postgres"])
 def any_cat(request, tmp_path, monkeypatch):

@@ -566,6 +566,27 @@ def test_cart_is_kept_per_shopper_checked_out_and_emptied_once_reserved(saga):
     assert status == 422 and body["error"]["code"] == "empty_cart"
 
 
+def test_a_retried_add_to_cart_with_the_same_key_adds_once(saga):
+    shopper = new_shopper(saga)
+    http = saga.app.test_client()
+
+    def add(qty: int, key: str | None):
+        headers = {**shopper.headers, **({"Idempotency-Key": key} if key else {})}
+        return http.post("/api/v1/cart/lines", json={"listing_id": "listing-retry", "qty": qty}, headers=headers)
+
+    first, again = add(2, "add-1"), add(2, "add-1")
+    assert first.status_code == again.status_code == 200 and again.data == first.data
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert shopper.get("/api/v1/cart")[1]["count"] == 2  # not 4
+    reused = add(3, "add-1")
+    assert reused.status_code == 409 and reused.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert add(1, "add-2").get_json()["count"] == 3  # a new tap is a new key: it adds
+    assert add(1, None).get_json()["count"] == 4  # and without a key, as before, every request adds
+    too_many = add(999, "add-3")
+    assert too_many.status_code == 422 and too_many.get_json()["error"]["code"] == "too_many"
+    assert add(1, "add-3").get_json()["count"] == 5  # the refused attempt did not use up its key
+
+
 def test_bad_requests_get_field_errors(saga):
     shopper = new_shopper(saga)
     status, body = shopper.post("/api/v1/orders", json={"items": [], "payment_method": "cash",
