@@ -122,6 +122,7 @@ def waktu(moment, with_time: bool = True) -> str:
 def _helpers():
     who = g.get("user")
     return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": who, "csrf_token": session.csrf_token,
+            "new_form_key": session.new_form_key,
             "cart_count": sum(session.cart().values()) if request else 0, "status_label": i18n.status_label,
             "unit_label": i18n.unit_label,
             # only shoppers (and visitors, who sign up as shoppers) buy: the cart is not offered to anyone else

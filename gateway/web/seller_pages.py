@@ -8,6 +8,7 @@ from flask import g, request
 
 from . import i18n
 from .pages import bp, flash_back, login_required, render
+from . import session
 from .session import Reply, call, get, get_all, post
 from .storefront import flatten_fields, general_error
 
@@ -59,7 +60,7 @@ def upload_photo(listing_id: str, path: str | None = None) -> Reply | None:
         return None
     name, data, mimetype = shrink_photo(upload)
     return call("POST", path or f"/api/v1/products/{listing_id}/photos", files={"photo": (name, data, mimetype)},
-                timeout=(2, 30))
+                timeout=(2, 30), headers=session.idempotency("photo"))
 
 
 def categories() -> list[dict]:
@@ -84,7 +85,7 @@ def seller_home():
 def create_shop():
     form = {k: request.form.get(k, "").strip() for k in SHOP_FIELDS}
     body = {k: v for k, v in form.items() if v}
-    reply = post("/api/v1/shops", json_body=body)
+    reply = post("/api/v1/shops", json_body=body, headers=session.idempotency("shop"))
     if reply.ok:
         return flash_back("web.seller_home", "shop_created", toko=reply.body["id"])
     errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Toko gagal dibuat")}
@@ -145,7 +146,7 @@ def new_listing():
             "status": "draft" if request.form.get("draft") else "published"}
     if body["price"] is None:
         return listing_form_page(shop, None, form, {"price": i18n.gettext("Isi harga dengan angka")}, 422)
-    reply = post("/api/v1/products", json_body=body)
+    reply = post("/api/v1/products", json_body=body, headers=session.idempotency("listing"))
     if not reply.ok:
         errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Produk gagal disimpan")}
         return listing_form_page(shop, None, form, errors, 422)

@@ -176,6 +176,22 @@ def set_tokens(response, tokens: dict | None) -> None:
         response.delete_cookie(REFRESH_COOKIE)
 
 
+# -- one submitted form, one write ----------------------------------------------------------------------------------
+FORM_KEY = "form_key"
+
+
+def new_form_key() -> str:
+    """A form's one-time key; a form shown again after an error keeps its key."""
+    return (request.form.get(FORM_KEY) or "")[:64] or secrets.token_urlsafe(12)
+
+
+def idempotency(step: str) -> dict | None:
+    """Idempotency-Key headers for one write of the submitted form: a double tap, or a resend after a slow link
+    lost the answer, creates one shop, listing, photo or order, not two. Services scope keys per user."""
+    key = (request.form.get(FORM_KEY) or "")[:64]
+    return {"Idempotency-Key": f"web-{key}-{step}"} if key else None
+
+
 # -- CSRF: a random cookie, echoed by every form -------------------------------------------------------------------
 def csrf_token() -> str:
     if "csrf" not in g:

@@ -1,8 +1,6 @@
 """Storefront: home, search, listing, shop, cart, checkout, payment, orders and their live timeline."""
 from __future__ import annotations
 
-import secrets
-
 from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config
@@ -199,12 +197,10 @@ def checkout():
         if method not in ("card", "cod"):
             errors["payment_method"] = i18n.gettext("Pilih cara bayar")
         if not errors:
-            # the form's one-time key: a double tap on "Buat pesanan" places one order, not two
-            key = request.form.get("checkout_key", "")[:100] or None
             reply = post("/api/v1/orders", json_body={
                 "items": [{"listing_id": line["product"]["id"], "qty": line["qty"]} for line in lines],
                 "payment_method": method, "delivery_address": {k: v for k, v in address.items() if v}},
-                headers={"Idempotency-Key": f"web-{g.user.user_id}-{key}"} if key else None)
+                headers=session.idempotency("order"))  # a double tap on "Buat pesanan" places one order
             if reply.ok:
                 order_id = reply.body["id"]
                 target = url_for("web.pay", order_id=order_id) if method == "card" else url_for(
@@ -215,9 +211,8 @@ def checkout():
             errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Pesanan gagal dibuat")}
             if errors and "_" not in errors:
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
-    checkout_key = request.form.get("checkout_key") or secrets.token_urlsafe(12)
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
-                  method=method, errors=errors, checkout_key=checkout_key)
+                  method=method, errors=errors)
 
 
 def flatten_fields(fields: dict, prefix: str = "") -> dict:
