@@ -32,6 +32,7 @@ ROUTES: dict[str, str] = {
     "fulfillments": "orders",
     "deliveries": "orders",
     "couriers": "orders",
+    "delivery-fees": "orders",
     "payments": "payments",
     "balances": "payments",
     "payouts": "payments",

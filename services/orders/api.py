@@ -17,7 +17,8 @@ from pasar.web import read_session, uow
 
 from . import domain, service
 from .models import CartLine, Courier, Fulfillment, IdempotencyKey, Order, TimelineEntry
-from .schemas import (CartLineIn, CartOut, CartQtyIn, CourierIn, CourierOut, DeclinedOut, DeliverIn, DeliveryListOut, OrderDetailOut,
+from .schemas import (CartLineIn, CartOut, CartQtyIn, CourierIn, CourierOut, DeclinedOut, DeliverIn, DeliveryFeeArgs,
+                      DeliveryFeesOut, DeliveryListOut, OrderDetailOut,
                       OrderIn, OrderListOut, OrderOut, PageArgs, WorkListOut, WorkOut)
 
 orders_blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Checkout and order history")
@@ -27,7 +28,9 @@ fulfillments_blp = Blueprint("fulfillments", __name__, url_prefix="/api/v1/fulfi
 couriers_blp = Blueprint("couriers", __name__, url_prefix="/api/v1/couriers", description="Courier profile")
 deliveries_blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries",
                            description="Couriers' deliveries and their district's open board")
-BLUEPRINTS = [orders_blp, cart_blp, fulfillments_blp, couriers_blp, deliveries_blp]
+fees_blp = Blueprint("delivery-fees", __name__, url_prefix="/api/v1/delivery-fees",
+                     description="The delivery tariff, so a shopper sees the whole price before ordering")
+BLUEPRINTS = [orders_blp, cart_blp, fulfillments_blp, couriers_blp, deliveries_blp, fees_blp]
 AUTH = [{"bearerAuth": []}]
 
 
@@ -139,6 +142,21 @@ def empty_cart():
         work.session.execute(delete(CartLine).where(CartLine.shopper_id == shopper_id))
         work.commit()
         return _cart(work.session, shopper_id)
+
+
+# == delivery fees ===================================================================================
+@fees_blp.route("", methods=["GET"])
+@fees_blp.arguments(DeliveryFeeArgs, location="query")
+@fees_blp.response(200, DeliveryFeesOut)
+def delivery_fees(args):
+    """The fee per seller from each shop's district to the shopper's (public: it is the published tariff).
+    Checkout charges exactly this: the catalog's pickup district and the delivery address' district."""
+    tariff = service.tariff()
+    to = args.get("to")
+    fees = [{"from_": district, "fee": tariff.fee(district, to)} for district in args["from_"]] if to else []
+    body = {"same_district": tariff.same_district, "other_district": tariff.other_district, "to": to, "fees": fees,
+            "total": sum(f["fee"] for f in fees), "currency": "IDR"}
+    return body, 200, {"Cache-Control": "public, max-age=300"}
 
 
 # == orders ==========================================================================================

@@ -95,6 +95,29 @@ class PageArgs(Schema):
     status = fields.String(validate=validate.Length(max=24))
 
 
+class DeliveryFeeArgs(Schema):
+    to = fields.String(validate=validate.Length(min=1, max=120),
+                       metadata={"description": "the shopper's district (kecamatan); left out: the tariff itself"})
+    from_ = fields.List(fields.String(validate=validate.Length(min=1, max=120)), data_key="from",
+                        validate=validate.Length(max=50), load_default=list,
+                        metadata={"description": "each shop's district, once per seller in the cart"})
+
+
+class DeliveryFeeOut(Schema):
+    from_ = fields.String(data_key="from")
+    fee = fields.Integer()
+
+
+class DeliveryFeesOut(Schema):
+    """What checkout will charge for delivery: one fee per seller, the same rule orders applies on reservation."""
+    same_district = fields.Integer()
+    other_district = fields.Integer()
+    to = fields.String(allow_none=True)
+    fees = fields.List(fields.Nested(DeliveryFeeOut))
+    total = fields.Integer()
+    currency = fields.String()
+
+
 class CartLineIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
