@@ -67,6 +67,9 @@ EN = {
     "Produk tidak tersedia": "Product not available", "Produk masuk keranjang.": "Added to your cart.",
     "Keranjang masih kosong.": "Your cart is empty.", "Mulai belanja": "Start shopping", "Toko": "Shop",
     "Ubah": "Update", "Total belanja": "Goods total",
+    "Ongkos kirim dari {shop}": "Delivery from {shop}", "Total bayar": "Total to pay",
+    "Ongkos kirim per toko: {same} bila toko satu kecamatan dengan alamat Anda, {other} bila beda kecamatan.":
+        "Delivery per shop: {same} when the shop is in your district, {other} otherwise.",
     "Ongkos kirim dihitung per penjual saat pesanan dibuat.": "Delivery is charged per seller when the order is placed.",
     "Lanjut ke pembayaran": "Continue to checkout", "Alamat dan pembayaran": "Address and payment",
     "Alamat pengiriman": "Delivery address", "Nama penerima": "Recipient's name", "Nomor HP": "Mobile number",

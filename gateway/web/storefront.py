@@ -212,7 +212,27 @@ def checkout():
             if errors and "_" not in errors:
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
-                  method=method, errors=errors)
+                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")))
+
+
+def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
+    """What delivery will add, before the order is placed: one fee per seller from the shop's district to the
+    address' (orders' own tariff, the rule it charges with). Without a district yet: the tariff itself."""
+    sellers: dict[str, tuple[str, str]] = {}
+    for line in lines:
+        product, shop = line["product"], line["product"].get("shop") or {}
+        sellers.setdefault(product.get("seller_id") or product.get("shop_id") or "",
+                           (shop.get("name") or "", shop.get("district") or district or ""))
+    params: dict = {"from": [d for _, d in sellers.values() if d]}
+    if district:
+        params["to"] = district
+    reply = get("/api/v1/delivery-fees", params=params)
+    if not reply.ok or not isinstance(reply.body, dict):
+        return None
+    fees = {f["from"]: f["fee"] for f in reply.body.get("fees") or []}
+    per_seller = [(name, fees[d]) for name, d in sellers.values() if d in fees] if district else []
+    return {"per_seller": per_seller, "total": sum(fee for _, fee in per_seller),
+            "same": reply.body["same_district"], "other": reply.body["other_district"]}
 
 
 def flatten_fields(fields: dict, prefix: str = "") -> dict:
