@@ -8,6 +8,7 @@ import uuid
 import requests
 
 from tests.browser.test_pages_shopper import seller_with_product
+from tests.support.infra import wait_until
 
 ADDRESS = {"name": "Pak Budi", "phone": "0812-3456-7890", "street": "Jl. Mawar 3", "village": "Sumberejo",
            "district": "Sanankulon", "regency": "Blitar"}
@@ -56,6 +57,9 @@ def test_a_checkout_sent_twice_places_one_order(stack):
     web = browser_like(stack, shopper_id, "shopper", pd_cart=f"{listing['id']}:2")
     form = web.get(stack.url + "/checkout", timeout=15)
     assert form.status_code == 200
+    # the whole price is shown before ordering: goods plus one delivery fee (same district as the shop)
+    shown = re.sub(r"<[^>]+>", "", form.text).replace("\u00a0", " ").replace("&nbsp;", " ")
+    assert "Ongkos kirim dari Kopi" in shown and "Total bayar: Rp 100.000" in shown
     data = {**hidden_fields(form.text), **ADDRESS, "payment_method": "cod"}
     cookies = web.cookies.get_dict()  # the first answer is lost on the way: the phone resends what it had
 
@@ -66,3 +70,8 @@ def test_a_checkout_sent_twice_places_one_order(stack):
     assert answers[0].headers["Location"] == answers[1].headers["Location"]  # the same order's page
     orders = stack.client(shopper_id, "shopper").get("/api/v1/orders")[1]["orders"]
     assert len(orders) == 1 and orders[0]["items"] == [{"listing_id": listing["id"], "qty": 2}]
+    placed = stack.client(shopper_id, "shopper").get(f"/api/v1/orders/{orders[0]['id']}")[1]
+    wait_until(lambda: stack.client(shopper_id, "shopper").get(f"/api/v1/orders/{orders[0]['id']}")[1]["status"]
+               == "CONFIRMED", timeout=15, interval=0.2, message="the COD order confirmed")
+    confirmed = stack.client(shopper_id, "shopper").get(f"/api/v1/orders/{orders[0]['id']}")[1]
+    assert placed["id"] == confirmed["id"] and confirmed["total"] == 100000  # what the checkout page said
