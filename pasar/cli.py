@@ -33,9 +33,12 @@ def build_worker(app: str):
     from .db import Database
     from .messaging import Worker
     from .migrate import app_package, metadata_of
+    from .idempotency import periodic_jobs
     module = importlib.import_module(f"{app_package(app)}.handlers")
+    metadata = metadata_of(app)
     # optional PERIODIC = [(interval_seconds, fn(db) -> emitted ids)]: jobs the worker runs between messages
-    return Worker(app, Database(app, metadata_of(app)), module.HANDLERS, periodic=getattr(module, "PERIODIC", ()))
+    periodic = [*getattr(module, "PERIODIC", ()), *periodic_jobs(metadata)]
+    return Worker(app, Database(app, metadata), module.HANDLERS, periodic=periodic)
 
 
 def cmd_worker(args) -> None:

@@ -40,6 +40,10 @@ MAX_KEY_LENGTH = 128
 # a crash is not refused for long.
 STALE_AFTER = timedelta(seconds=60)
 
+# A retry comes within minutes; a day (as Stripe keeps keys) covers a phone that was off overnight.
+KEEP_ANSWERS = timedelta(hours=24)
+PRUNE_EVERY_SECONDS = 3600
+
 KEY_PARAMETER = {
     "in": "header", "name": HEADER, "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
@@ -66,6 +70,18 @@ def idempotency_table(metadata: MetaData) -> Table:
     """The table on a service's own metadata (one definition, every service)."""
     table = metadata.tables.get(TABLE)
     return table if table is not None else Table(TABLE, metadata, *_columns())
+
+
+def prune(db, keep: timedelta = KEEP_ANSWERS) -> None:
+    """Forget answers older than `keep`: run by the worker of every app that has the table."""
+    table = db.metadata.tables[TABLE]
+    with db.WriteSession() as session:
+        session.execute(delete(table).where(table.c.created_at < utcnow() - keep))
+        session.commit()
+
+
+def periodic_jobs(metadata: MetaData) -> list:
+    return [(PRUNE_EVERY_SECONDS, prune)] if TABLE in metadata.tables else []
 
 
 def create_idempotency_table(op) -> None:

@@ -12,11 +12,12 @@ from datetime import timedelta
 import pytest
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, MetaData, String, Table, insert, select, update
 
 from pasar.auth import Identity, current_identity, issue_access_token, require_roles
 from pasar.db import Database, new_id, utcnow
-from pasar.idempotency import HEADER, REPLAYED_HEADER, STALE_AFTER, idempotency_table, idempotent, request_hash
+from pasar.idempotency import (HEADER, KEEP_ANSWERS, REPLAYED_HEADER, STALE_AFTER, idempotency_table, idempotent,
+                               periodic_jobs, prune, request_hash)
 from pasar.web import create_service_app, read_session, uow
 from tests.support.infra import postgres_database
 
@@ -279,3 +280,18 @@ def test_the_header_is_documented_next_to_what_the_route_already_documents(tiny)
     assert params("/api/v1/listings/described") == {("header", "X-Village"), ("header", HEADER)}
     assert paths["/api/v1/listings/described"]["post"]["summary"] == "with its own parameters"
     assert "parameters" not in paths["/api/v1/listings"]["get"]  # only the decorated operation
+
+
+def test_answers_are_forgotten_after_a_day_so_the_table_does_not_grow_forever(tiny):
+    sri, body = tiny.seller(), {"title": "Tikar pandan"}
+    table = tiny.db.metadata.tables["idempotent_requests"]
+    assert tiny.post(sri, body, "yesterday").status_code == 201
+    assert tiny.post(sri, body, "today").status_code == 201
+    with tiny.db.WriteSession() as session, session.begin():
+        session.execute(update(table).where(table.c.key == "yesterday")
+                        .values(created_at=utcnow() - KEEP_ANSWERS - timedelta(minutes=1)))
+    assert [interval for interval, job in periodic_jobs(tiny.db.metadata) if job is prune] == [3600]
+    prune(tiny.db)
+    with tiny.db.Session() as session:
+        assert session.scalars(select(table.c.key)).all() == ["today"]
+    assert tiny.post(sri, body, "today").headers[REPLAYED_HEADER] == "true"  # a fresh answer is still kept
