@@ -6,7 +6,7 @@ raises `pasar.errors.ApiError` for anything a person did wrong, and publishes `a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -227,22 +227,31 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
+REFRESH_REUSE_GRACE = timedelta(seconds=config.int_setting("REFRESH_REUSE_GRACE_SECONDS", 10))
+
+
 def refresh(refresh_token: str) -> TokenPair:
-    """Trade a refresh token for a new pair; the old one is spent. Reusing a spent one revokes the login."""
+    """Trade a refresh token for a new pair; the old one is spent. Reusing a spent one revokes the login,
+    unless it was spent a moment ago by a simultaneous request of the same person (see judge_refresh)."""
     token_hash = domain.hash_refresh_secret(refresh_token or "")
     with uow() as work:
         row = work.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
         now = utcnow()
-        decision = domain.judge_refresh(found=row is not None, rotated=bool(row and row.rotated_at),
+
+        def judge():
+            return domain.judge_refresh(found=row is not None, rotated_at=_aware(row.rotated_at) if row else None,
                                         revoked=bool(row and row.revoked_at),
-                                        expires_at=_aware(row.expires_at) if row else None, now=now)
-        if decision.ok:
-            # conditional update: of two simultaneous refreshes with one token, only one wins
+                                        expires_at=_aware(row.expires_at) if row else None, now=now,
+                                        grace=REFRESH_REUSE_GRACE)
+        decision = judge()
+        if decision.ok and not decision.concurrent:
+            # conditional update: of two simultaneous refreshes with one token, only one spends it
             spent = work.session.execute(
                 update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None),
                                            RefreshToken.revoked_at.is_(None)).values(rotated_at=now))
-            if spent.rowcount != 1:
-                decision = domain.RefreshDecision(False, revoke_family=True, reason="refresh token reused")
+            if spent.rowcount != 1:  # the other one won just now: judge again with what it wrote
+                work.session.refresh(row)
+                decision = judge()
         if not decision.ok:
             if decision.revoke_family:
                 _revoke(work, RefreshToken.family_id == row.family_id, now)

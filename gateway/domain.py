@@ -117,19 +117,24 @@ class RefreshDecision:
     ok: bool
     revoke_family: bool = False
     reason: str = ""
+    concurrent: bool = False  # the token was rotated a moment ago by a request sent at the same time
 
 
-def judge_refresh(*, found: bool, rotated: bool, revoked: bool, expires_at: datetime | None,
-                  now: datetime) -> RefreshDecision:
-    """Presenting a refresh token that was already rotated means someone else holds a copy: kill the family."""
+def judge_refresh(*, found: bool, rotated_at: datetime | None, revoked: bool, expires_at: datetime | None,
+                  now: datetime, grace: timedelta) -> RefreshDecision:
+    """Presenting a refresh token that was already rotated means someone else holds a copy: kill the family.
+    Except within `grace` of its rotation: a page and its live feed, or two tabs, whose access cookie expired
+    together send the same refresh token at once on a slow link; that is one person, not a thief."""
     if not found:
         return RefreshDecision(False, reason="unknown refresh token")
     if revoked:
         return RefreshDecision(False, reason="refresh token revoked")
-    if rotated:
-        return RefreshDecision(False, revoke_family=True, reason="refresh token reused")
     if expires_at is not None and expires_at <= now:
         return RefreshDecision(False, reason="refresh token expired")
+    if rotated_at is not None:
+        if now - rotated_at <= grace:
+            return RefreshDecision(True, concurrent=True)
+        return RefreshDecision(False, revoke_family=True, reason="refresh token reused")
     return RefreshDecision(True)
 
 

@@ -47,13 +47,31 @@ def test_channels_need_somewhere_to_reach_and_inbox_stays_on():
 
 
 def test_a_reused_refresh_token_revokes_its_family_but_an_expired_one_only_fails():
-    now = datetime.now(timezone.utc)
-    assert domain.judge_refresh(found=True, rotated=False, revoked=False, expires_at=now + timedelta(1), now=now).ok
-    reused = domain.judge_refresh(found=True, rotated=True, revoked=False, expires_at=now + timedelta(1), now=now)
+    now, grace = datetime.now(timezone.utc), timedelta(seconds=10)
+
+    def judge(**kw):
+        return domain.judge_refresh(**{"found": True, "rotated_at": None, "revoked": False,
+                                       "expires_at": now + timedelta(1), "now": now, "grace": grace, **kw})
+    assert judge().ok and not judge().concurrent
+    reused = judge(rotated_at=now - timedelta(minutes=1))
     assert not reused.ok and reused.revoke_family
-    expired = domain.judge_refresh(found=True, rotated=False, revoked=False, expires_at=now - timedelta(1), now=now)
+    expired = judge(expires_at=now - timedelta(1))
     assert not expired.ok and not expired.revoke_family
-    assert not domain.judge_refresh(found=False, rotated=False, revoked=False, expires_at=None, now=now).ok
+    assert not judge(found=False, expires_at=None).ok
+    assert not judge(revoked=True).ok
+
+
+def test_the_same_refresh_token_sent_twice_at_once_is_one_person_not_a_thief():
+    now, grace = datetime.now(timezone.utc), timedelta(seconds=10)
+    at_once = domain.judge_refresh(found=True, rotated_at=now - timedelta(seconds=1), revoked=False,
+                                   expires_at=now + timedelta(1), now=now, grace=grace)
+    assert at_once.ok and at_once.concurrent and not at_once.revoke_family
+    just_after = domain.judge_refresh(found=True, rotated_at=now - grace - timedelta(seconds=1), revoked=False,
+                                      expires_at=now + timedelta(1), now=now, grace=grace)
+    assert not just_after.ok and just_after.revoke_family
+    revoked = domain.judge_refresh(found=True, rotated_at=now, revoked=True, expires_at=now + timedelta(1),
+                                   now=now, grace=grace)
+    assert not revoked.ok  # a logout is final, however recent
 
 
 def test_refresh_tokens_are_stored_only_as_a_hash():
