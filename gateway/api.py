@@ -7,8 +7,7 @@ from pasar.auth import current_identity
 from pasar.errors import ApiError
 
 from . import accounts
-from .protection import (LOGIN_IP_LIMIT, LOGIN_LIMIT, REGISTER_LIMIT, api_limit, client_ip, client_key, limiter,
-                         login_key)
+from .protection import LOGIN_LIMIT, api_limit, client_key, limiter, login_limits, register_limit
 from .schemas import AccountOut, LoginIn, PasswordIn, ProfileIn, RefreshIn, RegisterIn, TokenPairOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
@@ -40,7 +39,7 @@ def _me() -> accounts.Account:
 
 @blp.route("/register", methods=["POST"])
 @api_limit
-@limiter.limit(REGISTER_LIMIT, key_func=lambda: "register:" + client_ip())
+@register_limit
 @blp.arguments(RegisterIn)
 @blp.response(201, TokenPairOut)
 @_document_errors(409, 422, 429)
@@ -52,8 +51,8 @@ def register(data):
 
 @blp.route("/login", methods=["POST"])
 @api_limit
-@limiter.limit(LOGIN_LIMIT, key_func=login_key)
-@limiter.limit(LOGIN_IP_LIMIT, key_func=lambda: "login-ip:" + client_ip())
+@login_limits[0]
+@login_limits[1]
 @blp.arguments(LoginIn)
 @blp.response(200, TokenPairOut)
 @_document_errors(401, 422, 429)

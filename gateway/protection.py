@@ -62,6 +62,15 @@ limiter = Limiter(key_func=client_key, storage_uri=config.setting("RATELIMIT_STO
                   headers_enabled=True, strategy="fixed-window")
 # One budget per client for the whole API: the proxied resources and the gateway's own /api/v1/auth/*.
 api_limit = limiter.shared_limit(API_LIMIT, scope="api")
+# Logging in and signing up count once per person/IP whether through the API or the pages' forms: guessing
+# passwords on /masuk must not add a second allowance to /api/v1/auth/login.
+login_limits = (
+    limiter.shared_limit(LOGIN_LIMIT, scope="login", key_func=login_key, methods=["POST"]),
+    limiter.shared_limit(LOGIN_IP_LIMIT, scope="login-ip", key_func=lambda: "login-ip:" + client_ip(),
+                         methods=["POST"]),
+)
+register_limit = limiter.shared_limit(REGISTER_LIMIT, scope="register", key_func=lambda: "register:" + client_ip(),
+                                      methods=["POST"])
 
 def _body_limit() -> int:
     upload = request.mimetype == "multipart/form-data" and request.path.startswith(UPLOAD_PREFIXES)
@@ -92,6 +101,9 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(TooManyRequests)
     def _too_many(err):
+        if not request.path.startswith("/api/"):  # a person at a form gets a page in their language, not JSON
+            from .web.pages import too_many_attempts_page
+            return too_many_attempts_page()
         response = jsonify(error_body(429, "too many requests; please wait a moment and try again"))
         response.status_code = 429
         return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import g, redirect, request, url_for
 
-from ..protection import LOGIN_IP_LIMIT, LOGIN_LIMIT, REGISTER_LIMIT, client_ip, limiter, login_key
+from ..protection import login_limits, register_limit
 from . import accounts_bridge, i18n, session
 from .pages import bp, render
 from .storefront import flatten_fields, general_error
@@ -26,8 +26,8 @@ def signed_in(tokens: dict, target: str | None):
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, key_func=login_key, methods=["POST"])
-@limiter.limit(LOGIN_IP_LIMIT, key_func=lambda: "login-ip:" + client_ip(), methods=["POST"])
+@login_limits[0]
+@login_limits[1]
 def login():
     error = None
     identifier = request.form.get("identifier", "").strip()[:254]
@@ -47,7 +47,7 @@ def login():
 
 
 @bp.route("/daftar", methods=["GET", "POST"])
-@limiter.limit(REGISTER_LIMIT, key_func=lambda: "register:" + client_ip(), methods=["POST"])
+@register_limit
 def register():
     form = {k: request.form.get(k, "").strip()[:254] for k in ("name", "contact", "district", "role")}
     form["role"] = form["role"] if form["role"] in ("shopper", "seller", "agent", "courier") else (

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from . import i18n, session
@@ -131,6 +131,15 @@ def _helpers():
 
 def render(template: str, status: int = 200, **context):
     return render_template(template, **context), status
+
+
+def too_many_attempts_page():
+    """The rate limit's answer on a page: what happened and what to do, not an error code."""
+    response = make_response(render_template(
+        "message.html", title=i18n.gettext("Terlalu banyak percobaan"),
+        text=i18n.gettext("Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.")), 429)
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 def login_required(*roles: str):

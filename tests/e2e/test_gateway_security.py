@@ -101,6 +101,25 @@ def test_guessing_passwords_is_slowed_to_a_crawl_without_locking_out_everyone(st
     assert other.status_code == 401  # a different account is not locked out by the attack
 
 
+def test_the_login_form_and_the_api_share_one_allowance_and_the_page_says_so_in_words(stack):
+    phone = "0857" + str(uuid.uuid4().int)[:8]
+    requests.post(stack.url + "/api/v1/auth/register", timeout=10,
+                  json={"name": "Budi", "phone": phone, "password": "benar-sekali-1"}).raise_for_status()
+    page = requests.Session()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.get(stack.url + "/masuk", timeout=10).text).group(1)
+
+    def by_form(password: str):
+        return page.post(stack.url + "/masuk", data={"csrf": csrf, "identifier": phone, "password": password},
+                         timeout=10)
+    assert [by_form(f"tebakan-{i}").status_code for i in range(6)] == [401] * 6
+    by_api = [requests.post(stack.url + "/api/v1/auth/login", json={"identifier": phone, "password": f"api-{i}"},
+                            timeout=10).status_code for i in range(5)]
+    assert by_api == [401] * 4 + [429]  # ten guesses in all, whichever door they came through
+    refused = by_form("benar-sekali-1")
+    assert refused.status_code == 429 and refused.headers["Content-Type"].startswith("text/html")
+    assert "Terlalu banyak percobaan" in refused.text and int(refused.headers["Retry-After"]) > 0
+
+
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/orders"])
 def test_a_one_megabyte_json_body_is_refused_cleanly(stack, path, chunked):
