@@ -172,6 +172,12 @@ EN = {
     "Ada isian yang perlu diperbaiki.": "Some fields need fixing.",
     "Ada yang belum benar. Periksa lagi.": "Something is not right. Please check again.",
     "Kartu ditolak oleh bank.": "The card was declined by the bank.",
+    # a declined card is one attempt: the same page, the form again, and how many tries are left
+    "Kartu ditolak.": "Card declined.",
+    "Periksa nomor kartu atau pakai kartu lain.": "Check the card number or use another card.",
+    "Sisa percobaan: {n}": "Attempts left: {n}",
+    "Kartu ditolak {n} kali, jadi pesanan ini dibatalkan.":
+        "The card was declined {n} times, so this order is cancelled.",
     "Di mode uji coba hanya kartu uji yang diterima: 4242 4242 4242 4242.":
         "In test mode only the test cards are accepted: 4242 4242 4242 4242.",
     "Pembayaran ini sudah selesai.": "This payment is already finished.",

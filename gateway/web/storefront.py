@@ -274,14 +274,19 @@ def payment_of(order_id: str) -> Reply:
     return get(f"/api/v1/payments/orders/{order_id}")
 
 
+UNPAID_FOR_GOOD = ("failed", "cancelled")  # a payment that takes no more cards: the card attempts used up, or voided
+
+
 @bp.route("/bayar/<order_id>", methods=["GET", "POST"])
 @login_required("shopper")
 def pay(order_id: str):
+    """The card form. A declined card is one attempt: the same page says so, large, with the attempts left and the
+    form again. Only a payment that is over (attempts used up, voided) leads to "put the things back in the cart"."""
     order, problem = order_or_404(order_id)
     if problem:
         return problem
     payment = payment_of(order_id)
-    error, declined = None, False
+    error, declined, status = None, False, 200
     if request.method == "POST":
         card = {"number": request.form.get("card_number", "").replace(" ", "")[:19],
                 "exp": request.form.get("card_exp", "")[:7], "cvc": request.form.get("card_cvc", "")[:4],
@@ -289,20 +294,35 @@ def pay(order_id: str):
         pid = payment.body.get("payment_id") if payment.ok else None
         reply = post(f"/api/v1/payments/{pid}/sandbox", json_body={"card_number": card["number"]}) if pid \
             else Reply(409)
-        if reply.ok and str(reply.body.get("status")).lower() not in ("failed", "declined", "cancelled"):
+        # paid: 200 with the payment; declined: 402 with the payment as it is now (pending: try again)
+        now = reply.body if reply.ok else (reply.body or {}).get("payment") if reply.status == 402 \
+            and isinstance(reply.body, dict) else None
+        if isinstance(now, dict) and now.get("status") == "succeeded":
             return redirect(url_for("web.order", order_id=order_id, note="paid"), code=303)
-        if reply.ok:  # the bank said no: the order is cancelled by the saga; say so, and offer to buy again
-            declined = True
-            error = i18n.service_text(reply.body.get("failure_reason"), "Pembayaran ditolak")
+        if isinstance(now, dict):
+            status = 402
+            payment = Reply(200, now)
         else:
+            status = 409 if reply.status == 409 else 422
             error = i18n.service_text((reply.fields.get("card_number") or [None])[0] or reply.message,
                                       "Pembayaran ditolak")
+            payment = payment_of(order_id)
         order = order_or_404(order_id)[0] or order
-        payment = payment_of(order_id)
+    shown = payment.body if payment.ok and isinstance(payment.body, dict) else None
+    if shown and shown.get("status") in UNPAID_FOR_GOOD and order.get("status") in ("PLACED", "AWAITING_PAYMENT"):
+        declined = True  # orders is about to cancel the order; say it now rather than show a form that cannot pay
+    if shown and shown.get("status") == "failed" and shown.get("failure_reason") == "too_many_declines":
+        declined, error = True, i18n.gettext("Kartu ditolak {n} kali, jadi pesanan ini dibatalkan.").format(
+            n=int(shown.get("attempts") or 0))
+    retry = bool(shown and shown.get("status") == "pending" and (shown.get("attempts") or 0) > 0
+                 and order.get("status") == "AWAITING_PAYMENT")
+    if retry and status == 422:  # not a test card after a decline: one message is enough
+        retry = False
     stripe_key = (payment.body or {}).get("publishable_key") if payment.ok else None
     stripe_key = stripe_key or config.setting("STRIPE_PUBLISHABLE_KEY")
-    return render("pay.html", 402 if error else 200, order=order, payment=payment.body if payment.ok else None,
-                  stripe_key=stripe_key, error=error, declined=declined)
+    return render("pay.html", status if request.method == "POST" else 200, order=order, payment=shown,
+                  stripe_key=stripe_key, error=error, declined=declined, retry=retry,
+                  attempts_left=int((shown or {}).get("attempts_left") or 0))
 
 
 TIMELINE = ("PLACED", "AWAITING_PAYMENT", "CONFIRMED", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED",
@@ -372,7 +392,7 @@ def order(order_id: str):
 @bp.route("/pesanan/<order_id>/beli-lagi", methods=["POST"])
 @login_required("shopper")
 def buy_again(order_id: str):
-    """The things of an order (a declined card cancels it) back into the cart, in one tap."""
+    """The things of an order (cancelled: the card attempts used up, say) back into the cart, in one tap."""
     found, problem = order_or_404(order_id)
     if problem:
         return problem

@@ -6,7 +6,7 @@ import logging
 import uuid
 
 import stripe
-from flask import request
+from flask import jsonify, request
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +18,8 @@ from pasar.web import ErrorOut, read_session, uow
 
 from . import domain, providers, service
 from .models import ConnectedAccount, LedgerEntry, Payment, Payout
-from .schemas import (BalanceOut, ConnectedAccountIn, ConnectedAccountOut, ManagedBalancesOut, ManagedQuery,
-                      PaymentOut, PayoutOut, PayoutQuery, PlatformBalancesOut, SandboxCardIn)
+from .schemas import (BalanceOut, CardDeclinedOut, ConnectedAccountIn, ConnectedAccountOut, ManagedBalancesOut,
+                      ManagedQuery, PaymentOut, PayoutOut, PayoutQuery, PlatformBalancesOut, SandboxCardIn)
 
 log = logging.getLogger("payments.api")
 
@@ -49,6 +49,10 @@ def payment_view(payment: Payment, for_shopper: bool) -> dict:
     view = {"payment_id": payment.id, "order_id": payment.order_id, "status": payment.status,
             "method": payment.method, "provider": payment.provider, "amount": int(payment.amount),
             "currency": payment.currency, "failure_reason": payment.failure_reason,
+            "attempts": int(payment.attempts or 0),
+            "attempts_left": domain.attempts_left(payment.status, payment.attempts, service.max_card_attempts())
+            if payment.method == "card" else 0,
+            "last_decline": payment.last_decline,
             "client_secret": None, "publishable_key": None, "sandbox": None}
     if payment.provider == "stripe" and for_shopper:  # the secret lets its holder pay: the shopper only
         view["client_secret"] = payment.client_secret
@@ -77,9 +81,14 @@ def get_order_payment(order_id: str):
 
 @blp.route("/<payment_id>/sandbox", methods=["POST"])
 @blp.arguments(SandboxCardIn)
-@blp.response(200, PaymentOut)
+@blp.response(200, PaymentOut, description="paid: the payment is succeeded")
+@blp.alt_response(402, schema=CardDeclinedOut, description=(
+    "the card was declined. `payment` is the payment now: still `pending` with `attempts_left` > 0 "
+    "(error code card_declined: the shopper may post another card), or `failed` when that was the last "
+    "attempt (error code too_many_declines: orders cancels the order)"))
 @blp.doc(security=BEARER, description="TEST MODE only: pay with a test card. 4242424242424242 succeeds, "
-                                      "4000000000000002 is declined.")
+                                      "4000000000000002 is declined (one failed attempt; MAX_CARD_ATTEMPTS "
+                                      "declines fail the payment). A payment no longer pending → 409.")
 @require_roles("shopper")
 def pay_in_sandbox(body, payment_id: str):
     who = current_identity()
@@ -100,7 +109,19 @@ def pay_in_sandbox(body, payment_id: str):
                                        reason, payment.order_id)
         service.apply_report(work, report, "sandbox")  # the same door a verified Stripe webhook uses
         work.commit()
-        return payment_view(payment, for_shopper=True)
+        view = payment_view(payment, for_shopper=True)
+    if outcome != domain.OUTCOME_FAILED:
+        return view
+    # declined: 402 Payment Required, in the one error shape, with the payment as it is now
+    final = view["status"] != domain.PENDING
+    message = (f"the card was declined ({view['last_decline']}) and the card attempts are used up; "
+               "the order will be cancelled" if final else
+               f"the card was declined ({view['last_decline']}); {view['attempts_left']} attempt(s) left")
+    body = CardDeclinedOut().dump({"error": {"code": domain.TOO_MANY_DECLINES if final else "card_declined",
+                                             "message": message, "fields_": {}}, "payment": view})
+    response = jsonify(body)
+    response.status_code = 402
+    return response
 
 
 @webhooks_blp.route("/stripe", methods=["POST"])

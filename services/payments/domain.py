@@ -10,9 +10,9 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Protocol
 
 # -- payment states ---------------------------------------------------------------------------------
-PENDING = "pending"            # card: waiting for the shopper / the provider
+PENDING = "pending"            # card: waiting for the shopper / the provider (declined attempts included)
 SUCCEEDED = "succeeded"        # card: money captured
-FAILED = "failed"              # card: declined
+FAILED = "failed"              # card: declined MAX_CARD_ATTEMPTS times; final, orders cancels the order
 CANCELLED = "cancelled"        # never paid: voided (order cancelled or timed out)
 REFUNDED = "refunded"          # paid, then money returned to the shopper
 COD_PENDING = "cod_pending"    # cash on delivery: recorded, cash not yet collected
@@ -33,8 +33,10 @@ def next_status(current: str, outcome: str) -> str | None:
     Providers deliver reports late, twice and out of order, so this is total and forgiving:
     - a report that repeats the current state changes nothing;
     - "failed" / "cancelled" never undo money already captured (an old decline arriving after success);
-    - "succeeded" is accepted after "failed"/"cancelled": at Stripe a shopper may retry after a decline
-      and the money really is taken; the caller then refunds it if the order is gone;
+    - "failed" is where a *final* decline leads; whether a decline is final (the card attempts are used
+      up) or only a failed attempt that leaves the payment pending is `decline()`'s decision;
+    - "succeeded" is accepted after declines and after "failed"/"cancelled": at Stripe a shopper may
+      retry after a decline and the money really is taken; the caller then refunds it if the order is gone;
     - "refunded" is accepted from any non-refunded state (a refund implies the money was captured).
     """
     if outcome == OUTCOME_SUCCEEDED:
@@ -46,6 +48,64 @@ def next_status(current: str, outcome: str) -> str | None:
     if outcome == OUTCOME_REFUNDED:
         return REFUNDED if current != REFUNDED and current not in (COD_PENDING, COD_COLLECTED) else None
     raise ValueError(f"unknown outcome {outcome!r}")
+
+
+# -- card attempts ----------------------------------------------------------------------------------
+# A declined card is a failed *attempt*, not the end of the payment: at Stripe the PaymentIntent goes back to
+# `requires_payment_method` and the shopper may try again (a mistyped number, another card). The payment
+# stays pending — orders hears nothing and keeps waiting until its own payment deadline — until the
+# MAX_CARD_ATTEMPTS-th decline, which is final: the payment fails and orders is told (payment.failed).
+DEFAULT_MAX_CARD_ATTEMPTS = 3
+TOO_MANY_DECLINES = "too_many_declines"  # payment.failed reason when the attempts are used up
+
+
+def parse_max_attempts(text: str | None, default: int = DEFAULT_MAX_CARD_ATTEMPTS) -> int:
+    if text in (None, ""):
+        return default
+    try:
+        value = int(str(text).strip())
+    except ValueError as exc:
+        raise ValueError(f"MAX_CARD_ATTEMPTS must be a whole number like 3, not {text!r}") from exc
+    if value < 1:
+        raise ValueError("MAX_CARD_ATTEMPTS must be at least 1")
+    return value
+
+
+@dataclass(frozen=True)
+class Decline:
+    """What one declined card attempt does to a payment."""
+    attempts: int        # declined attempts so far, this one included
+    attempts_left: int   # how many more times the shopper may try
+    status: str          # PENDING: the shopper may try again; FAILED: the attempts are used up
+
+    @property
+    def final(self) -> bool:
+        """The payment is over: orders must hear payment.failed (reason TOO_MANY_DECLINES)."""
+        return self.status == FAILED
+
+
+def decline(current: str, attempts: int, max_attempts: int) -> Decline | None:
+    """A provider says a card attempt was declined. None: it changes nothing (the payment is no longer
+    pending — paid, failed, voided or refunded — so the decline is late or repeated)."""
+    if next_status(current, OUTCOME_FAILED) is None:
+        return None
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    made = max(0, int(attempts or 0)) + 1
+    return Decline(attempts=made, attempts_left=max(0, max_attempts - made),
+                   status=FAILED if made >= max_attempts else PENDING)
+
+
+def attempts_left(status: str, attempts: int, max_attempts: int) -> int:
+    """How many more card attempts a payment takes: only a pending payment takes any."""
+    return max(0, max_attempts - int(attempts or 0)) if status == PENDING else 0
+
+
+def orders_must_hear_failure(previous: str, order_cancelled: bool) -> bool:
+    """A payment just ended unpaid (attempts used up, or voided at the provider). Orders hears
+    payment.failed once: not when orders itself cancelled the order (it is the one who asked), and not
+    when the payment had already failed (orders was told then)."""
+    return previous == PENDING and not order_cancelled
 
 
 # -- commission -------------------------------------------------------------------------------------
@@ -225,14 +285,15 @@ class PaymentProvider(Protocol):
         """Return `amount` to the shopper; returns the provider's refund id (idempotent per order)."""
 
     def lookup(self, *, provider_ref: str) -> ProviderReport | None:
-        """The provider's current word on a payment, or None when it is still open."""
+        """The provider's current word on a payment, or None when it is still open (a declined attempt
+        included: the shopper may still pay)."""
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         """Send a seller's payout to their connected account; returns the transfer id."""
 
 
 # -- sandbox ----------------------------------------------------------------------------------------
-SANDBOX_CARDS = {
+SANDBOX_CARDS = {  # a declined card is one failed attempt (see decline()), like a decline at Stripe
     "4242424242424242": (OUTCOME_SUCCEEDED, None),
     "4000000000000002": (OUTCOME_FAILED, "card_declined"),
 }

@@ -28,7 +28,9 @@ class Payment(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
     client_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     refund_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    failure_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)  # why it ended unpaid
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # declined card attempts
+    last_decline: Mapped[str | None] = mapped_column(String(255), nullable=True)   # the latest decline's reason
     order_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)  # money arriving now goes back
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -39,7 +39,9 @@ def as_dict(obj) -> dict:
 
 
 def report_from_intent(intent, event_id: str) -> ProviderReport | None:
-    """What a PaymentIntent's status means for us; None while it is still open at Stripe."""
+    """What a PaymentIntent's status means for us; None while it is still open at Stripe. A declined
+    attempt (`requires_payment_method` with `last_payment_error`) is reported as OUTCOME_FAILED: one
+    failed attempt, which the domain counts (domain.decline); the intent stays usable."""
     intent = as_dict(intent)
     status = intent["status"]
     ref = intent["id"]
@@ -95,7 +97,13 @@ class StripeProvider:
 
     def lookup(self, *, provider_ref: str) -> ProviderReport | None:
         intent = self.client.v1.payment_intents.retrieve(provider_ref)
-        return report_from_intent(intent, f"stripe-lookup:{provider_ref}:{intent['status']}")
+        report = report_from_intent(intent, f"stripe-lookup:{provider_ref}:{intent['status']}")
+        if report is not None and report.outcome == domain.OUTCOME_FAILED:
+            # declined but still open at Stripe (`requires_payment_method`): the shopper may try another card.
+            # A decline is counted from its webhook (one event id per decline); a lookup cannot tell one
+            # decline from the next, nor from the one its webhook already counted, so it counts none.
+            return None
+        return report
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         transfer = self.client.v1.transfers.create(

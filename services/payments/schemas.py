@@ -1,6 +1,8 @@
 """Payments request and response schemas. Every amount is an integer of whole rupiah."""
 from marshmallow import Schema, fields, validate
 
+from pasar.web import ErrorDetail
+
 
 class SandboxInfo(Schema):
     test_mode = fields.Boolean()
@@ -17,10 +19,27 @@ class PaymentOut(Schema):
     provider = fields.String()
     amount = fields.Integer()
     currency = fields.String()
-    failure_reason = fields.String(allow_none=True)
+    failure_reason = fields.String(allow_none=True, metadata={
+        "description": "why the payment ended unpaid: too_many_declines (the card attempts are used up), "
+                       "the provider's cancellation reason, or the order's cancellation"})
+    attempts = fields.Integer(metadata={"description": "declined card attempts so far"})
+    attempts_left = fields.Integer(metadata={
+        "description": "how many more card attempts the payment takes (MAX_CARD_ATTEMPTS less the declines); "
+                       "0 once it is no longer pending"})
+    last_decline = fields.String(allow_none=True, metadata={
+        "description": "the latest decline's reason (e.g. card_declined); the payment stays pending while "
+                       "attempts_left > 0"})
     client_secret = fields.String(allow_none=True, metadata={"description": "Stripe only; shopper only"})
     publishable_key = fields.String(allow_none=True)
     sandbox = fields.Nested(SandboxInfo, allow_none=True)
+
+
+class CardDeclinedOut(Schema):
+    """402 from the sandbox card form: the one error shape, plus the payment as it is now."""
+    error = fields.Nested(ErrorDetail, metadata={
+        "description": "code card_declined (the payment is still pending: try again) or too_many_declines "
+                       "(the attempts are used up: the payment failed and the order will be cancelled)"})
+    payment = fields.Nested(PaymentOut)
 
 
 class SandboxCardIn(Schema):

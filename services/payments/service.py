@@ -24,6 +24,11 @@ def commission_rate() -> Decimal:
     return domain.parse_rate(setting("COMMISSION_RATE"))
 
 
+def max_card_attempts() -> int:
+    """Declined card attempts a payment takes before it fails for good (MAX_CARD_ATTEMPTS, default 3)."""
+    return domain.parse_max_attempts(setting("MAX_CARD_ATTEMPTS"))
+
+
 # -- ledger -----------------------------------------------------------------------------------------
 def post(uow: UnitOfWork, movement: domain.Movement) -> bool:
     """Write a balanced movement once; False if its key was already posted."""
@@ -120,16 +125,21 @@ def cancel_for_order(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, 
         uow.session.add(payment)
         uow.session.flush()
         return payment
+    already_cancelled = payment.order_cancelled
     payment.order_cancelled = True
     if payment.status == domain.COD_PENDING:
         payment.status = domain.CANCELLED
         payment.failure_reason = reason
-    elif payment.status == domain.PENDING:
+    elif payment.status in (domain.PENDING, domain.FAILED):
+        # a failed payment (card attempts used up) is voided too: at Stripe its intent would still take a card
+        failed = payment.status == domain.FAILED
+        if failed and already_cancelled:
+            return payment  # voided when the order was first cancelled
         paid_after_all = providers.get_provider(payment.provider).cancel(
             provider_ref=payment.provider_ref, order_id=order_id)
         if paid_after_all is not None:
             apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
-        else:
+        elif not failed:
             payment.status = domain.CANCELLED
             payment.failure_reason = reason
     elif payment.status == domain.SUCCEEDED:
@@ -169,12 +179,24 @@ def apply_outcome(uow: UnitOfWork, payment: Payment, report: domain.ProviderRepo
         if payment.order_cancelled:  # the order is gone (timed out, cancelled): the money goes back
             refund_payment(uow, payment, "order_cancelled")
     elif report.outcome == domain.OUTCOME_FAILED:
-        payment.status = domain.FAILED
-        payment.failure_reason = report.reason or "declined"
-        uow.emit("payment.failed", _event(payment, reason=payment.failure_reason), correlation_id=payment.order_id)
+        # a decline is one failed attempt: the payment stays pending (orders hears nothing and keeps waiting)
+        # until the attempts are used up, which is final
+        step = domain.decline(payment.status, payment.attempts, max_card_attempts())
+        previous = payment.status
+        payment.attempts = step.attempts
+        payment.last_decline = (report.reason or "declined")[:255]
+        payment.status = step.status
+        if step.final:
+            payment.failure_reason = domain.TOO_MANY_DECLINES
+            if domain.orders_must_hear_failure(previous, payment.order_cancelled):
+                uow.emit("payment.failed", _event(payment, reason=payment.failure_reason, attempts=step.attempts,
+                                                  last_decline=payment.last_decline),
+                         correlation_id=payment.order_id)
     elif report.outcome == domain.OUTCOME_CANCELLED:
+        previous = payment.status
         payment.status = domain.CANCELLED
-        if not payment.order_cancelled:  # voided at the provider, not by us: the order must hear it
+        if domain.orders_must_hear_failure(previous, payment.order_cancelled):
+            # voided at the provider, not by us: final at once, the order must hear it
             payment.failure_reason = report.reason or "cancelled_at_provider"
             uow.emit("payment.failed", _event(payment, reason=payment.failure_reason),
                      correlation_id=payment.order_id)

@@ -139,34 +139,75 @@ def test_shopping_works_without_javascript(stack, browse):
     assert "Keranjang (0)" in shopper.page.locator("header").inner_text()
 
 
-def test_a_declined_card_is_explained_and_one_tap_puts_the_things_back_in_the_cart(stack, browse):
-    tag = uuid.uuid4().hex[:6]
-    district = f"Srengat-{tag}"
-    _, _, listing = seller_with_product(stack, f"Gula Bu Tum {tag}", "Dandong", district, f"Gula kelapa {tag}", 24000)
+def card_order_for(stack, browse, tag: str, district: str, title: str, price: int, javascript: bool = True):
+    """A shopper's card order placed through the API, and that shopper in the browser on its payment page with
+    the sandbox card form open."""
+    _, _, listing = seller_with_product(stack, f"Gula Bu Tum {tag}", "Dandong", district, title, price)
     client = stack.client(f"shopper-{tag}", "shopper", name="Bu Tum")
     status, order = client.post("/api/v1/orders", json={
         "items": [{"listing_id": listing["id"], "qty": 2}], "payment_method": "card",
         "delivery_address": {"name": "Bu Tum", "phone": "081234567001", "street": "Jl. Kenanga 1", "district": district}})
     assert status == 201, order
-    shopper = browse("shopper with a tired card", token=client.session.headers["Authorization"].split()[1])
+    shopper = browse("shopper with a tired card", javascript=javascript,
+                     token=client.session.headers["Authorization"].split()[1])
     shopper.goto(f"/bayar/{order['id']}")
     shopper.page.locator("#sandbox-card").wait_for()  # the waiting page reloads itself until the payment is open
+    return shopper, order
+
+
+def pay_with(page, number: str, number_label: str = "Nomor kartu", expiry_label: str = "Berlaku sampai (BB/TT)",
+             button: str = "Bayar"):
+    page.get_by_label(number_label).fill(number)
+    page.get_by_label(expiry_label).fill("12/30")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+
+
+def said(person) -> str:
+    return " ".join(person.notices().split())
+
+
+def test_a_declined_card_is_one_try_the_same_page_says_how_many_are_left_and_the_right_card_pays(stack, browse):
+    tag = uuid.uuid4().hex[:6]
+    shopper, order = card_order_for(stack, browse, tag, f"Srengat-{tag}", f"Gula kelapa {tag}", 24000)
     # a number that is not a test card: said in Bahasa Indonesia, and the order is still payable
-    shopper.page.get_by_label("Nomor kartu").fill("5555 5555 5555 4444")
-    shopper.page.get_by_label("Berlaku sampai (BB/TT)").fill("12/30")
-    shopper.page.get_by_label("CVC").fill("123")
-    shopper.page.get_by_role("button", name="Bayar").click()
+    pay_with(shopper.page, "5555 5555 5555 4444")
     assert "hanya kartu uji yang diterima" in shopper.notices()
-    shopper.page.get_by_label("Nomor kartu").fill("4000 0000 0000 0002")
-    shopper.page.get_by_label("Berlaku sampai (BB/TT)").fill("12/30")
-    shopper.page.get_by_label("CVC").fill("123")
-    shopper.page.get_by_role("button", name="Bayar").click()
-    assert "Kartu ditolak oleh bank." in shopper.notices()
+    pay_with(shopper.page, "4000 0000 0000 0002")
+    assert "Kartu ditolak. Periksa nomor kartu atau pakai kartu lain. Sisa percobaan: 2" in said(shopper)
+    assert shopper.page.locator("#card-declined h2").inner_text() == "Kartu ditolak."  # large, first thing read
+    assert shopper.page.locator("#sandbox-card").count() == 1  # the card form again, on the same page
+    assert shopper.page.get_by_role("button", name="Masukkan lagi ke keranjang").count() == 0
+    assert "Yang harus dibayar: Rp 58.000" in shopper.text()
     shopper.check("pay-declined")
+    # the page says it again after a reload, and in English
+    shopper.page.get_by_role("button", name="English").click()
+    shopper.page.wait_for_url(f"**/bayar/{order['id']}")
+    assert "Card declined. Check the card number or use another card. Attempts left: 2" in said(shopper)
+    pay_with(shopper.page, "4242 4242 4242 4242", "Card number", "Expiry (MM/YY)", "Pay")
+    shopper.page.wait_for_url(f"**/pesanan/{order['id']}?note=paid")
+    assert "Thank you! Payment received." in shopper.notices()
+    live = shopper.page.locator("#order-live")
+    wait_until(lambda: live.get_attribute("data-status") == "CONFIRMED", timeout=15, interval=0.3,
+               message="order confirmed after the right card")
+    assert "Order confirmed" in shopper.text()
+
+
+def test_three_declined_cards_end_the_order_and_one_tap_puts_the_things_back_in_the_cart(stack, browse):
+    """Without JavaScript: plain forms all the way."""
+    tag = uuid.uuid4().hex[:6]
+    shopper, order = card_order_for(stack, browse, tag, f"Wlingi-{tag}", f"Gula aren {tag}", 24000, javascript=False)
+    for left in (2, 1):
+        pay_with(shopper.page, "4000 0000 0000 0002")
+        assert f"Sisa percobaan: {left}" in said(shopper)
+    pay_with(shopper.page, "4000 0000 0000 0002")
+    assert "Kartu ditolak 3 kali, jadi pesanan ini dibatalkan." in shopper.notices()
+    assert shopper.page.locator("#sandbox-card").count() == 0 and "Sisa percobaan" not in said(shopper)
     shopper.page.get_by_role("button", name="Masukkan lagi ke keranjang").click()
     shopper.page.wait_for_url("**/keranjang?note=again")
     assert "Barang pesanan tadi sudah masuk keranjang lagi." in shopper.notices()
-    assert f"Gula kelapa {tag}" in shopper.text() and "Total belanja: Rp 48.000" in shopper.text()
+    assert f"Gula aren {tag}" in shopper.text() and "Total belanja: Rp 48.000" in shopper.text()
     # the next checkout starts from the address of the last order: nothing to type again
     shopper.page.get_by_role("link", name="Lanjut ke pembayaran").click()
     assert shopper.page.get_by_label("Jalan, RT/RW, nomor rumah *").input_value() == "Jl. Kenanga 1"
@@ -176,5 +217,5 @@ def test_a_declined_card_is_explained_and_one_tap_puts_the_things_back_in_the_ca
     def cancelled():
         shopper.page.reload()
         return shopper.page.locator("#order-live").get_attribute("data-status") == "CANCELLED"
-    wait_until(cancelled, timeout=15, interval=0.3, message="the order cancelled after the declined card")
+    wait_until(cancelled, timeout=15, interval=0.3, message="the order cancelled after the third declined card")
     assert "Pembayaran kartu gagal, jadi pesanan dibatalkan dan stok dikembalikan." in shopper.text()

@@ -187,3 +187,44 @@ def test_money_follows_a_real_card_order_and_a_real_cod_order_to_the_seller_and_
     payouts = _ok(seller.get("/api/v1/payouts"))
     assert sorted(p["amount"] for p in payouts) == sorted([card_goods - card_goods * 5 // 100,
                                                            cod_goods - cod_goods * 5 // 100])
+
+
+def test_a_declined_card_is_one_attempt_the_order_waits_and_the_right_card_confirms_it(stack):
+    """Through the gateway, with every real process: a decline leaves the order awaiting payment (stock held),
+    the shopper pays with the right card and the order is confirmed; a second order declined until the card
+    attempts are used up is cancelled and its stock released, exactly as a failed payment always was."""
+    from tests.e2e.test_orders_e2e import _ok, address, setup_listing, stock_of, wait_status
+    here = f"Kec-{uuid.uuid4().hex[:6]}"
+    _seller, listing = setup_listing(stack, here, stock=5, price=20_000)
+    shopper = stack.client(f"shopper-{uuid.uuid4().hex[:6]}", "shopper")
+
+    def card_order(qty: int) -> tuple[dict, dict]:
+        order = _ok(shopper.post("/api/v1/orders", json={"items": [{"listing_id": listing, "qty": qty}],
+                                                         "payment_method": "card",
+                                                         "delivery_address": address(here)}), 201)
+        wait_status(shopper, order["id"], "AWAITING_PAYMENT")
+        payment = wait_until(lambda: (lambda r: r[1] if r[0] == 200 else None)(
+            shopper.get(f"/api/v1/payments/orders/{order['id']}")), timeout=15, message="payment opened")
+        return order, payment
+
+    order, payment = card_order(1)
+    status, declined = shopper.post(payment["sandbox"]["pay_url"], json={"card_number": "4000000000000002"})
+    assert status == 402 and declined["error"]["code"] == "card_declined"
+    assert (declined["payment"]["status"], declined["payment"]["attempts_left"],
+            declined["payment"]["last_decline"]) == ("pending", 2, "card_declined")
+    assert _ok(shopper.get(f"/api/v1/orders/{order['id']}"))["status"] == "AWAITING_PAYMENT"
+    paid = _ok(shopper.post(payment["sandbox"]["pay_url"], json={"card_number": "4242424242424242"}))
+    assert paid["status"] == "succeeded" and paid["attempts"] == 1
+    assert wait_status(shopper, order["id"], "CONFIRMED")["paid"] is True
+    assert stock_of(stack, listing) == 4
+
+    order, payment = card_order(2)
+    assert stock_of(stack, listing) == 2
+    codes = [shopper.post(payment["sandbox"]["pay_url"], json={"card_number": "4000000000000002"})
+             for _ in range(3)]
+    assert [(s, b["error"]["code"], b["payment"]["attempts_left"]) for s, b in codes] == [
+        (402, "card_declined", 2), (402, "card_declined", 1), (402, "too_many_declines", 0)]
+    cancelled = wait_status(shopper, order["id"], "CANCELLED")
+    assert cancelled["cancel_reason"] == "payment_failed"
+    wait_until(lambda: stock_of(stack, listing) == 4, timeout=15, message="catalog released the stock")
+    assert _ok(shopper.get(f"/api/v1/payments/orders/{order['id']}"))["failure_reason"] == "too_many_declines"

@@ -67,9 +67,57 @@ def test_test_card_4242_pays_and_4000_0002_is_declined(harness, client):
     payment2 = client.get(f"/api/v1/payments/orders/{order2}", headers=auth(shopper2)).json["payment_id"]
     declined = client.post(f"/api/v1/payments/{payment2}/sandbox", json={"card_number": "4000000000000002"},
                            headers=auth(shopper2))
-    assert declined.status_code == 200 and declined.json["status"] == "failed"
-    assert declined.json["failure_reason"] == "card_declined"
-    assert harness.emitted("payment.failed", order2)[0]["reason"] == "card_declined"
+    assert declined.status_code == 402 and declined.json["error"]["code"] == "card_declined"
+    assert declined.json["payment"]["status"] == "pending"  # one failed attempt: the shopper may try again
+    assert harness.emitted("payment.failed", order2) == []
+
+
+def test_a_declined_card_leaves_the_payment_open_with_the_attempts_left_until_they_are_used_up(harness, client):
+    order, shopper, _ = sandbox_order(harness)
+    view = client.get(f"/api/v1/payments/orders/{order}", headers=auth(shopper)).json
+    assert (view["attempts"], view["attempts_left"], view["last_decline"]) == (0, 3, None)
+    for attempts_left in (2, 1):
+        declined = client.post(view["sandbox"]["pay_url"], json={"card_number": "4000 0000 0000 0002"},
+                               headers=auth(shopper))
+        assert declined.status_code == 402
+        assert declined.json["error"]["code"] == "card_declined" and declined.json["error"]["fields"] == {}
+        payment = declined.json["payment"]
+        assert (payment["status"], payment["attempts_left"], payment["last_decline"]) == (
+            "pending", attempts_left, "card_declined")
+        assert payment["failure_reason"] is None and payment["amount"] == 50_000
+        shown = client.get(f"/api/v1/payments/orders/{order}", headers=auth(shopper)).json
+        assert (shown["status"], shown["attempts"], shown["attempts_left"], shown["last_decline"]) == (
+            "pending", 3 - attempts_left, attempts_left, "card_declined")
+    assert harness.emitted(order_id=order) == []  # orders hears nothing while the shopper may still pay
+    last = client.post(view["sandbox"]["pay_url"], json={"card_number": "4000000000000002"}, headers=auth(shopper))
+    assert last.status_code == 402 and last.json["error"]["code"] == "too_many_declines"
+    assert (last.json["payment"]["status"], last.json["payment"]["attempts"], last.json["payment"]["attempts_left"],
+            last.json["payment"]["failure_reason"]) == ("failed", 3, 0, "too_many_declines")
+    (failed,) = harness.emitted("payment.failed", order)
+    assert failed["reason"] == "too_many_declines"
+    after = client.post(view["sandbox"]["pay_url"], json={"card_number": "4242424242424242"}, headers=auth(shopper))
+    assert after.status_code == 409 and after.json["error"]["code"] == "payment_final"
+    assert harness.order_ledger(order) == {}
+
+
+def test_the_shopper_pays_with_the_right_card_after_a_decline(harness, client):
+    order, shopper, _ = sandbox_order(harness)
+    pay_url = client.get(f"/api/v1/payments/orders/{order}", headers=auth(shopper)).json["sandbox"]["pay_url"]
+    assert client.post(pay_url, json={"card_number": "4000000000000002"}, headers=auth(shopper)).status_code == 402
+    paid = client.post(pay_url, json={"card_number": "4242424242424242"}, headers=auth(shopper))
+    assert paid.status_code == 200
+    assert (paid.json["status"], paid.json["attempts"], paid.json["attempts_left"]) == ("succeeded", 1, 0)
+    assert [e["type"] for e in harness.emitted(order_id=order)] == ["payment.succeeded"]
+    assert harness.order_ledger(order) == {"platform:funds": 50_000, "platform:shopper_payments_clearing": -50_000}
+
+
+def test_the_openapi_document_describes_the_decline_answer(client):
+    spec = client.get("/openapi.json").json
+    sandbox = spec["paths"]["/api/v1/payments/{payment_id}/sandbox"]["post"]["responses"]
+    assert "402" in sandbox and "200" in sandbox
+    payment = spec["components"]["schemas"]["PaymentOut"]["properties"]
+    assert {"attempts", "attempts_left", "last_decline"} <= set(payment)
+    assert payment["attempts_left"]["type"] == "integer"
 
 
 @pytest.mark.parametrize("body", [{"card_number": "5555555555554444"}, {"card_number": "abc"}, {}, {"card": 1}])

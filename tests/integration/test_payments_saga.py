@@ -1,8 +1,10 @@
-"""Every way an order's money story can end — paid and delivered, declined, timed out, cash on delivery,
-refunded — leaves the ledger balanced per order and sellers/couriers owed exactly the right amounts."""
+"""Every way an order's money story can end — paid and delivered, declined until the card attempts are used up,
+paid after declines, timed out, cash on delivery, refunded — leaves the ledger balanced per order and
+sellers/couriers owed exactly the right amounts."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from pasar.db import Database
 from pasar.migrate import upgrade
+from services.orders import domain as orders
 from services.payments import domain
 from services.payments.models import Base
 from tests.integration.test_payments_kit import (Harness, cancelled, delivered, harness, new,  # noqa: F401
@@ -54,16 +57,108 @@ def test_the_same_delivery_reported_twice_pays_once(harness):
     assert len(harness.emitted("payout.created", order)) == 2
 
 
-def test_declined_card_moves_no_money_and_tells_orders(harness):
+DECLINED, PAID = "4000000000000002", "4242424242424242"
+
+
+def test_a_declined_card_is_one_attempt_the_payment_stays_open_and_orders_hears_nothing(harness):
     order = new("order")
     harness.deliver("payment.requested", payment_requested(order, "s1", "card", [("f1", "seller-a", 50_000, 5_000)]))
-    harness.pay_in_sandbox(order, "4000000000000002")
+    assert harness.pay_in_sandbox(order, DECLINED) == "applied"
+    payment = harness.payment(order)
+    assert (payment.status, payment.attempts, payment.last_decline) == ("pending", 1, "card_declined")
+    assert payment.failure_reason is None
+    assert harness.emitted(order_id=order) == []  # orders keeps waiting, until its payment deadline
+    assert harness.order_ledger(order) == {}
+
+
+def test_declined_until_the_attempts_are_used_up_fails_once_and_tells_orders(harness):
+    order = new("order")
+    harness.deliver("payment.requested", payment_requested(order, "s1", "card", [("f1", "seller-a", 50_000, 5_000)]))
+    for _ in range(3):  # MAX_CARD_ATTEMPTS, default 3
+        harness.pay_in_sandbox(order, DECLINED)
     (failed,) = harness.emitted("payment.failed", order)
-    assert failed["reason"] == "card_declined"
+    assert failed["reason"] == "too_many_declines" and failed["attempts"] == 3
+    assert failed["last_decline"] == "card_declined" and failed["amount"] == 55_000
+    assert harness.pay_in_sandbox(order, DECLINED) == "unchanged"  # a late decline: nothing more
     harness.deliver("order.cancelled", cancelled(order, "s1", "payment_failed", paid=False))
-    assert harness.payment(order).status == "failed"
+    payment = harness.payment(order)
+    assert (payment.status, payment.attempts, payment.failure_reason) == ("failed", 3, "too_many_declines")
+    assert len(harness.emitted("payment.failed", order)) == 1
     assert harness.order_ledger(order) == {}
     assert harness.emitted("payment.refunded", order) == []
+
+
+def test_max_card_attempts_is_configurable(harness, monkeypatch):
+    monkeypatch.setenv("MAX_CARD_ATTEMPTS", "1")  # the old rule: one decline ends it
+    order = new("order")
+    harness.deliver("payment.requested", payment_requested(order, "s1", "card", [("f1", "seller-a", 10_000, 0)]))
+    harness.pay_in_sandbox(order, DECLINED)
+    assert harness.payment(order).status == "failed"
+    assert [e["reason"] for e in harness.emitted("payment.failed", order)] == ["too_many_declines"]
+
+
+def orders_hears(order: orders.Order, emitted: list[dict], now: datetime) -> list:
+    """What orders does with payments' answers (services/orders/handlers.py): a success confirms an order
+    awaiting payment, a failure cancels it; anything else about a settled order is ignored."""
+    events = []
+    for e in emitted:
+        if order.status != orders.AWAITING_PAYMENT:
+            continue
+        if e["type"] == "payment.succeeded":
+            events += order.payment_succeeded(e["payment_id"], now, timedelta(hours=24))
+        elif e["type"] == "payment.failed":
+            events += order.payment_failed(e["payment_id"], now)
+    return events
+
+
+def card_order_awaiting_payment(harness, goods=50_000) -> orders.Order:
+    """orders' own Order, reserved, its payment.requested delivered to payments as orders sends it."""
+    order = orders.Order(new("order"), new("shopper"), "card", [{"listing_id": "l1", "qty": 1}],
+                         {"name": "Bu Sri", "district": "Wlingi"})
+    line = {"listing_id": "l1", "shop_id": "shop-1", "seller_id": "seller-a", "agent_id": None, "shop_name": "Toko",
+            "title": "Gula", "qty": 1, "unit_price": goods, "pickup": {"district": "Wlingi"}}
+    (requested,) = order.reserve([line], orders.DeliveryTariff(10_000, 20_000), datetime.now(timezone.utc),
+                                 timedelta(minutes=30), timedelta(hours=24), lambda: new("f"))
+    harness.deliver(requested.type, requested.data)
+    assert order.status == orders.AWAITING_PAYMENT
+    return order
+
+
+def test_a_decline_then_a_success_captures_once_and_the_order_is_confirmed(harness):
+    order = card_order_awaiting_payment(harness)
+    now = datetime.now(timezone.utc)
+    harness.pay_in_sandbox(order.id, DECLINED)
+    assert orders_hears(order, harness.emitted(order_id=order.id), now) == []
+    assert order.status == orders.AWAITING_PAYMENT  # still payable, until payment_due_at
+    assert harness.pay_in_sandbox(order.id, PAID) == "applied"
+    payment = harness.payment(order.id)
+    assert (payment.status, payment.attempts, payment.last_decline) == ("succeeded", 1, "card_declined")
+    assert [e["type"] for e in harness.emitted(order_id=order.id)] == ["payment.succeeded"]
+    assert [e.type for e in orders_hears(order, harness.emitted(order_id=order.id), now)] == ["order.confirmed"]
+    assert order.status == orders.CONFIRMED
+    assert harness.order_ledger(order.id) == {domain.PLATFORM_FUNDS: 60_000, CLEARING: -60_000}  # one capture
+    assert harness.pay_in_sandbox(order.id, DECLINED) == "unchanged"  # a late decline undoes nothing
+    assert harness.payment(order.id).status == "succeeded"
+
+
+def test_the_attempts_used_up_cancel_the_order_exactly_as_a_failed_payment_did(harness):
+    order = card_order_awaiting_payment(harness)
+    now = datetime.now(timezone.utc)
+    for left in (2, 1):
+        harness.pay_in_sandbox(order.id, DECLINED)
+        assert orders_hears(order, harness.emitted(order_id=order.id), now) == []
+        assert harness.payment(order.id).attempts == 3 - left
+    harness.pay_in_sandbox(order.id, DECLINED)
+    told = orders_hears(order, harness.emitted(order_id=order.id), now)
+    assert order.status == orders.CANCELLED and order.cancel_reason == "payment_failed"
+    (cancelled_event,) = [e for e in told if e.type == "order.cancelled"]
+    assert cancelled_event.data["paid"] is False
+    harness.deliver(cancelled_event.type, cancelled_event.data)  # payments hears the cancellation back
+    assert harness.payment(order.id).status == "failed"
+    assert harness.pay_in_sandbox(order.id, PAID) == "applied"  # money after the end goes straight back
+    assert [e["type"] for e in harness.emitted(order_id=order.id)] == ["payment.failed", "payment.succeeded",
+                                                                        "payment.refunded"]
+    assert harness.order_ledger(order.id) == {}
 
 
 def test_cash_on_delivery_is_recorded_then_held_by_the_courier_when_delivered(harness):
@@ -152,7 +247,8 @@ def test_a_card_delivery_without_a_captured_payment_is_refused_not_paid(harness)
 
 
 # -- the property: any mix of orders and endings --------------------------------------------------------
-ENDINGS = ("paid", "failed", "timed_out", "cod_delivered", "refunded")
+ENDINGS = ("paid", "failed", "declined_then_paid", "timed_out", "cod_delivered", "refunded")
+MAX_ATTEMPTS = domain.DEFAULT_MAX_CARD_ATTEMPTS
 fulfillment = st.tuples(st.integers(0, 3), st.integers(0, 5_000_000), st.integers(0, 60_000), st.integers(0, 2))
 order_plan = st.tuples(st.sampled_from(ENDINGS), st.lists(fulfillment, min_size=1, max_size=3),
                        st.booleans())  # redeliver every event as a second, distinct event
@@ -193,15 +289,22 @@ def test_every_saga_ending_balances_and_pays_exactly(shared_harness, monkeypatch
         shares = [(f"{order}-f{i}", sellers[s], goods, fee) for i, (s, goods, fee, _) in enumerate(lines)]
         method = "cod" if ending == "cod_delivered" else "card"
         send("payment.requested", payment_requested(order, shopper, method, shares), twice)
-        if ending == "failed":
-            h.pay_in_sandbox(order, "4000000000000002")
+        if ending == "failed":  # the card attempts used up: orders hears payment.failed once and cancels
+            for _ in range(MAX_ATTEMPTS):
+                assert h.emitted("payment.failed", order) == []
+                h.pay_in_sandbox(order, DECLINED)
+            assert len(h.emitted("payment.failed", order)) == 1
             send("order.cancelled", cancelled(order, shopper, "payment_failed", paid=False), twice)
             continue
+        if ending == "declined_then_paid":  # a mistyped card, then the right one: paid like any other
+            for _ in range(1 + len(lines) % (MAX_ATTEMPTS - 1)):
+                h.pay_in_sandbox(order, DECLINED)
+            assert h.payment(order).status == "pending" and h.emitted(order_id=order) == []
         if ending == "timed_out":
             send("order.cancelled", cancelled(order, shopper, "payment_timeout", paid=False), twice)
             continue
         if method == "card":
-            h.pay_in_sandbox(order, "4242424242424242")
+            h.pay_in_sandbox(order, PAID)
         if ending == "refunded":
             send("order.cancelled", cancelled(order, shopper, "shopper_cancelled", paid=True), twice)
             continue
@@ -216,8 +319,8 @@ def test_every_saga_ending_balances_and_pays_exactly(shared_harness, monkeypatch
             if method == "cod":
                 cash_held[courier] += goods + fee
 
-    final = {"paid": "succeeded", "failed": "failed", "timed_out": "cancelled", "cod_delivered": "cod_collected",
-             "refunded": "refunded"}
+    final = {"paid": "succeeded", "failed": "failed", "declined_then_paid": "succeeded", "timed_out": "cancelled",
+             "cod_delivered": "cod_collected", "refunded": "refunded"}
     for order, ending in orders:
         ledger = h.order_ledger(order)
         assert sum(ledger.values()) == 0, (ending, ledger)
@@ -226,6 +329,9 @@ def test_every_saga_ending_balances_and_pays_exactly(shared_harness, monkeypatch
         if ending in ("failed", "timed_out", "refunded"):
             assert ledger == {}, (ending, ledger)
         assert all(type(v) is int for v in ledger.values())
+        kinds = [e["type"] for e in h.emitted(order_id=order)]
+        assert kinds.count("payment.failed") == (1 if ending == "failed" else 0), (ending, kinds)
+        assert kinds.count("payment.succeeded") == (1 if ending in ("paid", "declined_then_paid", "refunded") else 0)
     for seller, amount in owed_seller.items():
         assert -h.balance(domain.seller_payable(seller)) == amount
     for courier in couriers:
@@ -264,22 +370,26 @@ def test_sagas_on_postgresql_balance_too(pg_url, monkeypatch):
         db.dispose()
 
 
-STEPS = st.lists(st.sampled_from(["succeeded", "failed", "cancelled", "refunded", "order_cancelled", "again"]),
-                 max_size=7)
+STEPS = st.lists(st.sampled_from(["succeeded", "failed", "failed", "cancelled", "refunded", "order_cancelled",
+                                  "again"]), max_size=9)  # declines drawn twice as often: reaching the limit
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_provider_reports_in_any_order_and_number_keep_the_money_consistent(shared_harness, monkeypatch, steps):
     """Webhooks arrive late, twice, out of order, interleaved with the order's cancellation: whatever the
-    sequence, money is captured at most once, returned at most once, and never left half-moved."""
+    sequence, money is captured at most once, returned at most once, and never left half-moved. A decline is
+    one attempt; orders hears payment.failed at most once: at the MAX_CARD_ATTEMPTS-th decline or a void at the
+    provider, while the payment was pending and orders had not cancelled it itself."""
     monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
     h = shared_harness
     order = new("order")
     h.deliver("payment.requested", payment_requested(order, "s1", "card", [(f"{order}-f", "seller-o", 70_000, 3_000)]))
     ref = h.payment(order).provider_ref
     last = None
+    declines_while_pending, failed_expected = 0, False
     for step in steps:
+        before = h.payment(order)
         if step == "order_cancelled":
             h.deliver("order.cancelled", cancelled(order, "s1", "payment_timeout", paid=False))
         elif step == "again":
@@ -287,11 +397,22 @@ def test_provider_reports_in_any_order_and_number_keep_the_money_consistent(shar
                 assert h.report(last) == "duplicate"  # the very same provider event: applied once
         else:
             last = domain.ProviderReport(f"evt-{uuid.uuid4().hex}", step, ref,
-                                         73_000 if step in ("succeeded", "refunded") else None, None, order)
+                                         73_000 if step in ("succeeded", "refunded") else None,
+                                         "card_declined" if step == "failed" else None, order)
             h.report(last)
+            if before.status == "pending" and step == "failed":
+                declines_while_pending += 1
+                failed_expected |= declines_while_pending == MAX_ATTEMPTS and not before.order_cancelled
+            if before.status == "pending" and step == "cancelled" and not before.order_cancelled:
+                failed_expected = True  # a void at the provider is final at once
+        after = h.payment(order)
+        assert after.attempts == min(declines_while_pending, MAX_ATTEMPTS) <= MAX_ATTEMPTS
+        if step == "failed" and before.status == "pending":  # one attempt: final only when they are used up
+            assert after.status == ("failed" if declines_while_pending == MAX_ATTEMPTS else "pending")
     status, ledger = h.payment(order).status, h.order_ledger(order)
     kinds = [e["type"] for e in h.emitted(order_id=order)]
     assert kinds.count("payment.succeeded") <= 1 and kinds.count("payment.refunded") <= 1
+    assert kinds.count("payment.failed") == (1 if failed_expected else 0), (steps, kinds)
     assert sum(ledger.values()) == 0
     if status == "succeeded":
         assert ledger == {domain.PLATFORM_FUNDS: 73_000, CLEARING: -73_000}

@@ -152,12 +152,19 @@ def test_reconcile_settles_a_payment_whose_webhook_never_came(harness, stripe_ac
     assert len(harness.emitted("payment.succeeded", order)) == 1
 
 
-def test_reconcile_reports_a_declined_intent_as_failed(harness, stripe_account, payments_db):
+def test_reconcile_leaves_a_declined_intent_open_for_another_card(harness, stripe_account, payments_db):
+    """A declined intent is back at `requires_payment_method`: still usable, so reconciliation settles nothing
+    (declines are counted from their webhooks, one event each); a success found later is settled."""
     order, shopper, pi_id = open_card_order(harness, stripe_account)
     stripe_account.intents[pi_id]["last_payment_error"] = {"code": "card_declined", "message": "declined"}
     assert reconcile(["--older-than", "0"], db=payments_db, publisher=None) == 0
-    assert harness.payment(order).status == "failed"
-    assert harness.emitted("payment.failed", order)[0]["reason"] == "card_declined"
+    payment = harness.payment(order)
+    assert (payment.status, payment.attempts) == ("pending", 0)
+    assert harness.emitted(order_id=order) == []
+    stripe_account.succeed(pi_id)  # the shopper tried another card
+    assert reconcile(["--older-than", "0"], db=payments_db, publisher=None) == 0
+    assert harness.payment(order).status == "succeeded"
+    assert len(harness.emitted("payment.succeeded", order)) == 1
 
 
 # -- the webhook ------------------------------------------------------------------------------------
@@ -234,13 +241,70 @@ def test_a_refund_that_overtakes_the_success_leaves_everything_netted_out(harnes
     assert len(harness.emitted("payment.refunded", order)) == 1
 
 
-def test_decline_webhook_fails_the_payment_and_tells_orders(harness, stripe_account, client):
+def declined_webhook(stripe_account, pi_id: str, code: str = "card_declined") -> str:
+    """payment_intent.payment_failed as Stripe sends it: the intent back at requires_payment_method."""
+    intent = dict(stripe_account.intents[pi_id], status="requires_payment_method",
+                  last_payment_error={"code": code, "message": "Your card was declined."})
+    return stripe_event("payment_intent.payment_failed", intent)
+
+
+def test_a_decline_webhook_is_one_attempt_and_the_intent_stays_payable(harness, stripe_account, client):
     order, shopper, pi_id = open_card_order(harness, stripe_account)
-    declined = dict(stripe_account.intents[pi_id], last_payment_error={"code": "card_declined", "message": "no"})
-    payload = stripe_event("payment_intent.payment_failed", declined)
-    assert post_webhook(client, payload, stripe_signature(payload)).status_code == 200
+    payload = declined_webhook(stripe_account, pi_id, "insufficient_funds")
+    resp = post_webhook(client, payload, stripe_signature(payload))
+    assert resp.status_code == 200 and resp.json["result"] == "applied"
+    assert post_webhook(client, payload, stripe_signature(payload)).json["result"] == "duplicate"  # counted once
+    payment = harness.payment(order)
+    assert (payment.status, payment.attempts, payment.last_decline) == ("pending", 1, "insufficient_funds")
+    assert harness.emitted(order_id=order) == []  # orders keeps waiting
+    assert not any(r.path.endswith("/cancel") for r in stripe_account.recorder.requests)  # the intent is not voided
+    view = client.get(f"/api/v1/payments/orders/{order}", headers=auth(shopper)).json
+    assert view["client_secret"] == f"{pi_id}_secret_abc123"  # Stripe.js can confirm it with another card
+    assert (view["status"], view["attempts"], view["attempts_left"], view["last_decline"]) == (
+        "pending", 1, 2, "insufficient_funds")
+    # the shopper's next card goes through
+    payload = stripe_event("payment_intent.succeeded", stripe_account.succeed(pi_id))
+    assert post_webhook(client, payload, stripe_signature(payload)).json["result"] == "applied"
+    assert harness.payment(order).status == "succeeded"
+    assert [e["type"] for e in harness.emitted(order_id=order)] == ["payment.succeeded"]
+    assert harness.order_ledger(order) == {domain.PLATFORM_FUNDS: 160_000, domain.SHOPPER_CLEARING: -160_000}
+
+
+def test_declines_until_the_attempts_are_used_up_fail_the_payment_and_tell_orders_once(harness, stripe_account,
+                                                                                      client):
+    order, shopper, pi_id = open_card_order(harness, stripe_account)
+    for _ in range(3):
+        payload = declined_webhook(stripe_account, pi_id)
+        assert post_webhook(client, payload, stripe_signature(payload)).json["result"] == "applied"
     assert harness.payment(order).status == "failed"
-    assert harness.emitted("payment.failed", order)[0]["reason"] == "card_declined"
+    (failed,) = harness.emitted("payment.failed", order)
+    assert failed["reason"] == "too_many_declines" and failed["provider"] == "stripe"
+    late = declined_webhook(stripe_account, pi_id)
+    assert post_webhook(client, late, stripe_signature(late)).json["result"] == "unchanged"
+    # orders cancels the order; payments voids the intent, which still took cards at Stripe
+    harness.deliver("order.cancelled", cancelled(order, shopper, "payment_failed", paid=False))
+    cancel = stripe_account.recorder.requests[-1]
+    assert (cancel.method, cancel.path) == ("POST", f"/v1/payment_intents/{pi_id}/cancel")
+    assert cancel.idempotency_key == f"pasar-order-{order}-cancel"
+    harness.deliver("order.cancelled", cancelled(order, shopper, "payment_failed", paid=False))
+    assert sum(r.path.endswith("/cancel") for r in stripe_account.recorder.requests) == 1
+    # Stripe then reports the void: nothing more to tell orders
+    voided = stripe_event("payment_intent.canceled", stripe_account.intents[pi_id])
+    assert post_webhook(client, voided, stripe_signature(voided)).json["result"] == "applied"
+    assert len(harness.emitted("payment.failed", order)) == 1
+    assert harness.payment(order).status == "cancelled" and harness.order_ledger(order) == {}
+
+
+def test_a_cancellation_at_stripe_is_final_at_once(harness, stripe_account, client):
+    order, shopper, pi_id = open_card_order(harness, stripe_account)
+    payload = declined_webhook(stripe_account, pi_id)
+    post_webhook(client, payload, stripe_signature(payload))
+    stripe_account.intents[pi_id].update(status="canceled", cancellation_reason="abandoned")  # at the dashboard
+    voided = stripe_event("payment_intent.canceled", stripe_account.intents[pi_id])
+    assert post_webhook(client, voided, stripe_signature(voided)).json["result"] == "applied"
+    assert harness.payment(order).status == "cancelled"
+    (failed,) = harness.emitted("payment.failed", order)
+    assert failed["reason"] == "abandoned"  # Stripe's cancellation_reason
 
 
 def test_events_for_payments_we_do_not_know_are_acknowledged_and_ignored(harness, stripe_account, client):
