@@ -7,12 +7,14 @@ from __future__ import annotations
 import gzip
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Mapping
 from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
+
+from pasar import regions
 
 from . import i18n, session
 
@@ -96,26 +98,37 @@ def rupiah(amount) -> Markup:
     return Markup('<span class="rp">%s</span>') % rupiah_text(amount)
 
 
-WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
           "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
 
 
-@bp.app_template_filter("waktu")
-def waktu(moment, with_time: bool = True) -> str:
-    """A service timestamp (UTC; naive ones are UTC too) as people in Java and Sumatra read it: 25 Nov 2026,
-    19.06 WIB. The services speak UTC; the pages say which clock they use."""
+def province_of(where) -> str | None:
+    """`where` is a province's name or an address dict (a delivery address, a fulfillment's pickup) holding one."""
+    if isinstance(where, Mapping):
+        where = where.get("province")
+    return where if isinstance(where, str) else None
+
+
+def waktu_text(moment, where=None, with_time: bool = True, lang: str = "id") -> str:
+    """A service timestamp (UTC; naive ones are UTC too) on the clock of the place it matters for, with the zone's
+    name: 25 Nov 2026, 20.06 WITA. `where` is that place's province (or its address); unknown -> WIB (pasar.regions).
+    English pages use the same abbreviations (WIB/WITA/WIT are what Indonesia's clocks are called)."""
     if not moment:
         return ""
     try:
-        when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+        when, zone = regions.local_time(moment, province_of(where))
     except ValueError:
         return str(moment)[:16].replace("T", " ")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    when = when.astimezone(WIB)
-    day = f"{when.day} {MONTHS.get(g.get('lang', 'id'), MONTHS['id'])[when.month - 1]} {when.year}"
-    return f"{day}, {when.hour:02d}.{when.minute:02d} WIB" if with_time else day
+    day = f"{when.day} {MONTHS.get(lang, MONTHS['id'])[when.month - 1]} {when.year}"
+    # a no-break space keeps the zone with its clock on a narrow phone ("20.57" / "WITA" never split)
+    return f"{day}, {when.hour:02d}.{when.minute:02d}\u00a0{zone}" if with_time else day
+
+
+@bp.app_template_filter("waktu")
+def waktu(moment, where=None, with_time: bool = True) -> str:
+    """`{{ at|waktu(order.delivery_address) }}`, `{{ f.pickup_deadline|waktu(f.pickup) }}`: the time where the
+    reader is (the shopper: the delivery address; a seller or agent: the shop; a courier: pickup or drop-off)."""
+    return waktu_text(moment, where, with_time, g.get("lang", "id"))
 
 
 @bp.app_context_processor

@@ -3,8 +3,8 @@ how money and times are written, and how long a failed send waits before the nex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+
+from pasar import regions
 
 INAPP, EMAIL, WHATSAPP = "inapp", "email", "whatsapp"
 EXTERNAL_CHANNELS = (EMAIL, WHATSAPP)
@@ -45,11 +45,29 @@ def short_order(order_id) -> str:
     return str(order_id or "")[:8].upper()
 
 
+# Times are written on the clock of the place they matter for (WIB/WITA/WIT, pasar.regions): each intent's context
+# carries `time_province`, the province whose zone the `when` filter uses by default (and the inbox page too):
+#   shopper: the delivery address (order.confirmed `delivery_address`, delivery.* `dropoff`);
+#   seller/agent "new order": each fulfillment's shop (`pickup.province`; see pickup_province);
+#   courier: the pickup (`pickup.province`).
+# No province in the event -> None -> WIB (regions.DEFAULT_ZONE), still labelled "WIB".
+def province_of(address) -> str | None:
+    value = address.get("province") if isinstance(address, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def pickup_province(fulfillment: dict) -> str | None:
+    """The shop's province for one of order.confirmed's fulfillments (`pickup.province`, or a flat `province`);
+    an order confirmed before orders sent the pickup address has none: WIB."""
+    return province_of(fulfillment.get("pickup")) or province_of(fulfillment)
+
+
 def _shopper(event_type: str, data: dict, kind: str, **extra) -> list[Intent]:
     shopper = data.get("shopper_id")
     if not reachable_person(shopper):
         return []
-    context = {**data, "order_ref": short_order(data.get("order_id")), **extra}
+    where = province_of(data.get("delivery_address")) or province_of(data.get("dropoff"))
+    context = {**data, "order_ref": short_order(data.get("order_id")), "time_province": where, **extra}
     return [Intent(shopper, kind, context, data.get("order_id"))]
 
 
@@ -58,6 +76,7 @@ def _preparers(data: dict) -> list[Intent]:
     that are theirs to prepare, merged into one message per person (dedupe is per event and person)."""
     per_person: dict[str, list[dict]] = {}
     for fulfillment in data.get("fulfillments") or []:
+        fulfillment = {**fulfillment, "time_province": pickup_province(fulfillment)}  # its deadline: shop's clock
         for person in (fulfillment.get("seller_id"), fulfillment.get("agent_id")):
             if reachable_person(person):
                 mine = per_person.setdefault(person, [])
@@ -66,6 +85,7 @@ def _preparers(data: dict) -> list[Intent]:
     order_id = data.get("order_id")
     return [Intent(person, "new_order", {"order_id": order_id, "order_ref": short_order(order_id),
                                          "payment_method": data.get("payment_method"),
+                                         "time_province": fulfillments[0]["time_province"],
                                          "fulfillments": fulfillments}, order_id)
             for person, fulfillments in per_person.items()]
 
@@ -83,7 +103,8 @@ def _courier(data: dict, kind: str) -> list[Intent]:
     if not reachable_person(courier):
         return []
     context = {**data, "order_ref": short_order(data.get("order_id")),
-               "pickup": data.get("pickup") or {}, "dropoff": data.get("dropoff") or {}}
+               "pickup": data.get("pickup") or {}, "dropoff": data.get("dropoff") or {},
+               "time_province": province_of(data.get("pickup"))}  # pickup times: the shop's clock
     return [Intent(courier, kind, context, data.get("order_id"))]
 
 
@@ -152,23 +173,20 @@ _MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December"),
 }
-WIB = ZoneInfo("Asia/Jakarta")
 
 
-def format_when(value, locale: str = DEFAULT_LOCALE) -> str:
-    """An ISO time as villagers read it: Western Indonesian Time, `25 November 2026 14.00 WIB`."""
+def format_when(value, locale: str = DEFAULT_LOCALE, province: str | None = None) -> str:
+    """An ISO time on the province's clock, named: `25 November 2026 14.00 WITA` (`14:00` in English).
+    Unknown or missing province: WIB (pasar.regions says why)."""
     if not value:
         return ""
     try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        local, zone = regions.local_time(value, province)
     except ValueError:
         return str(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(WIB)
     month = _MONTHS.get(locale, _MONTHS["id"])[local.month - 1]
     clock = f"{local.hour:02d}.{local.minute:02d}" if locale == "id" else f"{local.hour:02d}:{local.minute:02d}"
-    return f"{local.day} {month} {local.year} {clock} WIB"
+    return f"{local.day} {month} {local.year} {clock} {zone}"
 
 
 def retry_delay(attempts_made: int, delays: tuple[float, ...]) -> float | None:

@@ -46,9 +46,15 @@ def _rupiah(value) -> str:
         return ""
 
 
+_CONTEXT = object()
+
+
 @pass_context
-def _when(context, value) -> str:
-    return domain.format_when(value, context.get("locale", domain.DEFAULT_LOCALE))
+def _when(context, value, province=_CONTEXT) -> str:
+    """`{{ t|when }}` on the clock of the intent's `time_province`; `{{ t|when(f.time_province) }}` on another's."""
+    where = context.get("time_province") if province is _CONTEXT else province
+    return domain.format_when(value, context.get("locale", domain.DEFAULT_LOCALE),
+                              where if isinstance(where, str) else None)
 
 
 def _environment() -> Environment:

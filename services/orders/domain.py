@@ -318,7 +318,8 @@ class Fulfillment:
         return {"fulfillment_id": self.id, "seller_id": self.seller_id, "agent_id": self.agent_id,
                 "shop_name": self.shop_name, "goods_amount": self.goods_amount, "delivery_fee": self.delivery_fee,
                 "items": [{"title": i["title"], "qty": i["qty"], "unit_price": i["unit_price"]} for i in self.items],
-                "pickup_deadline": _iso(self.pickup_deadline)}
+                "pickup_deadline": _iso(self.pickup_deadline),
+                "pickup": self.pickup}  # the shop's address: its province sets the clock of the deadline
 
     def _delivery_event(self, event_type: str, order: Order, courier_id: str, **extra) -> DomainEvent:
         data = {"order_id": self.order_id, "fulfillment_id": self.id, "courier_id": courier_id,

@@ -2,6 +2,7 @@
 collecting the cash on delivery."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from tests.support.infra import wait_until
@@ -17,6 +18,9 @@ def test_courier_gets_the_delivery_live_picks_it_up_and_delivers_it_with_cod_cas
     district = f"Ponggok-{tag}"
     seller, shop, listing = seller_with_product(stack, f"Keripik Bu Rini {tag}", "Bacem", district,
                                                 f"Keripik tempe {tag}", 15000)
+    # the shop is in Lombok (WITA); the shopper in East Java (WIB): each time on its own place's clock
+    status, _ = seller.patch(f"/api/v1/shops/{shop['id']}", json={"province": "NTB"})
+    assert status == 200
     courier = browse("courier")
     courier.register("Mas Joko", f"0857{uuid.uuid4().int % 10**8:08d}", "courier", district)
     assert courier.page.url.endswith("/kurir")
@@ -46,6 +50,7 @@ def test_courier_gets_the_delivery_live_picks_it_up_and_delivers_it_with_cod_cas
     text = delivery.inner_text()
     assert f"Keripik Bu Rini {tag}" in text and "Jl. Melati 9" in text  # pickup and drop-off
     assert "Tagih tunai" in text
+    assert re.search(r"Siap diambil: \d+ \w+ \d{4}, \d\d\.\d\d\sWITA", text), text  # ready at the Lombok shop
     # ...and the live feed on the same page brings the news of the offer
     wait_until(lambda: courier.page.locator("#feed li").count() > 0, timeout=15, interval=0.3,
                message="the offer's notification in the courier page's live feed")
@@ -70,6 +75,8 @@ def test_courier_gets_the_delivery_live_picks_it_up_and_delivers_it_with_cod_cas
     courier.page.wait_for_load_state()
     assert "Terima kasih! Barang sudah sampai." in courier.notices()
     assert courier.page.locator("li.delivery", has_text=f"#{order['id'][:8]}").count() == 0
+    done = courier.page.locator("li", has_text=f"#{order['id'][:8]} — Keripik Bu Rini {tag}").inner_text()
+    assert re.search(r"Sudah sampai \d+ \w+ \d{4}, \d\d\.\d\d\sWIB", done), done  # handed over in East Java
 
     status, final = shopper.get(f"/api/v1/orders/{order['id']}")
     assert final["fulfillments"][0]["status"] == "DELIVERED"

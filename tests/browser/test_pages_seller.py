@@ -4,6 +4,7 @@ crafter is owed after commission."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 
 from PIL import Image
@@ -20,7 +21,8 @@ def camera_photo(tmp_path, colour=(181, 110, 45)) -> str:
     return str(path)
 
 
-def open_shop(person, name: str, village: str, district: str, story: str, owner: str | None = None):
+def open_shop(person, name: str, village: str, district: str, story: str, owner: str | None = None,
+              province: str | None = None):
     page = person.page
     page.get_by_label("Nama toko").fill(name)
     if owner:
@@ -28,6 +30,8 @@ def open_shop(person, name: str, village: str, district: str, story: str, owner:
     page.get_by_label("Desa *").fill(village)
     page.get_by_label("Kecamatan *").fill(district)
     page.get_by_label("Kabupaten *").fill("Blitar")
+    if province:
+        page.get_by_label("Provinsi").fill(province)
     page.get_by_label("Cerita toko: siapa Anda, apa yang Anda buat").fill(story)
     page.get_by_role("button", name="Buka toko").click()
     page.wait_for_load_state()
@@ -176,7 +180,7 @@ def test_agent_lists_a_product_for_a_crafters_shop_and_sees_her_money_after_a_sa
     agent.register("Mas Agus (pendamping)", f"agus{tag}@desa.id", "agent", "Wlingi")
     assert agent.page.url.endswith("/penjual")
     open_shop(agent, f"Gerabah Mbah Tini {tag}", "Jatilengger", district, "Mbah Tini membuat gerabah dari tanah liat.",
-              owner="Mbah Tini")
+              owner="Mbah Tini", province="Bali")  # a shop on Bali's clock (WITA), bought from Java
     assert "Toko sudah dibuka!" in agent.notices()
     # a second crafter: the agent switches between the shops it manages
     agent.page.get_by_role("link", name="Buka toko untuk perajin lain").click()
@@ -208,7 +212,12 @@ def test_agent_lists_a_product_for_a_crafters_shop_and_sees_her_money_after_a_sa
         agent.goto("/penjual/pesanan")
         button = agent.page.get_by_role("button", name=f"Siap diambil #{order['id'][:8]}")
         return button if button.count() == 1 else None
-    wait_until(ready_button, timeout=15, interval=0.5, message="the crafter's parcel to prepare").click()
+    button = wait_until(ready_button, timeout=15, interval=0.5, message="the crafter's parcel to prepare")
+    # the prepare-by time is on the shop's clock (Bali: WITA), not Java's where the shopper lives
+    parcel = agent.page.locator("ul.list > li", has_text=f"#{order['id'][:8]}").inner_text()
+    assert re.search(r"Siapkan sebelum: \d+ \w+ \d{4}, \d\d\.\d\d\sWITA", parcel), parcel
+    assert "WIB" not in parcel
+    button.click()
     agent.page.wait_for_load_state()
     assert "Kurir sudah diberi tahu." in agent.notices()
     courier_delivers(stack, tag, district, order["id"])
@@ -216,7 +225,8 @@ def test_agent_lists_a_product_for_a_crafters_shop_and_sees_her_money_after_a_sa
     # the money page: per crafter, what she is owed after the 5% commission, and the payout still to pay
     def money_arrived():
         agent.goto("/penjual/uang")
-        return "Rp 28.500" in agent.page.locator("ul.list > li", has_text=f"Gerabah Mbah Tini {tag}").inner_text()
+        shown = agent.page.locator("ul.list > li", has_text=f"Gerabah Mbah Tini {tag}").inner_text()
+        return "Rp 28.500" in shown and "Belum dibayar" in shown  # balance and payout are two reads of the page
     wait_until(money_arrived, timeout=15, interval=0.5, message="Mbah Tini's payout on the agent's money page")
     agent.check("agent-money")
     tini = agent.page.locator("ul.list > li", has_text=f"Gerabah Mbah Tini {tag}").inner_text()

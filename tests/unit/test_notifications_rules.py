@@ -45,6 +45,80 @@ def test_a_confirmed_order_tells_the_shopper_each_seller_and_the_agent_once_with
                            "Siapkan sebelum 26 November 2026 10.00 WIB.")
 
 
+LOMBOK = {"street": "Dusun Sade", "village": "Rembitan", "district": "Pujut", "regency": "Lombok Tengah",
+          "province": "Nusa Tenggara Barat", "phone": "+6281907560101"}
+JAVA = {"name": "Siti", "phone": "+6281234500001", "street": "Jl. Mawar 3", "village": "Bendosari",
+        "district": "Sanankulon", "regency": "Blitar", "province": "Jawa Timur"}
+
+
+def test_times_are_on_the_provinces_clock_wib_wita_or_wit():
+    assert format_when("2026-11-26T02:00:00+00:00", "id", "Nusa Tenggara Barat") == "26 November 2026 10.00 WITA"
+    assert format_when("2026-11-26T02:00:00+00:00", "en", "NTB") == "26 November 2026 10:00 WITA"
+    assert format_when("2026-11-26T02:00:00+00:00", "id", "Papua") == "26 November 2026 11.00 WIT"
+    assert format_when("2026-11-26T02:00:00+00:00", "en", "Jawa Timur") == "26 November 2026 09:00 WIB"
+    assert format_when("2026-11-26T02:00:00+00:00", "id", None) == "26 November 2026 09.00 WIB"  # unknown: WIB
+
+
+def lombok_order(pickup: dict | None = LOMBOK) -> dict:
+    """order.confirmed as orders would send it with each fulfillment's pickup address (see domain.pickup_province)."""
+    fulfillment = {**CONFIRMED["fulfillments"][0], "pickup_deadline": "2026-11-26T02:00:00+00:00"}
+    if pickup is not None:
+        fulfillment["pickup"] = pickup
+    return {**CONFIRMED, "delivery_address": JAVA, "fulfillments": [fulfillment]}
+
+
+@pytest.mark.parametrize("locale,deadline", [("id", "Siapkan sebelum 26 November 2026 10.00 WITA."),
+                                             ("en", "Have it ready by 26 November 2026 10:00 WITA.")])
+def test_a_lombok_shops_seller_is_told_the_deadline_in_wita(locale, deadline):
+    by_person = {i.recipient_id: i for i in intents_for("order.confirmed", lombok_order())}
+    for person in ("seller-1", "agent-1"):  # the seller and the agent who manages the shop
+        words = messages.render("new_order", locale, by_person[person].context)
+        assert words.short.endswith(deadline), words.short
+        assert "WIB" not in words.short + words.text
+        assert by_person[person].context["time_province"] == "Nusa Tenggara Barat"  # the inbox page's clock too
+
+
+def test_an_agent_with_shops_in_two_zones_gets_each_deadline_on_its_shops_clock():
+    data = lombok_order()
+    data["fulfillments"].append({**CONFIRMED["fulfillments"][1], "pickup_deadline": "2026-11-26T02:00:00+00:00",
+                                 "pickup": {"district": "Turi", "province": "DI Yogyakarta"}})
+    agent = next(i for i in intents_for("order.confirmed", data) if i.recipient_id == "agent-1")
+    short = messages.render("new_order", "id", agent.context).short
+    assert "Toko Bu Sri: 2× Tikar pandan (Rp 50.000). Siapkan sebelum 26 November 2026 10.00 WITA." in short
+    assert "Anyaman Pak Darto: 1× Keranjang (Rp 25.000). Siapkan sebelum 26 November 2026 09.00 WIB." in short
+
+
+def test_without_the_shops_province_in_the_event_the_deadline_falls_back_to_wib():
+    seller = next(i for i in intents_for("order.confirmed", lombok_order(pickup=None)) if i.recipient_id == "seller-1")
+    assert seller.context["time_province"] is None
+    assert messages.render("new_order", "id", seller.context).short.endswith(
+        "Siapkan sebelum 26 November 2026 09.00 WIB.")
+
+
+@pytest.mark.parametrize("locale,text", [("id", "26 November 2026 09.00 WIB"), ("en", "26 November 2026 09:00 WIB")])
+def test_a_java_shoppers_messages_read_wib_and_a_bali_shoppers_wita(locale, text):
+    at = "2026-11-26T02:00:00+00:00"
+    clock = messages.ENV.from_string("{{ at|when }}")  # any time a shopper's template writes
+    shopper = next(i for i in intents_for("order.confirmed", lombok_order()) if i.recipient_id == "shopper-1")
+    assert shopper.context["time_province"] == "Jawa Timur"  # the delivery address, not the Lombok shop
+    assert clock.render({**shopper.context, "locale": locale, "at": at}) == text
+    on_its_way = intents_for("delivery.picked_up", {"order_id": "o", "fulfillment_id": "f", "courier_id": "c",
+                                                    "shopper_id": "s", "pickup": LOMBOK,
+                                                    "dropoff": {**JAVA, "province": "Bali"}})[0]
+    assert on_its_way.context["time_province"] == "Bali"  # delivery.* events: the drop-off
+    assert clock.render({**on_its_way.context, "locale": locale, "at": at}) == text.replace("09", "10").replace(
+        "WIB", "WITA")
+
+
+def test_a_courier_reads_times_on_the_pickups_clock():
+    courier = intents_for("delivery.assigned", {"order_id": "o", "fulfillment_id": "f", "courier_id": "c",
+                                                "pickup": LOMBOK, "dropoff": JAVA})[0]
+    assert courier.context["time_province"] == "Nusa Tenggara Barat"
+    clock = messages.ENV.from_string("{{ at|when }}")
+    assert clock.render({**courier.context, "locale": "en", "at": "2026-11-26T02:00:00Z"}) == \
+        "26 November 2026 10:00 WITA"
+
+
 @pytest.mark.parametrize("event_type,data,expected", [
     ("order.rejected", {"order_id": "o", "shopper_id": "s", "reason": "stock"}, [("s", "order_rejected")]),
     ("order.cancelled", {"order_id": "o", "shopper_id": "s"}, [("s", "order_cancelled")]),

@@ -171,6 +171,9 @@ def test_total_is_catalog_prices_plus_one_delivery_fee_per_seller():
     confirmed = events[1].data
     assert {f["seller_id"] for f in confirmed["fulfillments"]} == {"s1", "s2"}
     assert all(f["pickup_deadline"] for f in confirmed["fulfillments"])
+    # the shop's address rides along: notifications tells the seller the deadline on the shop's own clock
+    assert {f["seller_id"]: f["pickup"]["district"] for f in confirmed["fulfillments"]} == {
+        "s1": lines[0]["pickup"]["district"], "s2": "Kanigoro"}
 
 
 def test_order_cannot_be_cancelled_while_the_catalog_is_still_answering():
