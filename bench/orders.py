@@ -11,7 +11,6 @@ from datetime import datetime
 
 from bench.common import percentile
 from bench.messaging import raw_rabbitmq
-from tests.support.infra import wait_until
 from tests.support.stack import Stack
 
 SECONDS = 12

@@ -5,7 +5,6 @@ import argparse
 import importlib
 import os
 import shutil
-import subprocess
 import sys
 
 from . import config

@@ -32,7 +32,6 @@ def revision(app: str, message: str, autogenerate: bool = True) -> None:
 
 def run_env(metadata) -> None:
     """Body of every migrations/env.py (online mode only: we always have a database)."""
-    from sqlalchemy import pool
     from .db import make_engine
     url = context.config.get_main_option("sqlalchemy.url")
     engine = make_engine(url)

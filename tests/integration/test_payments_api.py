@@ -3,20 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pasar.auth import Identity, issue_access_token
-from services.payments.app import create_app
-from tests.integration.test_payments_kit import (delivered, harness, new, payment_requested,  # noqa: F401
+from tests.integration.test_payments_kit import (auth, client, delivered, harness, new, payment_requested,  # noqa: F401
                                                  payments_db)
 
-
-@pytest.fixture
-def client(payments_db, monkeypatch):
-    monkeypatch.setenv("JWT_SECRET", "payments-test-secret-0123456789abcdef0123")
-    return create_app(db=payments_db, publish=False).test_client()
-
-
-def auth(user_id: str, role: str = "shopper") -> dict:
-    return {"Authorization": "Bearer " + issue_access_token(Identity(user_id=user_id, role=role))}
 
 
 def sandbox_order(harness, shares=(("f1", "seller-a", 45_000, 5_000),), method="card"):

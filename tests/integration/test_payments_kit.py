@@ -15,11 +15,13 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
+from pasar.auth import Identity, issue_access_token
 from pasar.db import Database, UnitOfWork
 from pasar.events import make_envelope, parse_envelope
 from pasar.messaging import Worker
 from pasar.migrate import upgrade
 from services.payments import domain, service
+from services.payments.app import create_app
 from services.payments.handlers import HANDLERS
 from services.payments.models import Base, LedgerEntry, Payment
 
@@ -93,6 +95,17 @@ class Harness:
     def entry_count(self) -> int:
         with self.db.Session() as s:
             return s.scalar(select(func.count()).select_from(LedgerEntry))
+
+
+@pytest.fixture
+def client(payments_db, monkeypatch):
+    """The payments HTTP API on the test's database (sandbox unless the test set Stripe up)."""
+    monkeypatch.setenv("JWT_SECRET", "payments-test-secret-0123456789abcdef0123")
+    return create_app(db=payments_db, publish=False).test_client()
+
+
+def auth(user_id: str, role: str = "shopper") -> dict:
+    return {"Authorization": "Bearer " + issue_access_token(Identity(user_id=user_id, role=role))}
 
 
 @pytest.fixture

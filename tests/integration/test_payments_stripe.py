@@ -9,12 +9,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from pasar.auth import Identity, issue_access_token
 from services.payments import domain
-from services.payments.app import create_app
 from services.payments.commands import reconcile
 from services.payments.models import ProviderEvent
-from tests.integration.test_payments_kit import (FakeStripeAccount, cancelled, charge_refunded_json,  # noqa: F401
+from tests.integration.test_payments_kit import (auth, client, FakeStripeAccount, cancelled, charge_refunded_json,  # noqa: F401
                                                  delivered, harness, new, payment_requested, payments_db,
                                                  stripe_event, stripe_signature, use_stripe)
 
@@ -25,15 +23,6 @@ def stripe_account(monkeypatch):
     account.recorder = use_stripe(monkeypatch, account)
     return account
 
-
-@pytest.fixture
-def client(payments_db, monkeypatch):
-    monkeypatch.setenv("JWT_SECRET", "payments-test-secret-0123456789abcdef0123")
-    return create_app(db=payments_db, publish=False).test_client()
-
-
-def auth(user_id: str, role: str = "shopper") -> dict:
-    return {"Authorization": "Bearer " + issue_access_token(Identity(user_id=user_id, role=role))}
 
 
 def open_card_order(harness, stripe_account, amount_goods=150_000, fee=10_000, seller="seller-a"):
