@@ -6,6 +6,8 @@ its own: with WEB_CONCURRENCY=N a client gets up to N× the limit. Point RATELIM
 shared store (e.g. redis://) to count across processes."""
 from __future__ import annotations
 
+import gzip
+
 from flask import Flask, g, jsonify, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
@@ -80,6 +82,30 @@ def _body_limit() -> int:
 def _too_large(limit: int):
     g.refused_body = True
     return jsonify(error_body(413, f"request body too large (limit {limit // 1024} KB)")), 413
+
+
+COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript", "application/json")
+
+
+def compress(response):
+    """gzip pages, CSS, scripts and API JSON for clients that accept it: a village link carries a quarter of the
+    bytes. Streams (the live feeds), small, partial or conditional answers pass untouched. The ETag becomes weak
+    (the bytes differ from the service's); If-None-Match compares weakly, so revalidation still gives 304."""
+    if (response.status_code != 200 or response.is_streamed and not response.direct_passthrough
+            or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+            or response.headers.get("Content-Encoding")
+            or not response.mimetype or response.mimetype not in COMPRESSIBLE):
+        return response
+    response.direct_passthrough = False  # static files are served as a file wrapper; read them once here
+    data = response.get_data()
+    if len(data) < 1024:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    if response.headers.get("ETag") and not response.headers["ETag"].startswith("W/"):
+        response.headers["ETag"] = "W/" + response.headers["ETag"]
+    return response
 
 
 def allowed_origins() -> set[str]:
@@ -162,4 +188,4 @@ def install(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         if g.get("refused_body"):
             response.headers["Connection"] = "close"  # the unread body must not be parsed as the next request
-        return response
+        return compress(response)

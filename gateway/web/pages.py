@@ -4,7 +4,6 @@ Registered by gateway/app.py. Pages are server-rendered and work without JavaScr
 (card form, live feeds)."""
 from __future__ import annotations
 
-import gzip
 import logging
 import time
 from collections.abc import Mapping
@@ -58,30 +57,7 @@ def _finish(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    return compress(response)
-
-
-COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript")
-
-
-def compress(response):
-    """gzip pages, CSS and scripts for browsers that accept it: a village link carries a quarter of the bytes.
-    Streams (the live feed) and partial or conditional answers pass untouched."""
-    if (response.status_code != 200 or response.is_streamed and not response.direct_passthrough
-            or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
-            or response.headers.get("Content-Encoding")
-            or not response.mimetype or response.mimetype not in COMPRESSIBLE):
-        return response
-    response.direct_passthrough = False  # static files are served as a file wrapper; read them once here
-    data = response.get_data()
-    if len(data) < 1024:
-        return response
-    response.set_data(gzip.compress(data, compresslevel=6))
-    response.headers["Content-Encoding"] = "gzip"
-    response.vary.add("Accept-Encoding")
-    if response.headers.get("ETag") and not response.headers["ETag"].startswith("W/"):
-        response.headers["ETag"] = "W/" + response.headers["ETag"]
-    return response
+    return response  # compressed with every other answer of the gateway (protection.compress)
 
 
 def rupiah_text(amount) -> str:

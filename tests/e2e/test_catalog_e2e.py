@@ -3,6 +3,8 @@
 seller sees the movement in the stock ledger."""
 from __future__ import annotations
 
+import gzip
+import json
 import uuid
 
 import requests
@@ -60,3 +62,27 @@ def test_a_sellers_retried_post_through_the_gateway_creates_one_shop_and_says_it
     assert answers[1].headers.get("Idempotent-Replayed") == "true"
     status, mine = seller.get("/api/v1/shops?mine=true")
     assert status == 200 and [s["id"] for s in mine["items"]] == [answers[0].json()["id"]]
+
+
+def test_api_answers_travel_gzipped_and_revalidate_with_a_304(stack):
+    tag = uuid.uuid4().hex[:6]
+    seller = stack.client(f"seller-{tag}", "seller", name="Bu Sri")
+    status, shop = seller.post("/api/v1/shops", json={"name": f"Anyaman {tag}", "village": "Bendosari",
+                                                      "district": "Sanankulon", "regency": "Blitar"})
+    assert status == 201, shop
+    for n in range(4):
+        status, _ = seller.post("/api/v1/products", json={
+            "shop_id": shop["id"], "title": f"Tikar {tag} {n}", "category": "anyaman", "price": 85000, "stock": 3,
+            "status": "published", "description": "Dianyam tangan dari daun pandan pilihan. " * 8})
+        assert status == 201
+    url = f"{stack.url}/api/v1/shops/{shop['id']}/products"
+    first = requests.get(url, headers={"Accept-Encoding": "gzip"}, timeout=10, stream=True)
+    wire = first.raw.read(decode_content=False)
+    assert first.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in first.headers["Vary"]
+    items = json.loads(gzip.decompress(wire))["items"]
+    assert len(items) == 4 and len(wire) < len(json.dumps(items)) / 2  # a slow link carries under half
+    assert first.headers["ETag"].startswith("W/")
+    again = requests.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers and len(plain.json()["items"]) == 4
