@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .domain import MAX_PRICE, MAX_STOCK, MIN_PRICE, SHOP_STATUSES, SORTS, STATUSES, UNITS
 
@@ -14,30 +14,6 @@ Stock = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, 
 Threshold = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kw)  # noqa: E731
 
 
-def _unstorable(value: str) -> str | None:
-    """Why a text cannot be stored: PostgreSQL refuses NUL, and no database driver can encode a lone
-    UTF-16 surrogate (JSON lets a client send "\\ud800")."""
-    if "\x00" in value:
-        return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains an invalid character (a lone surrogate)"
-    return None
-
-
-class Input(Schema):
-    """Every request schema: text that no database can store is refused up front as a field error."""
-
-    @pre_load
-    def _storable_text(self, data, **_):
-        if hasattr(data, "items"):
-            bad = {k: [why] for k, v in data.items() if isinstance(v, str) and (why := _unstorable(v))}
-            if bad:
-                raise ValidationError(bad)
-        return data
-
-
 # -- categories ------------------------------------------------------------------------------------
 class CategoryOut(Schema):
     slug = fields.String()
@@ -46,7 +22,7 @@ class CategoryOut(Schema):
     position = fields.Integer()
 
 
-class CategoryIn(Input):
+class CategoryIn(Schema):
     slug = fields.String(required=True, validate=[validate.Length(min=2, max=60), SLUG])
     name_id = Text(2, 120, required=True)
     name_en = Text(2, 120, required=True)
@@ -54,7 +30,7 @@ class CategoryIn(Input):
 
 
 # -- shops -----------------------------------------------------------------------------------------
-class ShopIn(Input):
+class ShopIn(Schema):
     name = Text(2, 120, required=True)
     owner_name = Text(0, 120, load_default=None)
     street = Text(0, 200, load_default="")
@@ -70,7 +46,7 @@ class ShopIn(Input):
                              metadata={"description": "admin only: the managing agent account"})
 
 
-class ShopPatch(Input):
+class ShopPatch(Schema):
     name = Text(2, 120)
     owner_name = Text(0, 120)
     street = Text(0, 200)
@@ -117,7 +93,7 @@ class ShopBrief(Schema):
     agent_managed = fields.Boolean()
 
 
-class PageArgs(Input):
+class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -147,11 +123,11 @@ class PhotoOut(Schema):
     position = fields.Integer()
 
 
-class PhotoUpload(Input):
+class PhotoUpload(Schema):
     photo = Upload(required=True, metadata={"description": "JPEG, PNG or WebP, at most CATALOG_MAX_PHOTO_BYTES"})
 
 
-class ListingIn(Input):
+class ListingIn(Schema):
     shop_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     title = Text(3, 120, required=True)
     description = Text(0, 5000, load_default="")
@@ -163,7 +139,7 @@ class ListingIn(Input):
     status = fields.String(load_default="draft", validate=validate.OneOf(("draft", "published")))
 
 
-class ListingPatch(Input):
+class ListingPatch(Schema):
     title = Text(3, 120)
     description = Text(0, 5000)
     category = fields.String(validate=validate.Length(min=1, max=60))
@@ -174,7 +150,7 @@ class ListingPatch(Input):
     stock_note = Text(0, 200, metadata={"description": "why the stock was adjusted"})
 
 
-class StatusIn(Input):
+class StatusIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
 
 
