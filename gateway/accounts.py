@@ -357,7 +357,3 @@ def change_password(user_id: str, current_password: str, new_password: str) -> T
         work.commit()
     return pair
 
-
-def accounts_by_role(role: str) -> list[Account]:
-    with read_session() as session:
-        return list(session.scalars(select(Account).where(Account.role == role).order_by(Account.created_at)))

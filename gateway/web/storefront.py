@@ -235,12 +235,12 @@ def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
             "same": reply.body["same_district"], "other": reply.body["other_district"]}
 
 
-def flatten_fields(fields: dict, prefix: str = "") -> dict:
+def flatten_fields(fields: dict) -> dict:
     """A service's field errors, one line per form field, in the words and language of the page."""
     flat = {}
     for key, value in (fields or {}).items():
         if isinstance(value, dict):
-            flat.update(flatten_fields(value, ""))
+            flat.update(flatten_fields(value))
         else:
             messages = value if isinstance(value, list) else [value]
             flat[key] = " ".join(dict.fromkeys(i18n.service_text(str(m)) for m in messages))
