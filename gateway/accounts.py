@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pasar import config
 from pasar.auth import Identity, issue_access_token
-from pasar.db import new_id, utcnow
+from pasar.stamps import new_id, utcnow
 from pasar.errors import ApiError
 from pasar.web import read_session, uow
 

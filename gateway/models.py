@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pasar.db import messaging_tables, new_id, utcnow
+from pasar.db import messaging_tables
+from pasar.stamps import new_id, utcnow
 
 
 class Base(DeclarativeBase):

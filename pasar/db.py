@@ -4,22 +4,15 @@ SQLite (WAL) under var/ by default; PostgreSQL when the service's URL says so.""
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import datetime, timezone
+
 
 from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import config
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+from .events import make_envelope
+from .stamps import new_id, utcnow
 
 
 def _messaging_columns(kind: str) -> list[Column]:
@@ -142,7 +135,6 @@ class UnitOfWork:
             self.session.close()
 
     def emit(self, event_type: str, data: dict, correlation_id: str | None = None) -> str:
-        from .events import make_envelope  # local import: events imports marshmallow only
         envelope = make_envelope(event_type, data, source=self.source,
                                  correlation_id=correlation_id or self.correlation_id)
         self.session.execute(self.db.outbox.insert().values(

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
-from .db import new_id
+from .stamps import new_id
 
 ROLES = ("shopper", "seller", "agent", "courier", "admin")
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731

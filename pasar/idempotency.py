@@ -26,7 +26,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text,
 from sqlalchemy.exc import IntegrityError
 
 from .auth import current_identity
-from .db import utcnow
+from .stamps import utcnow
 from .errors import ApiError, error_body
 from .web import ErrorOut, ctx
 

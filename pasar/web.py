@@ -69,6 +69,23 @@ class ErrorOut(Schema):
     error = fields.Nested(ErrorDetail)
 
 
+ERROR_TEXT = {401: "login required", 403: "your role may not do this",
+              404: "not found (another person's resource is not found either)",
+              409: "conflicts with the current state", 413: "the upload is too large",
+              422: "some input is not valid: `fields` names each field and what is wrong with it"}
+
+
+def documents_errors(blp: flask_smorest.Blueprint, *codes: int):
+    """OpenAPI entries for the error answers a route gives, all in the one error shape. Routes that read
+    input list 422 here too: flask-smorest would otherwise describe it with its own error schema, which
+    is not the shape every app answers with."""
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, schema=ErrorOut, description=ERROR_TEXT[code])(view)
+        return view
+    return decorate
+
+
 class Api(flask_smorest.Api):
     """flask-smorest with our error body instead of its own, in the answers and in the OpenAPI document."""
 

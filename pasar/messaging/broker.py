@@ -10,7 +10,8 @@ import pika
 from sqlalchemy import select, update
 
 from .. import config
-from ..db import Database, utcnow
+from ..db import Database
+from ..stamps import utcnow
 
 log = logging.getLogger("pasar.messaging")
 

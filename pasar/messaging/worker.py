@@ -14,7 +14,8 @@ import pika
 from sqlalchemy.exc import IntegrityError
 
 from .. import config, logs
-from ..db import Database, UnitOfWork, utcnow
+from ..db import Database, UnitOfWork
+from ..stamps import utcnow
 from ..events import ContractError, Event, parse_envelope
 from .broker import connection_parameters, send_outbox_rows
 from .topology import declare_topology

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from pasar.auth import bearer_token, current_identity, require_roles
-from pasar.db import new_id, utcnow
+from pasar.stamps import new_id, utcnow
 from pasar.errors import ApiError, not_found
 from pasar.idempotency import idempotent
-from pasar.web import ErrorOut, ctx, read_session, uow
+from pasar.web import ErrorOut, documents_errors, ctx, read_session, uow
 
 from . import domain, media, service
 from .models import Category, Listing, Photo, Seller, Shop, StockMovement
@@ -65,21 +65,6 @@ for _bp in BLUEPRINTS:
     _bp.before_request(refuse_impossible_ids)
 
 
-ERROR_TEXT = {401: "login required", 403: "your role may not do this",
-              404: "not found (another seller's shop or listing is not found either)",
-              409: "conflicts with the current state", 413: "the picture is too large",
-              422: "some input is not valid: `fields` names each field and what is wrong with it"}
-
-
-def documents_errors(blp: Blueprint, *codes: int):
-    """OpenAPI entries for the error answers a route gives, all in the one error shape. Routes that read
-    input list 422 here too: flask-smorest would otherwise describe it with its own error schema, which
-    is not the shape this service answers with."""
-    def decorate(view):
-        for code in codes:
-            view = blp.alt_response(code, schema=ErrorOut, description=ERROR_TEXT[code])(view)
-        return view
-    return decorate
 
 
 def _json_default(value):

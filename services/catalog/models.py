@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pasar.db import messaging_tables, new_id, utcnow
+from pasar.db import messaging_tables
+from pasar.stamps import new_id, utcnow
 from pasar.idempotency import idempotency_table
 
 

@@ -9,7 +9,8 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-from pasar.db import Database, utcnow
+from pasar.db import Database
+from pasar.stamps import utcnow
 from pasar.demo import DEMO_AGENTS, DEMO_SELLERS
 
 from . import domain, media

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from pasar import config
 from pasar.auth import current_identity, require_roles
-from pasar.db import utcnow
+from pasar.stamps import utcnow
 from pasar.errors import conflict, error_body, not_found
 from pasar.web import ctx, read_session, uow
 

@@ -17,7 +17,7 @@ from typing import Protocol
 import requests
 
 from pasar import config
-from pasar.db import utcnow
+from pasar.stamps import utcnow
 
 
 class SendError(Exception):

@@ -18,7 +18,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from pasar import config
-from pasar.db import Database, utcnow
+from pasar.db import Database
+from pasar.stamps import utcnow
 
 from . import domain
 from .channels import SENDERS, SendError

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import event as sa_event, select
 
-from pasar.db import UnitOfWork, utcnow
+from pasar.db import UnitOfWork
+from pasar.stamps import utcnow
 from pasar.events import Event
 
 from . import dispatch, domain, messages

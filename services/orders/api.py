@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from pasar.auth import current_identity, require_roles
-from pasar.db import utcnow
+from pasar.stamps import utcnow
 from pasar.errors import ApiError, conflict, not_found
 from pasar.idempotency import KEY_PARAMETER, idempotency_key, idempotent
 from pasar.web import read_session, uow

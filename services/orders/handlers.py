@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from pasar.config import int_setting
-from pasar.db import UnitOfWork, new_id, utcnow
+from pasar.db import UnitOfWork
+from pasar.stamps import new_id, utcnow
 from pasar.events import Event
 
 from . import domain, service

@@ -9,7 +9,8 @@ from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Inte
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from pasar.db import messaging_tables, new_id, utcnow
+from pasar.db import messaging_tables
+from pasar.stamps import new_id, utcnow
 from pasar.idempotency import idempotency_table
 
 from . import domain

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import and_, func, select
 
 from pasar.config import int_setting
-from pasar.db import Database, UnitOfWork, new_id, utcnow
+from pasar.db import Database, UnitOfWork
+from pasar.stamps import new_id, utcnow
 
 from . import domain
 from .models import Courier, Fulfillment, Order, TimelineEntry

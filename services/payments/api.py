@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from pasar.auth import current_identity, require_roles
 from pasar.config import setting
 from pasar.errors import ApiError, conflict, not_found
-from pasar.web import ErrorOut, read_session, uow
+from pasar.web import ErrorOut, documents_errors, read_session, uow
 
 from . import domain, providers, service
 from .models import ConnectedAccount, LedgerEntry, Payment, Payout
@@ -29,17 +29,6 @@ balances_blp = Blueprint("balances", __name__, url_prefix="/api/v1/balances", de
 payouts_blp = Blueprint("payouts", __name__, url_prefix="/api/v1/payouts", description="Payouts")
 BEARER = [{"bearerAuth": []}]
 
-ERROR_TEXT = {401: "login required", 403: "your role may not do this",
-              422: "some input is not valid: `fields` names each field and what is wrong with it"}
-
-
-def documents_errors(blp: Blueprint, *codes: int):
-    """OpenAPI entries for a route's error answers, all in the one error shape {"error": {code, message, fields}}."""
-    def decorate(view):
-        for code in codes:
-            view = blp.alt_response(code, schema=ErrorOut, description=ERROR_TEXT[code])(view)
-        return view
-    return decorate
 
 
 SANDBOX_LABEL = "MODE UJI — tidak ada uang sungguhan / TEST MODE — no real money is charged"

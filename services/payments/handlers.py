@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pasar.db import UnitOfWork, utcnow
+from pasar.db import UnitOfWork
+from pasar.stamps import utcnow
 from pasar.events import Event
 
 from . import service

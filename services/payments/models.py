@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from pasar.db import messaging_tables, new_id, utcnow
+from pasar.db import messaging_tables
+from pasar.stamps import new_id, utcnow
 
 
 class Base(DeclarativeBase):

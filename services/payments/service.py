@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from pasar.config import setting
-from pasar.db import UnitOfWork, new_id, utcnow
+from pasar.db import UnitOfWork
+from pasar.stamps import new_id, utcnow
 
 from . import domain, providers
 from .models import (ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment, PaymentShare,

@@ -15,7 +15,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Column, MetaData, String, Table, insert, select, update
 
 from pasar.auth import Identity, current_identity, issue_access_token, require_roles
-from pasar.db import Database, new_id, utcnow
+from pasar.db import Database
+from pasar.stamps import new_id, utcnow
 from pasar.idempotency import (HEADER, KEEP_ANSWERS, REPLAYED_HEADER, STALE_AFTER, idempotency_table, idempotent,
                                periodic_jobs, prune, request_hash)
 from pasar.web import create_service_app, read_session, uow

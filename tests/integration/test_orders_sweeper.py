@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from pasar.db import Database, new_id, utcnow
+from pasar.db import Database
+from pasar.stamps import new_id, utcnow
 from pasar.migrate import upgrade
 from services.orders import domain, service
 from services.orders.models import Base, Order
