@@ -111,6 +111,7 @@ def dispatch_waiting(uow: UnitOfWork, district: str, limit: int = 20) -> None:
 
 
 def _board_query(district: str):
+    """The district's open board: ready parcels without a courier, the longest waiting first."""
     return (select(Fulfillment).where(Fulfillment.status == domain.READY_FOR_PICKUP, Fulfillment.courier_id.is_(None),
                                       func.lower(Fulfillment.district) == district.strip().lower())
             .order_by(Fulfillment.ready_at))
@@ -132,8 +133,6 @@ def cancel_overdue_payments(db: Database, limit: int = 100) -> list[str]:
         emitted = list(uow.emitted)
         uow.commit()
         return emitted
-
-
 
 
 # == cart ==============================================================================================
@@ -219,6 +218,15 @@ def _replay(session: Session, shopper_id: str, key: str, fingerprint: str) -> tu
     return session.get(Order, seen.order_id), 200
 
 
+def _items_to_check_out(session: Session, shopper_id: str, items: list[dict] | None) -> list[dict]:
+    """The items sent, else the cart's lines; one line per listing either way."""
+    if not items:
+        items = [{"listing_id": l["listing_id"], "qty": l["qty"]} for l in cart(session, shopper_id)["lines"]]
+        if not items:
+            raise ApiError(422, "your cart is empty", "empty_cart", {"items": ["the cart is empty"]})
+    return domain.merged_items(items)
+
+
 def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -> tuple[Order, int]:
     """Check out `body` (its items, or the cart without them) and answer (order, 201); the same key and body
     again answer (that order, 200). The key is claimed in the order's own transaction, so a crash never
@@ -229,12 +237,8 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
             if again := _replay(session, shopper_id, key, fingerprint):
                 return again
     with uow:
-        items = body.get("items")
-        if not items:
-            items = [{"listing_id": l["listing_id"], "qty": l["qty"]} for l in cart(uow.session, shopper_id)["lines"]]
-            if not items:
-                raise ApiError(422, "your cart is empty", "empty_cart", {"items": ["the cart is empty"]})
-        order = new_order(shopper_id, body["payment_method"], domain.merged_items(items), body["delivery_address"])
+        items = _items_to_check_out(uow.session, shopper_id, body.get("items"))
+        order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"])
         try:
             if key:  # claimed first: a second request with this key waits on the row, then replays
                 uow.session.add(IdempotencyKey(shopper_id=shopper_id, key=key, request_hash=fingerprint,

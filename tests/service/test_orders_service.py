@@ -12,7 +12,7 @@ import pytest
 from pasar.db import Database, UnitOfWork
 from pasar.errors import ApiError
 from services.orders import domain, service
-from services.orders.models import Base, CartLine, Courier, Order
+from services.orders.models import Base, Courier, Order
 
 SHOPPER = "shopper-1"
 ADDRESS = {"name": "Siti", "phone": "+6281234567890", "street": "Jl. Mawar 3", "district": "Sanankulon"}
@@ -79,7 +79,8 @@ def test_adding_to_the_cart_adds_to_the_line_there_and_refuses_more_than_the_mos
     service.add_to_cart(UnitOfWork(db), SHOPPER, "l-1", 2)
     assert service.add_to_cart(UnitOfWork(db), SHOPPER, "l-1", 3)["lines"][0]["qty"] == 5
     err = refused(service.add_to_cart, UnitOfWork(db), SHOPPER, "l-1", domain.MAX_CART_QTY)
-    assert (err.status, err.code, err.fields) == (422, "too_many", {"qty": [f"at most {domain.MAX_CART_QTY} of one item"]})
+    assert (err.status, err.code, err.fields) == (422, "too_many",
+                                                  {"qty": [f"at most {domain.MAX_CART_QTY} of one item"]})
     with db.Session() as session:
         assert service.cart(session, SHOPPER)["count"] == 5  # the refused addition left nothing behind
 
@@ -201,7 +202,8 @@ def test_card_payment_confirms_once_a_failure_after_it_changes_nothing_and_late_
     with db.Session() as session:
         assert session.get(Order, paid.id).status == domain.CONFIRMED
         assert (session.get(Order, failed.id).status, session.get(Order, failed.id).paid) == (domain.CANCELLED, True)
-    assert [(e["order_id"], e["paid"]) for e in events(db, "order.cancelled")] == [(failed.id, False), (failed.id, True)]
+    assert [(e["order_id"], e["paid"]) for e in events(db, "order.cancelled")] == [
+        (failed.id, False), (failed.id, True)]
     handle(db, service.payment_succeeded, "no-such-order", "pay-3")  # nothing to do, and no error
 
 
