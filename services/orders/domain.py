@@ -90,6 +90,14 @@ class DeliveryTariff:
         same = (pickup_district or "").strip().casefold() == (dropoff_district or "").strip().casefold()
         return self.same_district if same and pickup_district else self.other_district
 
+    def quote(self, pickup_districts: list[str], dropoff_district: str | None) -> dict:
+        """The fee per seller's district to the shopper's, and their sum: exactly what checkout charges.
+        Without a destination there is nothing to price yet, only the tariff itself."""
+        fees = ([{"from_": district, "fee": self.fee(district, dropoff_district)} for district in pickup_districts]
+                if dropoff_district else [])
+        return {"same_district": self.same_district, "other_district": self.other_district, "to": dropoff_district,
+                "fees": fees, "total": sum(f["fee"] for f in fees), "currency": "IDR"}
+
 
 def transition(current: str, target: str, table: dict = ORDER_TRANSITIONS, what: str = "order") -> str:
     if target not in table[current]:
@@ -355,6 +363,17 @@ class Fulfillment:
         self.accepted = accepted
         return [self._delivery_event("delivery.assigned", order, courier_id, accepted=accepted)]
 
+    def on_board_of(self, district: str | None) -> bool:
+        """Ready, with no courier, in this district: any courier of the district may claim it."""
+        return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
+                and same_district(self.district, district))
+
+    def claim(self, order: Order, courier_id: str, courier_district: str | None) -> list[DomainEvent]:
+        """A courier takes a parcel off their district's board: accepted at once, nobody offered it."""
+        if not self.on_board_of(courier_district):
+            raise DomainError("this delivery is no longer on the board", "not_on_board")
+        return self.assign(order, courier_id, accepted=True)
+
     def _ensure_courier(self, courier_id: str) -> None:
         if self.courier_id != courier_id:
             raise NotYours("delivery not found")
@@ -410,6 +429,11 @@ class Fulfillment:
         return []
 
 
+def same_district(a: str | None, b: str | None) -> bool:
+    """Districts are typed by people: the same name in another case or with spaces around is the same place."""
+    return (a or "").strip().lower() == (b or "").strip().lower()
+
+
 DROPOFF_AREA = ("village", "district", "regency", "province")
 
 
@@ -447,8 +471,30 @@ def request_fingerprint(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def merged_items(items: list[dict]) -> list[dict]:
+    """One line per listing (first appearance keeps its place), so the catalog reserves each once."""
+    qty: dict[str, int] = {}
+    for item in items:
+        qty[item["listing_id"]] = qty.get(item["listing_id"], 0) + item["qty"]
+    return [{"listing_id": lid, "qty": n} for lid, n in qty.items()]
+
+
+# -- cart --------------------------------------------------------------------------------------------
 MAX_CART_QTY = 999
 MAX_CART_LINES = 50  # the checkout's own limit on items
+
+
+class CartFull(DomainError):
+    code = "cart_full"
+
+    def __init__(self):
+        super().__init__(f"a cart holds at most {MAX_CART_LINES} different items")
+
+
+def ensure_cart_room(lines_in_cart: int) -> None:
+    """Room for one more different item: one checkout takes at most MAX_CART_LINES of them."""
+    if lines_in_cart >= MAX_CART_LINES:
+        raise CartFull()
 
 
 def add_to_cart(current_qty: int, more: int) -> int:
@@ -456,3 +502,28 @@ def add_to_cart(current_qty: int, more: int) -> int:
     if qty > MAX_CART_QTY:
         raise DomainError(f"at most {MAX_CART_QTY} of one item", "too_many")
     return qty
+
+
+# -- couriers ----------------------------------------------------------------------------------------
+class DistrictRequired(DomainError):
+    code = "district_required"
+
+    def __init__(self):
+        super().__init__("set your service district first")
+
+
+@dataclass(frozen=True)
+class DutyChange:
+    district: str
+    available: bool
+    coming_on_duty: bool  # off duty before, on duty now: the district's waiting parcels are offered again
+
+
+def change_duty(available_now: bool, district_now: str | None, want_available: bool,
+                want_district: str | None) -> DutyChange:
+    """A courier goes on or off duty, optionally moving district; nobody is on duty nowhere, and even going
+    off duty needs a district on record (the profile always has one once it has been saved)."""
+    district = want_district or district_now
+    if not district:
+        raise DistrictRequired()
+    return DutyChange(district, want_available, want_available and not available_now)

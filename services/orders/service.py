@@ -1,17 +1,30 @@
-"""Orders' service layer: what a route or a handler does around the domain — load, call the domain,
-emit what it returns through the outbox, keep the timeline — so both sides say it once."""
+"""Orders' service layer: every use case once, for routes and event handlers alike — load, ask the domain,
+emit what it returns through the outbox, keep the timeline, commit.
+
+Two kinds of caller, two habits:
+- a route's use case takes a *fresh* `UnitOfWork` (or a read `Session`) and plain arguments — who asks, what
+  they sent — and owns the transaction: it opens the unit of work, commits it, and returns what the route
+  shapes into its answer; it raises `ApiError` for refusals that carry an HTTP answer and
+  `domain.DomainError` for the domain's own (the API maps those the same way for every route);
+- an event's use case takes the worker's *open* unit of work, which commits together with the inbox row, so
+  a redelivered event is never applied twice.
+Nothing here knows about Flask: the caller's identity arrives as plain values."""
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
 from pasar.config import int_setting
 from pasar.db import Database, UnitOfWork
+from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain
-from .models import Courier, Fulfillment, Order, TimelineEntry
+from .models import CartLine, Courier, Fulfillment, IdempotencyKey, Order, TimelineEntry
 
 
 # -- settings (read per call: cheap, and tests can change them) -------------------------------------
@@ -89,15 +102,19 @@ def dispatch(uow: UnitOfWork, order: Order, fulfillment: Fulfillment) -> list[do
 def dispatch_waiting(uow: UnitOfWork, district: str, limit: int = 20) -> None:
     """A courier came on duty: offer the district's open board (oldest ready first) again, so parcels that
     waited for somebody do not wait for a courier to think of claiming them."""
-    waiting = uow.session.scalars(
-        select(Fulfillment.id).where(Fulfillment.status == domain.READY_FOR_PICKUP, Fulfillment.courier_id.is_(None),
-                                     func.lower(Fulfillment.district) == district.strip().lower())
-        .order_by(Fulfillment.ready_at).limit(limit)).all()
+    waiting = uow.session.scalars(_board_query(district).with_only_columns(Fulfillment.id).limit(limit)).all()
     for fulfillment_id in waiting:
         found = lock_order_of_fulfillment(uow, fulfillment_id)
         if found:
             order, fulfillment = found
             record(uow, order, dispatch(uow, order, fulfillment))
+
+
+def _board_query(district: str):
+    """The district's open board: ready parcels without a courier, the longest waiting first."""
+    return (select(Fulfillment).where(Fulfillment.status == domain.READY_FOR_PICKUP, Fulfillment.courier_id.is_(None),
+                                      func.lower(Fulfillment.district) == district.strip().lower())
+            .order_by(Fulfillment.ready_at))
 
 
 # -- the payment timeout sweeper ---------------------------------------------------------------------
@@ -118,6 +135,384 @@ def cancel_overdue_payments(db: Database, limit: int = 100) -> list[str]:
         return emitted
 
 
+# == cart ==============================================================================================
+def cart(session: Session, shopper_id: str) -> dict:
+    lines = session.scalars(select(CartLine).where(CartLine.shopper_id == shopper_id)
+                            .order_by(CartLine.added_at, CartLine.listing_id)).all()
+    return {"lines": [{"listing_id": l.listing_id, "qty": l.qty, "added_at": l.added_at} for l in lines],
+            "count": sum(l.qty for l in lines)}
+
+
+def _cart_line(session: Session, shopper_id: str, listing_id: str) -> CartLine | None:
+    return session.scalars(select(CartLine).where(CartLine.shopper_id == shopper_id,
+                                                  CartLine.listing_id == listing_id)).first()
+
+
+def _new_cart_line(session: Session, shopper_id: str, listing_id: str, qty: int) -> None:
+    count = session.scalar(select(func.count()).select_from(CartLine).where(CartLine.shopper_id == shopper_id))
+    try:
+        domain.ensure_cart_room(count)
+    except domain.CartFull as err:
+        raise ApiError(422, err.message, err.code, {"listing_id": ["the cart is full"]}) from err
+    session.add(CartLine(shopper_id=shopper_id, listing_id=listing_id, qty=qty))
+
+
+def add_to_cart(uow: UnitOfWork, shopper_id: str, listing_id: str, qty: int) -> dict:
+    """`qty` more of a listing (a new line, or added to the one there). Prices and stock are the
+    catalog's, checked at checkout."""
+    with uow:
+        line = _cart_line(uow.session, shopper_id, listing_id)
+        if line is None:
+            _new_cart_line(uow.session, shopper_id, listing_id, qty)
+        else:
+            try:
+                line.qty = domain.add_to_cart(line.qty, qty)
+            except domain.DomainError as err:
+                raise ApiError(422, err.message, err.code, {"qty": [err.message]}) from err
+        uow.commit()
+        return cart(uow.session, shopper_id)
+
+
+def set_cart_qty(uow: UnitOfWork, shopper_id: str, listing_id: str, qty: int) -> dict:
+    with uow:
+        line = _cart_line(uow.session, shopper_id, listing_id)
+        if line is None:
+            _new_cart_line(uow.session, shopper_id, listing_id, qty)
+        else:
+            line.qty = qty
+        uow.commit()
+        return cart(uow.session, shopper_id)
+
+
+def remove_from_cart(uow: UnitOfWork, shopper_id: str, listing_id: str) -> dict:
+    with uow:
+        uow.session.execute(delete(CartLine).where(CartLine.shopper_id == shopper_id,
+                                                   CartLine.listing_id == listing_id))
+        uow.commit()
+        return cart(uow.session, shopper_id)
+
+
+def empty_cart(uow: UnitOfWork, shopper_id: str) -> dict:
+    with uow:
+        uow.session.execute(delete(CartLine).where(CartLine.shopper_id == shopper_id))
+        uow.commit()
+        return cart(uow.session, shopper_id)
+
+
+def delivery_fees(pickup_districts: list[str], dropoff_district: str | None) -> dict:
+    return tariff().quote(pickup_districts, dropoff_district)
+
+
+# == checkout and the shopper's orders =================================================================
 def new_order(shopper_id: str, payment_method: str, items: list[dict], delivery_address: dict) -> Order:
     return Order(id=new_id(), shopper_id=shopper_id, payment_method=payment_method, items=items,
                  delivery_address=delivery_address, created_at=utcnow())
+
+
+def _replay(session: Session, shopper_id: str, key: str, fingerprint: str) -> tuple[Order, int] | None:
+    seen = session.get(IdempotencyKey, (shopper_id, key))
+    if seen is None:
+        return None
+    if seen.request_hash != fingerprint:
+        raise conflict("this Idempotency-Key was already used for a different order", "idempotency_key_reused")
+    return session.get(Order, seen.order_id), 200
+
+
+def _items_to_check_out(session: Session, shopper_id: str, items: list[dict] | None) -> list[dict]:
+    """The items sent, else the cart's lines; one line per listing either way."""
+    if not items:
+        items = [{"listing_id": l["listing_id"], "qty": l["qty"]} for l in cart(session, shopper_id)["lines"]]
+        if not items:
+            raise ApiError(422, "your cart is empty", "empty_cart", {"items": ["the cart is empty"]})
+    return domain.merged_items(items)
+
+
+def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -> tuple[Order, int]:
+    """Check out `body` (its items, or the cart without them) and answer (order, 201); the same key and body
+    again answer (that order, 200). The key is claimed in the order's own transaction, so a crash never
+    leaves an order without its key (or a key without its order)."""
+    fingerprint = domain.request_fingerprint(body)
+    if key:
+        with closing(uow.db.Session()) as session:
+            if again := _replay(session, shopper_id, key, fingerprint):
+                return again
+    with uow:
+        items = _items_to_check_out(uow.session, shopper_id, body.get("items"))
+        order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"])
+        try:
+            if key:  # claimed first: a second request with this key waits on the row, then replays
+                uow.session.add(IdempotencyKey(shopper_id=shopper_id, key=key, request_hash=fingerprint,
+                                               order_id=order.id))
+                uow.session.flush()
+            uow.session.add(order)
+            record(uow, order, order.placed())
+            uow.commit()
+            return order, 201
+        except IntegrityError:
+            if not key:
+                raise
+            # the same key raced in from a second request: answer with that request's order
+    with closing(uow.db.Session()) as session:
+        again = _replay(session, shopper_id, key, fingerprint)
+        if again is None:
+            raise conflict("this Idempotency-Key is being used right now; retry", "idempotency_key_busy")
+        return again
+
+
+def _own_order(session: Session, order_id: str, viewer_id: str, is_admin: bool) -> Order:
+    order = session.get(Order, order_id)
+    # another shopper's order is "not found", not "forbidden": its existence is not theirs to know
+    if order is None or (order.shopper_id != viewer_id and not is_admin):
+        raise not_found("order")
+    return order
+
+
+def list_orders(session: Session, shopper_id: str, status: str | None, limit: int, offset: int) -> dict:
+    """The shopper's order history, newest first."""
+    where = [Order.shopper_id == shopper_id]
+    if status:
+        where.append(Order.status == status)
+    total = session.scalar(select(func.count()).select_from(Order).where(*where))
+    rows = session.scalars(select(Order).where(*where).order_by(Order.created_at.desc())
+                           .limit(limit).offset(offset)).all()
+    return {"orders": rows, "total": total}
+
+
+def order_with_timeline(session: Session, order_id: str, viewer_id: str,
+                        is_admin: bool) -> tuple[Order, list[TimelineEntry]]:
+    order = _own_order(session, order_id, viewer_id, is_admin)
+    timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order_id)
+                               .order_by(TimelineEntry.id)).all()
+    return order, list(timeline)
+
+
+def cancel_order(uow: UnitOfWork, order_id: str, viewer_id: str, is_admin: bool) -> Order:
+    """The shopper cancels, until a courier picks up the first parcel; a paid order is refunded."""
+    with uow:
+        _own_order(uow.session, order_id, viewer_id, is_admin)
+        order = lock_order(uow, order_id)
+        record(uow, order, order.cancel("shopper_cancelled", utcnow()))
+        uow.commit()
+        return order
+
+
+def _with_order(f: Fulfillment) -> Fulfillment:
+    """Load the fulfillment's order while the session is open: the answer shows its address and status."""
+    assert f.order is not None
+    return f
+
+
+# == sellers' fulfillments =============================================================================
+def list_fulfillments(session: Session, seller_id: str, status: str | None, limit: int, offset: int) -> dict:
+    """Parcels to prepare: fulfillments of confirmed orders whose seller (or managing agent) is `seller_id`."""
+    where = [or_(Fulfillment.seller_id == seller_id, Fulfillment.agent_id == seller_id),
+             Fulfillment.pickup_deadline.is_not(None)]
+    if status:
+        where.append(Fulfillment.status == status)
+    total = session.scalar(select(func.count()).select_from(Fulfillment).where(*where))
+    rows = session.scalars(select(Fulfillment).options(joinedload(Fulfillment.order)).where(*where)
+                           .order_by(Fulfillment.created_at.desc()).limit(limit).offset(offset)).unique().all()
+    return {"fulfillments": rows, "total": total}
+
+
+def _fulfillment(session: Session, fulfillment_id: str) -> Fulfillment | None:
+    return session.scalars(select(Fulfillment).options(joinedload(Fulfillment.order))
+                           .where(Fulfillment.id == fulfillment_id)).first()
+
+
+def sellers_fulfillment(session: Session, fulfillment_id: str, viewer_id: str, is_admin: bool) -> Fulfillment:
+    """A confirmed order's fulfillment, for its seller, their managing agent or an admin; 404 for anyone else."""
+    f = _fulfillment(session, fulfillment_id)
+    if f is None or f.pickup_deadline is None or not (is_admin or viewer_id in (f.seller_id, f.agent_id)):
+        raise not_found("fulfillment")
+    return f
+
+
+def mark_ready(uow: UnitOfWork, fulfillment_id: str, viewer_id: str, is_admin: bool) -> Fulfillment:
+    """The parcel is packed: it is offered to the least loaded available courier of the shop's district,
+    or waits on that district's open board."""
+    with uow:
+        sellers_fulfillment(uow.session, fulfillment_id, viewer_id, is_admin)
+        order, f = lock_order_of_fulfillment(uow, fulfillment_id)
+        record(uow, order, f.mark_ready(order, utcnow()))
+        record(uow, order, dispatch(uow, order, f))
+        uow.commit()
+        return _with_order(f)
+
+
+# == couriers ==========================================================================================
+def _courier_view(session: Session, courier: Courier) -> dict:
+    active = session.scalar(select(func.count()).select_from(Fulfillment).where(
+        Fulfillment.courier_id == courier.user_id, Fulfillment.status.in_(domain.ACTIVE_DELIVERY)))
+    return {"user_id": courier.user_id, "name": courier.name, "district": courier.district,
+            "available": courier.available, "active_deliveries": active}
+
+
+def courier_profile(session: Session, courier_id: str, token_name: str, token_district: str | None) -> dict:
+    courier = session.get(Courier, courier_id)
+    if courier is None:  # not yet heard of from the gateway: what the token says, off duty
+        return {"user_id": courier_id, "name": token_name, "district": token_district, "available": False,
+                "active_deliveries": 0}
+    return _courier_view(session, courier)
+
+
+def set_duty(uow: UnitOfWork, courier_id: str, token_name: str | None, token_district: str | None,
+             available: bool, district: str | None) -> dict:
+    """Go on or off duty (and optionally move district). Coming on duty offers the district's waiting
+    parcels again at once."""
+    with uow:
+        courier = uow.session.get(Courier, courier_id)
+        if courier is None:
+            courier = Courier(user_id=courier_id, name=token_name or "", district=token_district, available=False)
+            uow.session.add(courier)
+        try:
+            change = domain.change_duty(courier.available, courier.district, available, district)
+        except domain.DistrictRequired as err:
+            raise ApiError(422, err.message, err.code, {"district": ["required before going on duty"]}) from err
+        courier.district = change.district
+        if change.coming_on_duty:
+            courier.available_since = utcnow()
+        courier.available = change.available
+        if change.coming_on_duty:
+            uow.session.flush()
+            dispatch_waiting(uow, courier.district)
+        uow.commit()
+        return _courier_view(uow.session, courier)
+
+
+def courier_account_changed(uow: UnitOfWork, user_id: str, role: str, name: str | None, phone: str | None,
+                            district: str | None) -> None:
+    """Orders keeps couriers (id, name, phone, district) so it can dispatch without asking the gateway."""
+    courier = uow.session.get(Courier, user_id)
+    if role != "courier":
+        if courier is not None:
+            courier.available = False  # no longer a courier: never dispatch to them again
+        return
+    if courier is None:
+        courier = Courier(user_id=user_id, available=False)
+        uow.session.add(courier)
+    courier.name = name or ""
+    courier.phone = phone
+    if district:
+        courier.district = district
+
+
+# == deliveries ========================================================================================
+def _courier_district(session: Session, courier_id: str, token_district: str | None) -> str | None:
+    """The district on record, else the token's (a courier the gateway has not told us about yet)."""
+    courier = session.get(Courier, courier_id)
+    return courier.district if courier else token_district
+
+
+def list_deliveries(session: Session, courier_id: str, status: str | None, limit: int, offset: int) -> dict:
+    """The courier's deliveries: offered to them, accepted, picked up, delivered."""
+    where = [Fulfillment.courier_id == courier_id]
+    if status:
+        where.append(Fulfillment.status == status)
+    total = session.scalar(select(func.count()).select_from(Fulfillment).where(*where))
+    rows = session.scalars(select(Fulfillment).options(joinedload(Fulfillment.order)).where(*where)
+                           .order_by(Fulfillment.updated_at.desc()).limit(limit).offset(offset)).unique().all()
+    return {"deliveries": rows, "total": total}
+
+
+def open_board(session: Session, courier_id: str, token_district: str | None) -> dict:
+    """Ready parcels of the courier's district that no courier has: any courier of the district may claim one."""
+    district = _courier_district(session, courier_id, token_district)
+    if not district:
+        return {"deliveries": [], "total": 0}
+    rows = session.scalars(_board_query(district).options(joinedload(Fulfillment.order))).unique().all()
+    return {"deliveries": rows, "total": len(rows)}
+
+
+def visible_delivery(session: Session, fulfillment_id: str, courier_id: str, is_admin: bool,
+                     token_district: str | None) -> Fulfillment:
+    """A delivery the courier has, or one on their district's board; another courier's does not exist (404)."""
+    f = _fulfillment(session, fulfillment_id)
+    if f is None or not (is_admin or f.courier_id == courier_id
+                         or f.on_board_of(_courier_district(session, courier_id, token_district))):
+        raise not_found("delivery")
+    return f
+
+
+def _courier_action(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
+                    token_district: str | None, act) -> Fulfillment:
+    """Check the courier may see the delivery, lock its order, let `act(order, f)` move it, record, commit."""
+    with uow:
+        visible_delivery(uow.session, fulfillment_id, courier_id, is_admin, token_district)
+        order, f = lock_order_of_fulfillment(uow, fulfillment_id)
+        record(uow, order, act(order, f))
+        uow.commit()
+        return _with_order(f)
+
+
+def accept_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
+                    token_district: str | None) -> Fulfillment:
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
+                           lambda order, f: f.accept(courier_id))
+
+
+def decline_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
+                     token_district: str | None) -> Fulfillment:
+    """Declined: offered to the next courier of the district (never back to this one), else the board."""
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
+                           lambda order, f: f.decline(order, courier_id) + dispatch(uow, order, f))
+
+
+def claim_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
+                   token_district: str | None) -> Fulfillment:
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district, lambda order, f: f.claim(
+        order, courier_id, _courier_district(uow.session, courier_id, token_district)))
+
+
+def pick_up(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
+            token_district: str | None) -> Fulfillment:
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
+                           lambda order, f: f.pick_up(order, courier_id, utcnow()))
+
+
+def deliver(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool, token_district: str | None,
+            cod_amount_collected: int | None) -> Fulfillment:
+    """Handed over (cash on delivery: with exactly the cash due); the last parcel completes the order."""
+    def act(order: Order, f: Fulfillment) -> list[domain.DomainEvent]:
+        now = utcnow()
+        return f.deliver(order, courier_id, cod_amount_collected, now) + order.complete_if_all_delivered(now)
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district, act)
+
+
+# == the saga: answers from the catalog and payments ===================================================
+# Idempotent by state as well as by event id: each looks at where the order is before moving it, so a
+# repeated business fact (a second event with a new id) changes nothing.
+def stock_reserved(uow: UnitOfWork, order_id: str, lines: list[dict]) -> None:
+    order = lock_order(uow, order_id)
+    if order is None or order.status != domain.PLACED:
+        return  # late or repeated answer: the order has moved on
+    events = order.reserve(lines, tariff(), utcnow(), payment_timeout(), pickup_window(), new_id)
+    record(uow, order, events)
+    # what was bought leaves the cart; a rejected order leaves it in place to be fixed
+    bought = [item["listing_id"] for item in order.items]
+    uow.session.execute(delete(CartLine).where(CartLine.shopper_id == order.shopper_id,
+                                               CartLine.listing_id.in_(bought)))
+
+
+def stock_rejected(uow: UnitOfWork, order_id: str, problems: list[dict]) -> None:
+    order = lock_order(uow, order_id)
+    if order is None or order.status != domain.PLACED:
+        return
+    record(uow, order, order.reject(problems, utcnow()))
+
+
+def payment_succeeded(uow: UnitOfWork, order_id: str, payment_id: str) -> None:
+    order = lock_order(uow, order_id)
+    if order is None:
+        return
+    if order.status == domain.AWAITING_PAYMENT:
+        record(uow, order, order.payment_succeeded(payment_id, utcnow(), pickup_window()))
+    elif order.status == domain.CANCELLED:
+        record(uow, order, order.late_payment(payment_id))
+
+
+def payment_failed(uow: UnitOfWork, order_id: str, payment_id: str | None) -> None:
+    order = lock_order(uow, order_id)
+    if order is None or order.status != domain.AWAITING_PAYMENT:
+        return
+    record(uow, order, order.payment_failed(payment_id, utcnow()))

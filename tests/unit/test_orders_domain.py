@@ -345,3 +345,37 @@ def test_request_fingerprint_ignores_key_order_but_not_content():
     b = {"items": [{"qty": 1, "listing_id": "x"}], "payment_method": "cod"}
     assert d.request_fingerprint(a) == d.request_fingerprint(b)
     assert d.request_fingerprint(a) != d.request_fingerprint({**a, "payment_method": "card"})
+
+
+# -- rules moved out of the routes (issue 11) ----------------------------------------------------------
+def test_going_on_or_off_duty_needs_a_district_and_only_off_to_on_counts_as_coming_on_duty():
+    with pytest.raises(d.DistrictRequired) as no_district:
+        d.change_duty(False, None, True, None)
+    assert (no_district.value.code, no_district.value.message) == ("district_required",
+                                                                   "set your service district first")
+    with pytest.raises(d.DistrictRequired):
+        d.change_duty(True, None, False, "")  # even going off duty: a profile without a district is not saved
+    assert d.change_duty(False, None, True, "Sanankulon") == d.DutyChange("Sanankulon", True, True)
+    assert d.change_duty(True, "Sanankulon", True, None) == d.DutyChange("Sanankulon", True, False)
+    assert d.change_duty(True, "Sanankulon", False, "Kanigoro") == d.DutyChange("Kanigoro", False, False)
+
+
+def test_a_cart_has_room_for_one_more_item_until_the_checkouts_limit():
+    d.ensure_cart_room(d.MAX_CART_LINES - 1)
+    with pytest.raises(d.CartFull) as full:
+        d.ensure_cart_room(d.MAX_CART_LINES)
+    assert full.value.code == "cart_full"
+
+
+def test_the_tariff_quotes_each_shops_district_and_nothing_without_a_destination():
+    assert TARIFF.quote(["Sanankulon", "Kanigoro"], "SANANKULON") == {
+        "same_district": 10000, "other_district": 20000, "to": "SANANKULON", "currency": "IDR", "total": 30000,
+        "fees": [{"from_": "Sanankulon", "fee": 10000}, {"from_": "Kanigoro", "fee": 20000}]}
+    assert TARIFF.quote(["Sanankulon"], None)["fees"] == [] and TARIFF.quote(["Sanankulon"], None)["total"] == 0
+
+
+def test_the_board_is_the_districts_ready_parcels_without_a_courier():
+    order, f = fulfillment_in(d.READY_FOR_PICKUP)
+    assert f.on_board_of(" sanankulon ") and not f.on_board_of("Kanigoro") and not f.on_board_of(None)
+    f.assign(order, "c1")
+    assert not f.on_board_of("Sanankulon")
