@@ -95,8 +95,7 @@ def shop_owners(actor: Actor, shop_id: str, seller_id: str | None, agent_id: str
     """Who owns and who manages a new shop. A seller's shop is its own and an agent's belongs to the crafter
     (the shop itself); only an admin names them, and must name at least one."""
     if actor.role != "admin" and (seller_id or agent_id):
-        raise FieldProblems({key: ["only an admin may set this"]
-                             for key, value in (("seller_id", seller_id), ("agent_id", agent_id)) if value})
+        raise FieldProblems(_named_by_non_admin(seller_id, agent_id))
     if actor.role == "seller":
         return actor.user_id, None
     if actor.role == "agent":  # a crafter without an account: the shop itself is the seller
@@ -104,6 +103,11 @@ def shop_owners(actor: Actor, shop_id: str, seller_id: str | None, agent_id: str
     if not seller_id and not agent_id:
         raise FieldProblems({"seller_id": ["give seller_id or agent_id"]})
     return seller_id or crafter_seller_id(shop_id), agent_id
+
+
+def _named_by_non_admin(seller_id: str | None, agent_id: str | None) -> dict[str, list[str]]:
+    named = {"seller_id": seller_id, "agent_id": agent_id}
+    return {key: ["only an admin may set this"] for key, value in named.items() if value}
 
 
 @dataclass(frozen=True)
