@@ -19,6 +19,7 @@ from .domain import Actor
 from .models import Category, Listing, Photo, Reservation, Seller, Shop, StockAnswer, StockMovement
 from .views import category_names
 
+
 # -- locking -------------------------------------------------------------------------------------
 def get_for_update(session: Session, is_postgres: bool, model, key):
     """A row locked for the rest of the transaction on PostgreSQL (SQLite already holds the write lock
@@ -64,8 +65,6 @@ def pickup_phone(session: Session, shop: Shop) -> str:
             if seller is not None and seller.phone:
                 return seller.phone
     return ""
-
-
 
 
 # -- who manages what (a shop or listing someone does not manage is simply not found) -------------
@@ -223,13 +222,13 @@ def shop_products(session: Session, shop_id: str, who: Actor | None, args: dict)
     if wanted != "published" and not manager:
         raise not_found("shop")
     statuses = domain.STATUSES if wanted == "all" else (wanted,)
-    return views.search(session, views.is_postgres(session), {**args, "shop_id": shop.id},
+    return views.search(session, views.on_postgres(session), {**args, "shop_id": shop.id},
                         statuses=statuses, open_shops_only=not manager)
 
 
 # -- products ------------------------------------------------------------------------------------
 def browse(session: Session, args: dict) -> dict:
-    return views.search(session, views.is_postgres(session), args)
+    return views.search(session, views.on_postgres(session), args)
 
 
 def create_listing(work: UnitOfWork, who: Actor, data: dict) -> dict:

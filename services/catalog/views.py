@@ -12,7 +12,8 @@ from . import domain, media
 from .models import Category, Listing, Photo, Shop
 
 
-def is_postgres(session: Session) -> bool:
+def on_postgres(session: Session) -> bool:
+    """Whether a read session talks to PostgreSQL (full-text search) or SQLite (LIKE)."""
     return session.get_bind().dialect.name == "postgresql"
 
 

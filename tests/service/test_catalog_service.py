@@ -216,3 +216,17 @@ def test_the_directory_keeps_only_sellers_and_agents(db):
     assert (shop["owner_name"], shop["whatsapp"]) == ("Sri Rahayu", "+63")
     with db.Session() as session:
         assert session.get(service.Seller, "shopper-1") is None
+
+
+def test_browse_finds_published_words_and_a_shops_drafts_are_for_its_managers(db):
+    shop = new_shop(db)
+    new_listing(db, shop["id"], title="Kopi robusta")
+    draft = new_listing(db, shop["id"], title="Tikar baru", status="draft")
+    with db.Session() as session:
+        found = service.browse(session, {"q": "robus", "page": 1, "per_page": 20})
+        assert [item["title"] for item in found["items"]] == ["Kopi robusta"] and found["total"] == 1
+        mine = service.shop_products(session, shop["id"], SRI, {"status": "draft", "page": 1, "per_page": 20})
+        assert [item["id"] for item in mine["items"]] == [draft["id"]]
+        with pytest.raises(ApiError) as hidden:
+            service.shop_products(session, shop["id"], STRANGER, {"status": "draft", "page": 1, "per_page": 20})
+        assert hidden.value.status == 404
