@@ -6,11 +6,11 @@ import io
 
 from flask import g, request
 
-from . import i18n
+from . import i18n, session
+from .forms import flatten_fields, general_error, to_int
 from .pages import bp, flash_back, login_required, render
-from . import session
-from .session import Reply, call, get, get_all, post
-from .storefront import flatten_fields, general_error
+from .reply import Reply
+from .session import call, get, get_all, post
 
 SHOP_FIELDS = ("name", "owner_name", "street", "village", "district", "regency", "province", "story", "whatsapp")
 LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock")
@@ -28,11 +28,6 @@ def chosen_shop(shops: list[dict]) -> dict | None:
         if shop.get("id") == wanted:
             return shop
     return shops[0] if shops else None
-
-
-def to_int(text: str | None) -> int | None:
-    digits = "".join(ch for ch in (text or "") if ch.isdigit())  # "Rp 25.000" -> 25000
-    return int(digits) if digits and len(digits) <= 12 else None
 
 
 def shrink_photo(upload) -> tuple[str, bytes, str]:

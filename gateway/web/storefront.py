@@ -7,7 +7,9 @@ from pasar import config
 
 from . import i18n, session
 from .pages import bp, flash_back, login_required, render
-from .session import Reply, get, get_all, post
+from .forms import flatten_fields, general_error
+from .reply import Reply
+from .session import get, get_all, post
 from ..routes import upstream
 
 SORTS = ("newest", "popular", "price_asc", "price_desc")
@@ -235,22 +237,6 @@ def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
             "same": reply.body["same_district"], "other": reply.body["other_district"]}
 
 
-def flatten_fields(fields: dict) -> dict:
-    """A service's field errors, one line per form field, in the words and language of the page."""
-    flat = {}
-    for key, value in (fields or {}).items():
-        if isinstance(value, dict):
-            flat.update(flatten_fields(value))
-        else:
-            messages = value if isinstance(value, list) else [value]
-            flat[key] = " ".join(dict.fromkeys(i18n.service_text(str(m)) for m in messages))
-    return flat
-
-
-def general_error(reply: Reply, fallback: str) -> str:
-    return i18n.service_text(reply.message, fallback) if reply.message else i18n.gettext(fallback)
-
-
 def last_address() -> dict:
     """The address of the shopper's last order, so a second order needs no typing; else name and district."""
     address = {"name": g.user.name or "", "district": g.user.district or ""}
@@ -304,8 +290,9 @@ def pay(order_id: str):
             payment = Reply(200, now)
         else:
             status = 409 if reply.status == 409 else 422
-            error = i18n.service_text((reply.fields.get("card_number") or [None])[0] or reply.message,
-                                      "Pembayaran ditolak")
+            card_problem = (reply.fields.get("card_number") or [None])[0]
+            error = i18n.field_text(reply.code, "card_number", card_problem, "Pembayaran ditolak") if card_problem \
+                else i18n.error_text(reply.code, reply.message, "Pembayaran ditolak")
             payment = payment_of(order_id)
         order = order_or_404(order_id)[0] or order
     shown = payment.body if payment.ok and isinstance(payment.body, dict) else None
