@@ -77,7 +77,7 @@ def register():
 
 @bp.route("/keluar", methods=["POST"])
 def logout():
-    accounts_bridge.logout(request.cookies.get(session.REFRESH_COOKIE))
+    accounts_bridge.logout(request.cookies.get(session.REFRESH_COOKIE), request.cookies.get(session.ACCESS_COOKIE))
     response = redirect(url_for("web.home"), code=303)
     session.set_tokens(response, None)
     return response
