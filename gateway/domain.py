@@ -154,7 +154,7 @@ def clean_name(value, problems: dict) -> str | None:
     if problem:
         problems["name"] = [problem]
         return None
-    return value.strip()
+    return text.trim(value)
 
 
 def clean_district(value, problems: dict) -> str | None:
@@ -163,7 +163,7 @@ def clean_district(value, problems: dict) -> str | None:
     if not isinstance(value, str) or len(value.strip()) > 80:
         problems["district"] = ["at most 80 characters"]
         return None
-    if has_control_characters(value) or text.refused_character(value.strip()):
+    if has_control_characters(value) or text.refused_character(text.trim(value)):
         problems["district"] = [text.NOT_ALLOWED]
         return None
     return value.strip() or None

@@ -32,6 +32,14 @@ _FREE_TEXT_ALLOWED = {"\n", "\r", "\t", "\u200d"}  # line breaks, tab, zero-widt
 NOT_ALLOWED = "contains characters that are not allowed (control, invisible or direction-changing characters)"
 
 
+_TRIMMED = " \t\r\n"  # what trimming removes: str.strip() would also drop U+0085 and friends unseen
+
+
+def trim(text: str) -> str:
+    """Surrounding spaces and line breaks off; nothing else (a C1 control at the end is refused, not hidden)."""
+    return text.strip(_TRIMMED)
+
+
 def refused_character(text: str, *, free_text: bool = False) -> str | None:
     """The first character the policy refuses in `text`, or None."""
     for ch in text:
@@ -46,7 +54,7 @@ def text_problem(value, *, min_length: int = 0, max_length: int, free_text: bool
     """Why `value` is not acceptable text (None if it is). Length counts after trimming surrounding space."""
     if not isinstance(value, str):
         return "must be text"
-    trimmed = value.strip()
+    trimmed = trim(value)
     if not min_length <= len(trimmed) <= max_length:
         return f"{min_length} to {max_length} characters" if min_length else f"at most {max_length} characters"
     if refused_character(trimmed, free_text=free_text) is not None:
@@ -73,7 +81,7 @@ class PolicyText(fields.String):
                                free_text=self.free_text)
         if problem:
             raise ValidationError(problem)
-        return text.strip()
+        return trim(text)
 
 
 class Name(PolicyText):
