@@ -316,3 +316,73 @@ def test_too_many_clients_in_the_outbox_sweep_pauses_the_worker_instead_of_killi
         assert_still_working(db, ns, thread, "after the full server")
     assert "too many connections" in str(refused[0])
     assert ns.parked("probe") == []
+
+
+class FlakyDatabaseWorker(Worker):
+    """The probe's worker whose first `times` handler transactions meet a database fault of one kind."""
+
+    def __init__(self, db, ns, error: Exception, times: int):
+        super().__init__("probe", db, probe.HANDLERS, ns.settings())
+        self.error, self.left = error, times
+        self.sessions = 0
+
+    def apply(self, event):
+        if self.left > 0:
+            self.left -= 1
+            raise self.error
+        return super().apply(event)
+
+    def _session(self) -> None:
+        self.sessions += 1
+        super()._session()
+
+
+def _db_error(driver_error: Exception):
+    from sqlalchemy.exc import OperationalError
+    return OperationalError("INSERT INTO processed_events ...", {}, driver_error)
+
+
+def test_a_database_conflict_requeues_the_message_without_counting_an_attempt(db, ns):
+    probe.attempts.clear()
+    conflicts = ns.settings().max_attempts + 2  # more than would park it, were they counted
+    worker = FlakyDatabaseWorker(db, ns, _db_error(psycopg.errors.SerializationFailure("could not serialize")),
+                                 conflicts)
+    with running_worker(db, ns, worker) as (_, thread):
+        event_id = emit(db, ns, "conflicted")
+        wait_until(lambda: probe.applied_count(db, event_id=event_id) == 1, timeout=30, message="applied at last")
+        assert thread.is_alive()
+    assert worker.left == 0 and worker.sessions == 1  # requeued on the same connection, no reconnect
+    assert probe.attempts and ns.parked("probe") == []
+
+
+def test_a_database_outage_mid_handler_reconnects_and_the_message_comes_back_uncounted(db, ns):
+    worker = FlakyDatabaseWorker(db, ns, _db_error(psycopg.OperationalError("server closed the connection "
+                                                                            "unexpectedly")), 1)
+    with running_worker(db, ns, worker) as (_, thread):
+        event_id = emit(db, ns, "outage mid-handler")
+        wait_until(lambda: probe.applied_count(db, event_id=event_id) == 1, timeout=30, message="redelivered, applied")
+        assert thread.is_alive()
+    assert worker.sessions == 2  # paused, reconnected, took the message again
+    assert ns.parked("probe") == []
+    assert probe.applied_count(db, event_id=event_id) == 1
+
+
+def test_a_web_publisher_reconnects_after_the_broker_restarts(db, ns, rabbit):
+    with running_worker(db, ns):
+        pass  # the queue exists; from here on only the publisher sends (no relay runs)
+    publisher = Publisher(ns.settings())
+    emit(db, ns, "before the restart", publisher)
+    assert unsent_outbox(db) == 0
+    rabbit.restart()
+    failed = []
+
+    def publish_goes_out_at_once():
+        before = unsent_outbox(db)
+        emit(db, ns, "after the restart", publisher)
+        if unsent_outbox(db) == before:
+            return True
+        failed.append(1)  # the row stays in the outbox for the relay; the next publish reconnects
+        return False
+    wait_until(publish_goes_out_at_once, timeout=30, interval=0.2, message="publisher sending again")
+    assert unsent_outbox(db) == len(failed)
+    publisher.close()
