@@ -74,7 +74,7 @@ class Worker:
                     log.warning(f"{fault.source} unavailable; reconnecting",
                                 extra={"in_seconds": round(delay, 2), "fault": fault.kind, "error": repr(exc)})
                 if fault is None or fault.source == "database":
-                    self.db.dispose()  # pooled connections may be dead; the next session opens fresh ones
+                    self._drop_database_connections()
                 self._stopping.wait(delay)
             finally:
                 self._close()
@@ -119,6 +119,12 @@ class Worker:
             return
         if emitted:
             self.relay_outbox(ids=emitted)
+
+    def _drop_database_connections(self) -> None:
+        try:  # pooled connections may be dead; the next session opens fresh ones
+            self.db.dispose()
+        except Exception:
+            log.warning("could not drop pooled database connections", exc_info=True)
 
     def _close(self) -> None:
         try:
