@@ -154,6 +154,32 @@ def channels_for(contact: Contact | None) -> list[str]:
     return out
 
 
+def account_locale(locale) -> str:
+    """The language an account asked for, if we speak it; else Bahasa Indonesia."""
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+def chosen_channels(channels) -> list[str]:
+    """The channels an account chose, the ones we know only."""
+    return [c for c in (channels or []) if c in (INAPP, *EXTERNAL_CHANNELS)]
+
+
+def channel_message(channel: str, contact: Contact, short: str, text: str, html: str) -> tuple[str | None, str,
+                                                                                               str | None]:
+    """(address, text, html) one external channel sends: the whole email, or the short line on WhatsApp."""
+    if channel == EMAIL:
+        return contact.email, text, html
+    return contact.phone, f"Pasar Desa: {short}", None
+
+
+def resume_point(after: int | None, last_event_id: str | None) -> int | None:
+    """Where a live feed resumes: `?after=`, else a numeric Last-Event-ID; None = from now on."""
+    if after is not None:
+        return after
+    header = (last_event_id or "").strip()
+    return int(header) if header.isdigit() else None
+
+
 def locale_of(contact: Contact | None) -> str:
     return contact.locale if contact is not None and contact.locale in LOCALES else DEFAULT_LOCALE
 

@@ -1,22 +1,39 @@
-"""Payments use cases, shared by the event handlers, the HTTP API and the reconcile command.
+"""Payments use cases, every one written once: the event handlers, the HTTP API (services/payments/api/)
+and the reconcile command all call these.
 
-Every function takes the caller's UnitOfWork and never commits: a change to a payment, its ledger
-movements and the events it causes commit together (or not at all)."""
+Two kinds of call:
+- the building blocks (open_payment, apply_report, settle_delivery, ...) take the caller's entered
+  UnitOfWork and never commit: an event handler's change, its ledger movements, the events it causes
+  and the worker's inbox row commit together (or not at all);
+- the request use cases (section "requests" at the end) are what one HTTP request does: they take a
+  fresh UnitOfWork (or the Database, to read), commit it themselves, and refuse with pasar.errors.ApiError
+  (the kernel's error type, free of Flask), so a route only parses, authorises, calls one and answers.
+
+Providers are reached only through providers.get_provider(name) / providers.card_provider_name() and the
+webhook verifier: the one seam a second provider (Xendit, Midtrans) plugs into."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from pasar.config import setting
-from pasar.db import UnitOfWork
+from pasar.db import Database, UnitOfWork
+from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain, providers
 from .models import (ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment, PaymentShare,
                      Payout, ProviderEvent)
+
+if TYPE_CHECKING:
+    from pasar.auth import Identity
 
 log = logging.getLogger("payments.service")
 
@@ -111,6 +128,17 @@ def open_payment(uow: UnitOfWork, *, order_id: str, shopper_id: str, method: str
     _add_missing_shares(uow, payment, shares)
     uow.session.flush()
     return payment
+
+
+def open_cod_on_confirmation(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, method: str | None,
+                             total: int | None, fulfillments: list[dict] | None) -> Payment | None:
+    """order.confirmed: cash on delivery needs no answer from us, so the confirmation alone may open it
+    (whichever of payment.requested / order.confirmed arrives first; the other finds it open)."""
+    if not domain.confirmation_opens_payment(method, fulfillments, total):
+        return None
+    return open_payment(uow, order_id=order_id, shopper_id=shopper_id or "", method="cod", amount=total, shares=[
+        {"fulfillment_id": f["fulfillment_id"], "seller_id": f["seller_id"], "goods_amount": f["goods_amount"],
+         "delivery_fee": f["delivery_fee"]} for f in fulfillments])
 
 
 def cancel_for_order(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, method: str | None,
@@ -340,10 +368,9 @@ def remember_manager(uow: UnitOfWork, *, payee_id, agent_id, shop_name, seen_at:
     """Orders told us (order.confirmed, delivery.*) that `agent_id` manages the crafter paid as `payee_id`.
     The newest news wins; an older event redelivered late only fills in a missing shop name.
     Returns whether the manager was recorded or changed."""
-    if not (isinstance(payee_id, str) and isinstance(agent_id, str) and len(payee_id) <= 64 and len(agent_id) <= 64
-            and domain.agent_manages(payee_id, agent_id)):
+    if not domain.is_manager_claim(payee_id, agent_id):
         return False
-    name = (shop_name.strip()[:200] or None) if isinstance(shop_name, str) else None
+    name = domain.clean_shop_name(shop_name)
     seen_at = _utc(seen_at)
     row = uow.session.get(ManagedPayee, payee_id, with_for_update=uow.db.is_postgres)
     if row is None:
@@ -359,6 +386,14 @@ def remember_manager(uow: UnitOfWork, *, payee_id, agent_id, shop_name, seen_at:
     if name:
         row.shop_name = name
     return changed
+
+
+def remember_managers(uow: UnitOfWork, fulfillments, seen_at: datetime) -> int:
+    """order.confirmed names each fulfillment's payee, its managing agent and shop; returns how many
+    managers were recorded or changed."""
+    return sum(remember_manager(uow, payee_id=f.get("seller_id"), agent_id=f.get("agent_id"),
+                                shop_name=f.get("shop_name"), seen_at=seen_at)
+               for f in fulfillments or [] if isinstance(f, dict))
 
 
 def managed_payee_ids(agent_id: str):
@@ -402,7 +437,6 @@ def managed_balances(session, agent_id: str) -> dict:
 
 # -- reconciliation ---------------------------------------------------------------------------------
 def stuck_payments(session, older_than_seconds: float) -> list[Payment]:
-    from datetime import timedelta
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(session.scalars(select(Payment).where(
         Payment.status == domain.PENDING, Payment.provider == "stripe", Payment.updated_at <= cutoff)))
@@ -421,3 +455,178 @@ def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
     if report is None:
         return "still open"
     return apply_report(uow, report, payment.provider)
+
+
+# -- requests: what one HTTP request does (parse and authorise happen in the route) ---------------------
+def payment_view(payment: Payment, for_shopper: bool) -> dict:
+    """A payment as its shopper (or an admin) sees it. The client secret lets its holder pay: the shopper only."""
+    view = {"payment_id": payment.id, "order_id": payment.order_id, "status": payment.status,
+            "method": payment.method, "provider": payment.provider, "amount": int(payment.amount),
+            "currency": payment.currency, "failure_reason": payment.failure_reason,
+            "attempts": int(payment.attempts or 0),
+            "attempts_left": domain.attempts_left(payment.status, payment.attempts, max_card_attempts())
+            if payment.method == "card" else 0,
+            "last_decline": payment.last_decline,
+            "client_secret": None, "publishable_key": None, "sandbox": None}
+    if payment.provider == "stripe" and for_shopper:
+        view["client_secret"] = payment.client_secret
+        view["publishable_key"] = setting("STRIPE_PUBLISHABLE_KEY")
+    if payment.provider == "sandbox":
+        view["sandbox"] = {"test_mode": True, "label": domain.SANDBOX_LABEL,
+                           "pay_url": f"/api/v1/payments/{payment.id}/sandbox",
+                           "test_cards": dict(domain.SANDBOX_CARDS_SHOWN)}
+    return view
+
+
+def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
+    """An order's payment; another shopper's payment is "not found": its existence is not theirs to know."""
+    with db.Session() as session:
+        payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+        if payment is None or payment.provider == "none" or not domain.may_see_payment(
+                payment.shopper_id, who.user_id, who.is_admin):
+            raise not_found("payment")
+        return payment_view(payment, for_shopper=payment.shopper_id == who.user_id)
+
+
+@dataclass(frozen=True)
+class SandboxAttempt:
+    payment: dict                       # payment_view after the attempt
+    declined: tuple[str, str] | None    # (error code, message) when the card was declined
+
+
+def pay_in_sandbox(work: UnitOfWork, *, payment_id: str, shopper_id: str, card_number: str) -> SandboxAttempt:
+    """A shopper pays a test-mode payment with a test card; the outcome goes through the same door a
+    verified Stripe webhook uses (apply_report)."""
+    try:
+        outcome, reason = domain.sandbox_outcome(card_number)
+    except domain.UnknownTestCard as exc:
+        raise ApiError(422, str(exc), fields={"card_number": [str(exc)]}) from exc
+    with work:
+        payment = work.session.get(Payment, payment_id, with_for_update=work.db.is_postgres)
+        if payment is None or payment.shopper_id != shopper_id:
+            raise not_found("payment")
+        if payment.provider != "sandbox":
+            raise conflict("this payment is not in test mode", "not_sandbox")
+        if payment.status != domain.PENDING:
+            raise conflict(f"this payment is already {payment.status}", "payment_final")
+        report = domain.ProviderReport(f"sandbox:{payment.id}:{uuid.uuid4().hex}", outcome, payment.provider_ref,
+                                       int(payment.amount) if outcome == domain.OUTCOME_SUCCEEDED else None,
+                                       reason, payment.order_id)
+        apply_report(work, report, "sandbox")
+        work.commit()
+        view = payment_view(payment, for_shopper=True)
+    if outcome != domain.OUTCOME_FAILED:
+        return SandboxAttempt(view, None)
+    return SandboxAttempt(view, domain.decline_answer(view["status"] != domain.PENDING, view["last_decline"],
+                                                      view["attempts_left"]))
+
+
+def receive_stripe_webhook(payload: bytes, signature: str | None,
+                           new_uow: Callable[..., UnitOfWork]) -> dict:
+    """A Stripe webhook: verified with STRIPE_WEBHOOK_SECRET, then applied once (apply_report).
+    `new_uow(correlation_id=...)` opens the unit of work once the event names its order."""
+    secret = setting("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise ApiError(503, "stripe webhooks are not configured here", "webhooks_not_configured")
+    try:
+        report = providers.verify_stripe_webhook(payload, signature, secret)
+    except domain.WebhookRejected as exc:
+        raise ApiError(400, exc.message, exc.code) from exc
+    if report is None:
+        return {"received": True, "result": "ignored"}
+    try:
+        with new_uow(correlation_id=report.order_id) as work:
+            result = apply_report(work, report, "stripe")
+            work.commit()
+    except IntegrityError:  # the same event, delivered twice at once: the other delivery applied it
+        result = "duplicate"
+    log.info("stripe webhook", extra={"event_id": report.event_id, "outcome": report.outcome, "result": result})
+    return {"received": True, "result": result}
+
+
+def balance_of(session, user_id: str) -> dict:
+    """A seller's or courier's money: owed to them (liabilities shown positive) less the cash they hold."""
+    payable = -account_balance(session, domain.seller_payable(user_id))
+    earnings = -account_balance(session, domain.courier_earnings(user_id))
+    cash = account_balance(session, domain.cod_cash_held(user_id))
+    return {"user_id": user_id, "seller_payable": payable, "courier_earnings": earnings, "cod_cash_held": cash,
+            "net": payable + earnings - cash, "currency": "IDR"}
+
+
+def read_balance(db: Database, user_id: str) -> dict:
+    with db.Session() as session:
+        return balance_of(session, user_id)
+
+
+def read_managed_balances(db: Database, who: Identity, agent_id: str | None) -> dict:
+    """An agent reads its own crafters' balances; an admin names the agent."""
+    try:
+        whose = domain.agent_to_read(who.user_id, who.is_admin, agent_id)
+    except domain.AgentNotNamed as exc:
+        raise ApiError(422, "some fields are not valid", fields={"agent_id": [str(exc)]}) from exc
+    with db.Session() as session:
+        return managed_balances(session, whose)
+
+
+def platform_balances(db: Database) -> dict:
+    """Every ledger account's balance; the total is always 0."""
+    with db.Session() as session:
+        rows = session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                               .group_by(LedgerEntry.account).order_by(LedgerEntry.account)).all()
+        accounts = {account: int(total) for account, total in rows}
+        return {"accounts": accounts, "total": sum(accounts.values())}
+
+
+def payouts_for(db: Database, who: Identity, payee_id: str | None) -> list[Payout]:
+    """Newest first, at most 200. Seller/courier: their own; agent: its crafters' (`payee_id` narrows);
+    admin: all, or `payee_id`'s."""
+    stmt = select(Payout).order_by(Payout.created_at.desc(), Payout.id).limit(200)
+    if who.is_admin:
+        if payee_id:
+            stmt = stmt.where(Payout.payee_id == payee_id)
+    elif who.role == "agent":
+        stmt = stmt.where(Payout.payee_role == "seller", Payout.payee_id.in_(managed_payee_ids(who.user_id)))
+        if payee_id:
+            stmt = stmt.where(Payout.payee_id == payee_id)
+    else:
+        stmt = stmt.where(Payout.payee_id == who.user_id)
+    with db.Session() as session:
+        return list(session.scalars(stmt))
+
+
+def set_connected_account(work: UnitOfWork, seller_id: str, stripe_account_id: str) -> dict:
+    """This seller is paid by Stripe Connect transfer from now on."""
+    with work:
+        account = work.session.get(ConnectedAccount, seller_id)
+        if account is None:
+            account = ConnectedAccount(seller_id=seller_id, stripe_account_id=stripe_account_id)
+            work.session.add(account)
+        account.stripe_account_id = stripe_account_id
+        work.commit()
+        return {"seller_id": seller_id, "stripe_account_id": account.stripe_account_id}
+
+
+def mark_payout_paid(work: UnitOfWork, payout_id: str) -> Payout:
+    with work:
+        try:
+            payout = record_payout_paid(work, payout_id)
+        except NotAllowed as exc:
+            raise conflict(str(exc), "payout_not_owed") from exc
+        if payout is None:
+            raise not_found("payout")
+        work.commit()
+        return payout
+
+
+def remit_cod_cash(work: UnitOfWork, fulfillment_id: str) -> dict:
+    """The courier handed over one delivery's cash; answers the courier's balance after it."""
+    with work:
+        try:
+            share = record_cod_remitted(work, fulfillment_id)
+        except NotAllowed as exc:
+            raise conflict(str(exc), "already_remitted") from exc
+        if share is None:
+            raise not_found("cash-on-delivery delivery")
+        work.commit()
+        courier_id = share.courier_id
+    return read_balance(work.db, courier_id)
