@@ -160,20 +160,25 @@ def cancel_for_order(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, 
         payment.status = domain.CANCELLED
         payment.failure_reason = reason
     elif payment.status in (domain.PENDING, domain.FAILED):
-        # a failed payment (card attempts used up) is voided too: at Stripe its intent would still take a card
-        failed = payment.status == domain.FAILED
-        if failed and already_cancelled:
-            return payment  # voided when the order was first cancelled
-        paid_after_all = providers.get_provider(payment.provider).cancel(
-            provider_ref=payment.provider_ref, order_id=order_id)
-        if paid_after_all is not None:
-            apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
-        elif not failed:
-            payment.status = domain.CANCELLED
-            payment.failure_reason = reason
+        _void_unpaid(uow, payment, reason, already_cancelled)
     elif payment.status == domain.SUCCEEDED:
         refund_payment(uow, payment, reason or "order_cancelled")
     return payment
+
+
+def _void_unpaid(uow: UnitOfWork, payment: Payment, reason: str | None, already_cancelled: bool) -> None:
+    """Void a pending or failed card payment at its provider: a failed one (card attempts used up) too, as
+    at Stripe its intent would still take a card. The provider may say it was paid after all."""
+    failed = payment.status == domain.FAILED
+    if failed and already_cancelled:
+        return  # voided when the order was first cancelled
+    paid_after_all = providers.get_provider(payment.provider).cancel(
+        provider_ref=payment.provider_ref, order_id=payment.order_id)
+    if paid_after_all is not None:
+        apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
+    elif not failed:
+        payment.status = domain.CANCELLED
+        payment.failure_reason = reason
 
 
 def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
@@ -194,49 +199,59 @@ def _record_refund(uow: UnitOfWork, payment: Payment, amount: int, reason: str) 
 def apply_outcome(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> bool:
     """Move a card payment by what its provider reports. Late, repeated and out-of-order reports are
     harmless (domain.next_status). Returns whether anything changed."""
-    new_status = domain.next_status(payment.status, report.outcome)
-    if new_status is None:
+    if domain.next_status(payment.status, report.outcome) is None:
         return False
-    if report.outcome == domain.OUTCOME_SUCCEEDED:
-        received = report.amount if report.amount is not None else int(payment.amount)
-        if received != payment.amount:
-            log.warning("provider captured a different amount", extra={"order_id": payment.order_id})
-        post(uow, domain.capture(payment.id, payment.order_id, received))
-        payment.status = domain.SUCCEEDED
-        payment.failure_reason = None
-        uow.emit("payment.succeeded", _event(payment, amount=received), correlation_id=payment.order_id)
-        if payment.order_cancelled:  # the order is gone (timed out, cancelled): the money goes back
-            refund_payment(uow, payment, "order_cancelled")
-    elif report.outcome == domain.OUTCOME_FAILED:
-        # a decline is one failed attempt: the payment stays pending (orders hears nothing and keeps waiting)
-        # until the attempts are used up, which is final
-        step = domain.decline(payment.status, payment.attempts, max_card_attempts())
-        previous = payment.status
-        payment.attempts = step.attempts
-        payment.last_decline = (report.reason or "declined")[:255]
-        payment.status = step.status
-        if step.final:
-            payment.failure_reason = domain.TOO_MANY_DECLINES
-            if domain.orders_must_hear_failure(previous, payment.order_cancelled):
-                uow.emit("payment.failed", _event(payment, reason=payment.failure_reason, attempts=step.attempts,
-                                                  last_decline=payment.last_decline),
-                         correlation_id=payment.order_id)
-    elif report.outcome == domain.OUTCOME_CANCELLED:
-        previous = payment.status
-        payment.status = domain.CANCELLED
-        if domain.orders_must_hear_failure(previous, payment.order_cancelled):
-            # voided at the provider, not by us: final at once, the order must hear it
-            payment.failure_reason = report.reason or "cancelled_at_provider"
-            uow.emit("payment.failed", _event(payment, reason=payment.failure_reason),
-                     correlation_id=payment.order_id)
-    elif report.outcome == domain.OUTCOME_REFUNDED:
-        if captured_amount(uow.session, payment) == 0:
-            # the refund overtook the success report: the money had been taken, record that first
-            post(uow, domain.capture(payment.id, payment.order_id,
-                                     report.amount if report.amount else int(payment.amount)))
-        payment.status = domain.SUCCEEDED
-        _record_refund(uow, payment, captured_amount(uow.session, payment), report.reason or "refunded")
+    _OUTCOMES[report.outcome](uow, payment, report)
     return True
+
+
+def _captured(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    received = report.amount if report.amount is not None else int(payment.amount)
+    if received != payment.amount:
+        log.warning("provider captured a different amount", extra={"order_id": payment.order_id})
+    post(uow, domain.capture(payment.id, payment.order_id, received))
+    payment.status = domain.SUCCEEDED
+    payment.failure_reason = None
+    uow.emit("payment.succeeded", _event(payment, amount=received), correlation_id=payment.order_id)
+    if payment.order_cancelled:  # the order is gone (timed out, cancelled): the money goes back
+        refund_payment(uow, payment, "order_cancelled")
+
+
+def _declined(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    """A decline is one failed attempt: the payment stays pending (orders hears nothing and keeps waiting)
+    until the attempts are used up, which is final."""
+    step = domain.decline(payment.status, payment.attempts, max_card_attempts())
+    previous = payment.status
+    payment.attempts = step.attempts
+    payment.last_decline = (report.reason or "declined")[:255]
+    payment.status = step.status
+    if step.final:
+        payment.failure_reason = domain.TOO_MANY_DECLINES
+        if domain.orders_must_hear_failure(previous, payment.order_cancelled):
+            uow.emit("payment.failed", _event(payment, reason=payment.failure_reason, attempts=step.attempts,
+                                              last_decline=payment.last_decline),
+                     correlation_id=payment.order_id)
+
+
+def _cancelled_at_provider(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    previous = payment.status
+    payment.status = domain.CANCELLED
+    if domain.orders_must_hear_failure(previous, payment.order_cancelled):
+        # voided at the provider, not by us: final at once, the order must hear it
+        payment.failure_reason = report.reason or "cancelled_at_provider"
+        uow.emit("payment.failed", _event(payment, reason=payment.failure_reason), correlation_id=payment.order_id)
+
+
+def _refunded_at_provider(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    if captured_amount(uow.session, payment) == 0:
+        # the refund overtook the success report: the money had been taken, record that first
+        post(uow, domain.capture(payment.id, payment.order_id, report.amount if report.amount else int(payment.amount)))
+    payment.status = domain.SUCCEEDED
+    _record_refund(uow, payment, captured_amount(uow.session, payment), report.reason or "refunded")
+
+
+_OUTCOMES = {domain.OUTCOME_SUCCEEDED: _captured, domain.OUTCOME_FAILED: _declined,
+             domain.OUTCOME_CANCELLED: _cancelled_at_provider, domain.OUTCOME_REFUNDED: _refunded_at_provider}
 
 
 def apply_report(uow: UnitOfWork, report: domain.ProviderReport, provider: str) -> str:
@@ -266,32 +281,56 @@ def settle_delivery(uow: UnitOfWork, data: dict, rate: Decimal | None = None) ->
     payment = payment_for_order(uow, order_id)
     if payment is None:
         raise LookupError(f"delivery for order {order_id} whose payment was never requested")
-    share = uow.session.get(PaymentShare, fulfillment_id)
-    if share is None:
-        if data.get("seller_id") is None or data.get("goods_amount") is None:
-            raise LookupError(f"fulfillment {fulfillment_id} is unknown to payments and the event lacks its amounts")
-        _add_missing_shares(uow, payment, [{"fulfillment_id": fulfillment_id, "seller_id": data["seller_id"],
-                                            "goods_amount": data["goods_amount"],
-                                            "delivery_fee": data.get("delivery_fee") or 0}])
-        uow.session.flush()
-        share = uow.session.get(PaymentShare, fulfillment_id)
+    share = _share_delivered(uow, payment, data)
     if share.delivered_at is not None:
         return []
-    goods, fee = int(share.goods_amount), int(share.delivery_fee)
-    if payment.method == "cod":
-        if payment.status not in (domain.COD_PENDING, domain.COD_COLLECTED):
-            raise ValueError(f"cash on delivery for order {order_id} in state {payment.status}")
-        collected = data.get("cod_amount_collected")
-        if collected is None:  # the courier's report carries no figure: the amount due is what was owed
-            collected = data.get("cod_amount_due") if data.get("cod_amount_due") is not None else goods + fee
-        post(uow, domain.cod_collected(fulfillment_id, order_id, courier_id, int(collected)))
-        share.cod_collected = int(collected)
-    elif payment.status != domain.SUCCEEDED:
-        raise ValueError(f"card order {order_id} delivered but its payment is {payment.status}")
-    parts = domain.split(goods, fee, rate)
+    _collect_cash_or_check_paid(uow, payment, share, data)
+    parts = domain.split(int(share.goods_amount), int(share.delivery_fee), rate)
     post(uow, domain.delivered(fulfillment_id, order_id, share.seller_id, courier_id, parts))
     share.delivered_at = utcnow()
     share.courier_id = courier_id
+    payouts = _pay_out(uow, payment, share, parts)
+    if payment.method == "cod" and all(s.delivered_at is not None for s in payment.shares):
+        payment.status = domain.COD_COLLECTED
+    return payouts
+
+
+def _share_delivered(uow: UnitOfWork, payment: Payment, data: dict) -> PaymentShare:
+    """The delivered fulfillment's share of the payment; one payments never heard of is added from the
+    event's amounts (or refused when it has none)."""
+    fulfillment_id = data["fulfillment_id"]
+    share = uow.session.get(PaymentShare, fulfillment_id)
+    if share is not None:
+        return share
+    if data.get("seller_id") is None or data.get("goods_amount") is None:
+        raise LookupError(f"fulfillment {fulfillment_id} is unknown to payments and the event lacks its amounts")
+    _add_missing_shares(uow, payment, [{"fulfillment_id": fulfillment_id, "seller_id": data["seller_id"],
+                                        "goods_amount": data["goods_amount"],
+                                        "delivery_fee": data.get("delivery_fee") or 0}])
+    uow.session.flush()
+    return uow.session.get(PaymentShare, fulfillment_id)
+
+
+def _collect_cash_or_check_paid(uow: UnitOfWork, payment: Payment, share: PaymentShare, data: dict) -> None:
+    """Cash on delivery: the courier now holds what they collected. A card order must have been paid."""
+    order_id = payment.order_id
+    if payment.method != "cod":
+        if payment.status != domain.SUCCEEDED:
+            raise ValueError(f"card order {order_id} delivered but its payment is {payment.status}")
+        return
+    if payment.status not in (domain.COD_PENDING, domain.COD_COLLECTED):
+        raise ValueError(f"cash on delivery for order {order_id} in state {payment.status}")
+    collected = data.get("cod_amount_collected")
+    if collected is None:  # the courier's report carries no figure: the amount due is what was owed
+        collected = data.get("cod_amount_due") if data.get("cod_amount_due") is not None \
+            else int(share.goods_amount) + int(share.delivery_fee)
+    post(uow, domain.cod_collected(share.fulfillment_id, order_id, data["courier_id"], int(collected)))
+    share.cod_collected = int(collected)
+
+
+def _pay_out(uow: UnitOfWork, payment: Payment, share: PaymentShare, parts: domain.Split) -> list[Payout]:
+    """The seller's and the courier's payouts for one delivered fulfillment, announced as payout.created."""
+    order_id, fulfillment_id, courier_id = payment.order_id, share.fulfillment_id, share.courier_id
     payouts = [
         Payout(id=new_id(), key=f"seller:{fulfillment_id}", order_id=order_id, fulfillment_id=fulfillment_id,
                payee_role="seller", payee_id=share.seller_id, amount=parts.seller, fee=parts.commission),
@@ -308,8 +347,6 @@ def settle_delivery(uow: UnitOfWork, data: dict, rate: Decimal | None = None) ->
             "fulfillment_id": fulfillment_id, "payout_id": payout.id, "amount": int(payout.amount),
             "fee": int(payout.fee), "method": payment.method, "status": payout.status,
             "shopper_id": payment.shopper_id}, correlation_id=order_id)
-    if payment.method == "cod" and all(s.delivered_at is not None for s in payment.shares):
-        payment.status = domain.COD_COLLECTED
     return payouts
 
 
@@ -407,32 +444,44 @@ def managed_balances(session, agent_id: str) -> dict:
     payees = list(session.scalars(select(ManagedPayee).where(ManagedPayee.agent_id == agent_id)
                                   .order_by(ManagedPayee.shop_name, ManagedPayee.payee_id)))
     ids = [p.payee_id for p in payees]
-    ledger: dict[str, int] = {}
-    payouts: dict[str, dict] = {pid: {"earned": 0, "commission": 0, "paid_out": 0, "payouts": 0, "owed_payouts": 0}
-                                for pid in ids}
-    if ids:
-        accounts = {domain.seller_payable(pid): pid for pid in ids}
-        for account, total in session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
-                                              .where(LedgerEntry.account.in_(list(accounts)))
-                                              .group_by(LedgerEntry.account)):
-            ledger[accounts[account]] = int(total or 0)
-        rows = session.execute(select(Payout.payee_id, Payout.status, func.count(), func.sum(Payout.amount),
-                                      func.sum(Payout.fee))
-                               .where(Payout.payee_role == "seller", Payout.payee_id.in_(ids))
-                               .group_by(Payout.payee_id, Payout.status))
-        for payee_id, status, count, amount, fee in rows:
-            row = payouts[payee_id]
-            row["earned"] += int(amount or 0)
-            row["commission"] += int(fee or 0)
-            row["payouts"] += int(count)
-            if status in PAID_OUT:
-                row["paid_out"] += int(amount or 0)
-            elif status == "owed":
-                row["owed_payouts"] += int(count)
+    ledger = _seller_ledgers(session, ids)
+    payouts = _seller_payout_totals(session, ids)
     managed = [{"payee_id": p.payee_id, "shop_id": p.payee_id[len(domain.CRAFTER_PREFIX):], "shop_name": p.shop_name,
                 "seller_payable": -ledger.get(p.payee_id, 0), **payouts[p.payee_id]} for p in payees]
     return {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
             "currency": "IDR"}
+
+
+def _seller_ledgers(session, payee_ids: list[str]) -> dict[str, int]:
+    """Each payee's seller-payable account balance (credit < 0), in one read."""
+    if not payee_ids:
+        return {}
+    accounts = {domain.seller_payable(pid): pid for pid in payee_ids}
+    return {accounts[account]: int(total or 0)
+            for account, total in session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                                                  .where(LedgerEntry.account.in_(list(accounts)))
+                                                  .group_by(LedgerEntry.account))}
+
+
+def _seller_payout_totals(session, payee_ids: list[str]) -> dict[str, dict]:
+    """Each payee's seller payouts summed: earned, commission, paid out, how many and how many owed."""
+    totals = {pid: {"earned": 0, "commission": 0, "paid_out": 0, "payouts": 0, "owed_payouts": 0} for pid in payee_ids}
+    if not payee_ids:
+        return totals
+    rows = session.execute(select(Payout.payee_id, Payout.status, func.count(), func.sum(Payout.amount),
+                                  func.sum(Payout.fee))
+                           .where(Payout.payee_role == "seller", Payout.payee_id.in_(payee_ids))
+                           .group_by(Payout.payee_id, Payout.status))
+    for payee_id, status, count, amount, fee in rows:
+        row = totals[payee_id]
+        row["earned"] += int(amount or 0)
+        row["commission"] += int(fee or 0)
+        row["payouts"] += int(count)
+        if status in PAID_OUT:
+            row["paid_out"] += int(amount or 0)
+        elif status == "owed":
+            row["owed_payouts"] += int(count)
+    return totals
 
 
 # -- reconciliation ---------------------------------------------------------------------------------
