@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 import uuid
 from collections import Counter
 
@@ -14,7 +15,7 @@ import pytest
 
 from pasar.db import UnitOfWork
 from pasar.messaging import Publisher, QueueNames, Worker, declare_topology
-from pasar.messaging.topology import QueueDeclarationMismatch
+from pasar.messaging.topology import CRASH_DELIVERY_LIMIT, QueueDeclarationMismatch, queue_arguments
 from tests.support import probe_service as probe
 from tests.support.infra import BrokerNamespace, wait_until
 from tests.support.private_broker import PrivateCluster
@@ -27,6 +28,26 @@ SETTLED = ("CONFIRMED", "REJECTED")  # where a cash-on-delivery order ends witho
 
 def quorum(ns: BrokerNamespace):
     return dataclasses.replace(ns.settings(), queue_type="quorum")
+
+
+def test_quorum_covers_main_retry_and_parked_queues_and_classic_keeps_its_old_arguments():
+    ns = BrokerNamespace.new()
+    names = QueueNames.for_service("orders", ns.settings())
+    classic = queue_arguments(names, ns.settings())
+    assert classic[names.main] == {} and classic[names.parked] == {}  # as declared before QUEUE_TYPE existed
+    assert classic[names.retries[0]] == {"x-message-ttl": 100, "x-dead-letter-exchange": "",
+                                          "x-dead-letter-routing-key": names.main}
+    replicated = queue_arguments(names, quorum(ns))
+    assert set(replicated) == {names.main, names.parked, *names.retries}
+    assert all(args["x-queue-type"] == "quorum" for args in replicated.values())
+    main = replicated[names.main]
+    # a message whose consumer keeps dying before the ack is parked by the broker, and not lost on the way there
+    assert main["x-delivery-limit"] == CRASH_DELIVERY_LIMIT and main["x-dead-letter-routing-key"] == names.parked
+    for name in (names.main, *names.retries):
+        assert replicated[name]["x-dead-letter-strategy"] == "at-least-once"
+        assert replicated[name]["x-overflow"] == "reject-publish"  # what at-least-once dead-lettering requires
+    assert [replicated[r]["x-message-ttl"] for r in names.retries] == [100, 200, 400]
+    assert all(replicated[r]["x-dead-letter-routing-key"] == names.main for r in names.retries)
 
 
 def test_a_queue_of_the_other_type_is_refused_with_a_message_saying_what_to_do(broker):
@@ -77,7 +98,9 @@ def test_on_quorum_queues_a_failing_message_is_retried_with_delay_then_parked_wi
 
 @pytest.fixture(scope="module")
 def cluster():
+    started = time.monotonic()
     nodes = PrivateCluster(3).start()
+    nodes.start_seconds = time.monotonic() - started
     yield nodes
     nodes.shutdown()
 
@@ -143,7 +166,9 @@ def test_orders_survive_stopping_the_node_that_leads_the_busiest_queue(cluster):
     stock, before, during, after = 24, 12, 12, 8  # 32 orders for 24 items: 8 must be turned away, no more
     stack = Stack(postgres=True, extra_env={"AMQP_URL": cluster.url, "QUEUE_TYPE": "quorum"})
     stack.broker = BrokerNamespace.new(amqp_url=cluster.nodes[0].url)
+    clock = {"start": time.monotonic()}
     with stack:
+        clock["stack up"] = time.monotonic()
         prefix = stack.broker.queue_prefix
         ours = [q for q in cluster.queues() if q["name"].startswith(prefix)]
         assert ours and all(q["type"] == "quorum" for q in ours), ours  # main, retry and parked queues alike
@@ -156,6 +181,7 @@ def test_orders_survive_stopping_the_node_that_leads_the_busiest_queue(cluster):
         queues = [q for q in cluster.queues() if q["name"] in mains]
         busiest = max(queues, key=lambda q: (q["messages"], q["name"] == f"{prefix}orders"))
         leader = cluster.node_named(busiest["leader"])
+        clock["fault"] = time.monotonic()
         leader.stop_node()
         survivors = [n for n in cluster.nodes if n is not leader]
         moved = wait_until(lambda: (lambda q: q if q["leader"] != leader.name else None)(
@@ -164,12 +190,15 @@ def test_orders_survive_stopping_the_node_that_leads_the_busiest_queue(cluster):
         shoppers.place(during)
         wait_until(shoppers.all_settled, timeout=120, interval=0.5,
                    message="orders placed before and during the outage settled on two nodes")
+        clock["settled on two nodes"] = time.monotonic()
 
         leader.start_node()
         wait_until(lambda: cluster.running_nodes(survivors[0]) == {n.name for n in cluster.nodes}, timeout=120,
                    interval=0.5, message="the stopped node back in the cluster")
+        clock["node back"] = time.monotonic()
         shoppers.place(after)
         statuses = wait_until(shoppers.all_settled, timeout=120, interval=0.5, message="every order settled")
+        clock["all settled"] = time.monotonic()
 
         outcome = Counter(statuses.values())
         total = before + during + after
@@ -188,4 +217,8 @@ def test_orders_survive_stopping_the_node_that_leads_the_busiest_queue(cluster):
         print(f"\ncluster run: orders={total} confirmed={outcome['CONFIRMED']} rejected={outcome['REJECTED']} "
               f"faults=1 (stopped {leader.name}, leader of {busiest['name']} with {busiest['messages']} waiting; "
               f"new leader {moved['leader']}) worker_reconnects={reconnects} client_resends={shoppers.resends} "
-              f"duplicates={duplicates} lost={total - len(statuses)}")
+              f"duplicates={duplicates} lost={total - len(statuses)}\n"
+              f"seconds: cluster start {cluster.start_seconds:.0f}, stack start {clock['stack up'] - clock['start']:.0f}, "
+              f"fault -> {before + during} orders settled {clock['settled on two nodes'] - clock['fault']:.0f}, "
+              f"node restart {clock['node back'] - clock['settled on two nodes']:.0f}, "
+              f"last {after} orders {clock['all settled'] - clock['node back']:.0f}")
