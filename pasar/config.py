@@ -72,6 +72,7 @@ class MessagingSettings:
     prefetch: int
     outbox_sweep_seconds: float
     outbox_grace_seconds: float
+    queue_type: str = "classic"  # QUEUE_TYPE: classic (one node) or quorum (replicated across a cluster)
 
     @property
     def max_attempts(self) -> int:
@@ -89,6 +90,7 @@ def messaging() -> MessagingSettings:
         prefetch=_int("PREFETCH", 16),
         outbox_sweep_seconds=float(_env("OUTBOX_SWEEP_SECONDS", "0.5")),
         outbox_grace_seconds=float(_env("OUTBOX_GRACE_SECONDS", "2")),
+        queue_type=_env("QUEUE_TYPE", "classic"),
     )
 
 

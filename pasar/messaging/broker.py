@@ -17,15 +17,24 @@ from ..stamps import utcnow
 log = logging.getLogger("pasar.messaging")
 
 
-def connection_parameters(amqp_url: str, *, quick: bool = False, name: str | None = None) -> pika.URLParameters:
-    params = pika.URLParameters(amqp_url)
-    if name:  # shown by the management UI and `rabbitmqctl list_connections client_properties`
-        params.client_properties = {"connection_name": f"{name} pid {os.getpid()}"}
-    params.connection_attempts = 1
-    params.socket_timeout = 2 if quick else 5
-    params.blocked_connection_timeout = 10
-    params.heartbeat = 30
-    return params
+def connection_parameters(amqp_url: str, *, quick: bool = False,
+                          name: str | None = None) -> pika.URLParameters | list[pika.URLParameters]:
+    """AMQP_URL may name several nodes of one cluster, comma-separated: pika then tries them in order, so a
+    process reconnects to a surviving node when its own goes away (behind one load-balanced address, e.g. a
+    Kubernetes Service, a single URL is enough)."""
+    all_params = []
+    for url in (part.strip() for part in amqp_url.split(",")):
+        if not url:
+            continue
+        params = pika.URLParameters(url)
+        if name:  # shown by the management UI and `rabbitmqctl list_connections client_properties`
+            params.client_properties = {"connection_name": f"{name} pid {os.getpid()}"}
+        params.connection_attempts = 1
+        params.socket_timeout = 2 if quick else 5
+        params.blocked_connection_timeout = 10
+        params.heartbeat = 30
+        all_params.append(params)
+    return all_params[0] if len(all_params) == 1 else all_params
 
 
 def broker_reachable(amqp_url: str) -> tuple[bool, str]:
