@@ -99,6 +99,7 @@ def cmd_up(args) -> None:
     supervisord = shutil.which("supervisord", path=os.path.dirname(sys.executable)) or shutil.which("supervisord")
     print(f"starting every Procfile process under supervisord ({conf}); a process that dies is restarted, "
           f"the others keep running. `pasar ctl status` lists them; Ctrl-C stops them all", flush=True)
+    sys.stdout.flush()
     os.execvp(supervisord, [supervisord, "-c", str(conf)])
 
 
