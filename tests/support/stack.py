@@ -88,6 +88,10 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
+    def database_url(self, app: str) -> str:
+        """Where `app` keeps its data in this stack: its PostgreSQL database, or its SQLite file."""
+        return self.env.get(f"{app.upper()}_DATABASE_URL") or f"sqlite:///{self.var / (app + '.db')}"
+
     def healthy(self) -> bool:
         resp = requests.get(self.url + "/healthz", timeout=5)
         return resp.status_code == 200
