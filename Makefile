@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(DEV_LOCK) 2>/dev/null |
 
 .PHONY: run test bench install lock lock-upgrade browser clean check-broker
 
-$(STAMP): pyproject.toml $(DEV_LOCK)
+# keyed on the contents of pyproject.toml and the lock (not their times): a new lock is a new stamp name
+$(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --require-hashes -r $(DEV_LOCK)

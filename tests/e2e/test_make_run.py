@@ -67,11 +67,11 @@ class Up:
     def text(self) -> str:
         return "".join(self.output)
 
-    def wait_healthy(self, timeout: float = 180) -> dict:
+    def wait_healthy(self, timeout: float = 300) -> dict:
         gateway = self.env["GATEWAY_URL"]
         try:
             return wait_until(lambda: (lambda r: r.json() if r.status_code == 200 else None)(
-                requests.get(gateway + "/healthz", timeout=10)), timeout=timeout, interval=0.3,
+                requests.get(gateway + "/healthz", timeout=30)), timeout=timeout, interval=0.3,
                 message="gateway healthy with every service behind it")
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n`pasar up` said:\n{self.text[-4000:]}") from None
@@ -247,6 +247,9 @@ def test_the_readme_postgresql_recipe_as_written_gives_a_healthy_stack_with_its_
     checkout.mkdir()
     for name in ("Makefile", "pyproject.toml", "requirements.lock", "requirements-dev.lock", ".env.example", ".venv"):
         (checkout / name).symlink_to(config.ROOT / name)
+    # this venv is installed for these very files, so `make run` here installs nothing (an install from this
+    # checkout would point the editable package at it)
+    assert subprocess.run(["make", "-q", "install"], cwd=checkout).returncode == 0, "run `make install` first"
     env = up_env(tmp_path / "var", broker)
     del env["PASAR_DOTENV"]  # the recipe configures through .env, as an operator does
     up = Up(env, checkout, ["bash", "-euc", recipe])
