@@ -47,7 +47,7 @@ def setup(process: str) -> bool:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({
-        "service.name": os.environ.get("OTEL_SERVICE_NAME") or f"pasar-{process}",
+        "service.name": f"pasar-{process}",
         "service.namespace": "pasar-desa", "process.pid": os.getpid()}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
