@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,12 +42,18 @@ def process_dir(app: str, kind: str) -> Path:
     return base_dir() / app / kind
 
 
-def prepare(app: str, kind: str) -> Path:
+def prepare(app: str, kind: str) -> Path | None:
     """For `pasar web`/`pasar worker`, before gunicorn starts or the worker imports anything: an empty
-    folder of this app and kind, named in PROMETHEUS_MULTIPROC_DIR for this process and its children."""
+    folder of this app and kind, named in PROMETHEUS_MULTIPROC_DIR for this process and its children.
+    A folder that cannot be made does not stop the process: it runs with per-process metrics instead."""
     folder = process_dir(app, kind)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"metrics: cannot use {folder} ({exc}); each process keeps its own numbers", file=sys.stderr)
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        return None
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     return folder
 
