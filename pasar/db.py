@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 
-from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event)
+import sqlalchemy
+from sqlalchemy import (Column, Index, Integer, MetaData, String, Table, Text, event)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import config
+from . import config, tracing
 from .events import make_envelope
-from .stamps import new_id, utcnow
+from .stamps import UtcDateTime, new_id, utcnow
 
 
 def _messaging_columns(kind: str) -> list[Column]:
@@ -21,15 +22,15 @@ def _messaging_columns(kind: str) -> list[Column]:
             Column("id", String(36), primary_key=True),
             Column("type", String(80), nullable=False),
             Column("envelope", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("sent_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("sent_at", UtcDateTime(), nullable=True),
             Column("attempts", Integer, nullable=False, default=0),
             Column("last_error", Text, nullable=True),
         ]
     return [  # processed_events: the inbox
         Column("event_id", String(36), primary_key=True),
         Column("type", String(80), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     ]
 
 
@@ -62,7 +63,8 @@ def make_engine(url: str, immediate: bool = False) -> Engine:
     """`immediate` (SQLite only) starts transactions with BEGIN IMMEDIATE so concurrent writers queue on
     busy_timeout instead of failing when a deferred read lock cannot be upgraded."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # sqlalchemy.create_engine looked up at call time: tracing, when on, wraps it to trace statements
+        engine = sqlalchemy.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets the web and worker processes share the file
@@ -79,7 +81,54 @@ def make_engine(url: str, immediate: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # a database that stops answering (cable cut, not a refusal) fails the connect within seconds instead
+    # of hanging the worker forever; keepalives notice a dead peer on a connection already open
+    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
+                                       "keepalives_interval": 5, "keepalives_count": 3})
+
+
+# SQLSTATEs that say "the database, not this transaction's data, is the problem" (PostgreSQL appendix A)
+_PG_CONFLICT_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_PG_OUTAGE_CLASSES = ("08", "53", "57P01", "57P02", "57P03", "58")  # connection, resources, shutdown, system I/O
+_SQLITE_CONFLICT = ("database is locked", "database is busy", "database table is locked")
+_SQLITE_OUTAGE = ("disk i/o error", "unable to open database file", "database or disk is full")
+
+
+def database_fault(exc: BaseException) -> str | None:
+    """"conflict" (retry the transaction soon), "outage" (reconnect later) or None (the code's own error).
+
+    Looks at one exception; callers walk the cause chain. SQLAlchemy wraps driver errors (`.orig`)."""
+    from sqlalchemy import exc as sa_exc
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give within its timeout
+        return "outage"
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return "outage"
+        exc = exc.orig if exc.orig is not None else exc
+    try:
+        import psycopg
+    except ImportError:  # an SQLite-only install
+        psycopg = None
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        state = getattr(exc, "sqlstate", None) or ""
+        if state in _PG_CONFLICT_STATES:
+            return "conflict"
+        if state.startswith(_PG_OUTAGE_CLASSES):
+            return "outage"
+        # refused, reset, "server closed the connection unexpectedly", "too many clients already" at
+        # connect: raised by the client library without a server SQLSTATE
+        if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)) and not state:
+            return "outage"
+        return None
+    import sqlite3
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if text.startswith(_SQLITE_CONFLICT):
+            return "conflict"
+        if text.startswith(_SQLITE_OUTAGE):
+            return "outage"
+    return None
 
 
 class Database:
@@ -135,8 +184,8 @@ class UnitOfWork:
             self.session.close()
 
     def emit(self, event_type: str, data: dict, correlation_id: str | None = None) -> str:
-        envelope = make_envelope(event_type, data, source=self.source,
-                                 correlation_id=correlation_id or self.correlation_id)
+        envelope = tracing.stamp(make_envelope(event_type, data, source=self.source,
+                                               correlation_id=correlation_id or self.correlation_id))
         self.session.execute(self.db.outbox.insert().values(
             id=envelope["id"], type=event_type, envelope=json.dumps(envelope),
             created_at=utcnow(), sent_at=None, attempts=0))
