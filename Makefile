@@ -8,7 +8,7 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(DEV_LOCK) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench install lock lock-upgrade browser clean check-broker
+.PHONY: run test fuzz-release bench install lock lock-upgrade browser clean check-broker
 
 # keyed on the contents of pyproject.toml and the lock (not their times): a new lock is a new stamp name
 $(STAMP):
@@ -47,6 +47,10 @@ run: install
 ## Tests never read .env: the harness passes its own environment with PASAR_DOTENV=0.
 test: install browser
 	PASAR_DOTENV=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## make fuzz-release: the release check's schemathesis run (>= 50,000 cases, every role; not part of make test)
+fuzz-release: install
+	SCHEMATHESIS_RELEASE=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_gateway_schemathesis.py
 
 ## make bench: throughput and latency, each against a baseline measured in the same run
 bench: install

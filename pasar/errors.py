@@ -4,7 +4,8 @@ from __future__ import annotations
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 410: "gone", 412: "precondition_failed",
-    413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
+    413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type", 417: "expectation_failed",
+    422: "validation_error", 431: "header_fields_too_large", 501: "not_implemented",
     429: "rate_limited", 500: "internal_error", 502: "bad_gateway", 503: "unavailable",
     504: "gateway_timeout",
 }

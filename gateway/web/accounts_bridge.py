@@ -5,6 +5,7 @@ In-process rather than over HTTP to ourselves: the rate limits then count the br
 as a `Reply`, the same shape the pages get from the services."""
 from __future__ import annotations
 
+from pasar.auth import verify_access_token
 from pasar.errors import ApiError, error_body
 
 from .. import accounts
@@ -50,7 +51,13 @@ def refresh(refresh_token: str) -> dict | None:
 
 def logout(refresh_token: str | None, access_token: str | None = None) -> None:
     if refresh_token:
-        accounts.logout(refresh_token)
+        claims = None
+        if access_token:
+            try:
+                claims = verify_access_token(access_token).claims
+            except ApiError:
+                claims = None
+        accounts.logout(refresh_token, claims)
 
 
 def get_account(user_id: str):

@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from pasar.text import FreeText
+
 from .domain import MAX_PRICE, MAX_STOCK, MIN_PRICE, SHOP_STATUSES, SORTS, STATUSES, UNITS
 
 PHONE = validate.Regexp(r"^\+?[0-9]{8,15}$", error="a phone number like +6281234567890")
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lower-case words joined by '-'")
-Text = lambda lo, hi, **kw: fields.String(validate=validate.Length(min=lo, max=hi), **kw)  # noqa: E731
+Text = lambda lo, hi, **kw: FreeText(lo, hi, **kw)  # noqa: E731  (the kernel's text policy, pasar/text.py)
 Price = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=MIN_PRICE, max=MAX_PRICE), **kw)  # noqa: E731
 Stock = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_STOCK), **kw)  # noqa: E731
 Threshold = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kw)  # noqa: E731
