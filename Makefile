@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench install browser clean check-broker
+.PHONY: run test bench install browser clean check-broker translations
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## make translations: compile the gettext catalogs (pasar/translations/*/LC_MESSAGES/messages.po -> .mo);
+## after changing a message in the code: `$(BIN)/python -m pasar.i18n_messages extract`, translate, commit the .po
+translations: install
+	$(BIN)/python -m pasar.i18n_messages compile
+
 ## make run: install, migrate, seed demo data, start every process (gateway on http://localhost:8000)
-run: install
+run: install translations
 	@test -f .env || cp .env.example .env
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pasar up
 
 ## make test: every test (unit, integration on real PostgreSQL + RabbitMQ, end-to-end, browser)
-test: install browser
+test: install browser translations
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 ## make bench: throughput and latency, each against a baseline measured in the same run
