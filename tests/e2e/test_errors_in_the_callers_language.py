@@ -103,6 +103,7 @@ def test_every_error_of_every_service_in_indonesian_and_in_english(polyglot_stac
     stack = polyglot_stack
     spec = requests.get(stack.url + "/api/v1/openapi.json", timeout=15).json()
     admin = stack.token("admin-" + uuid.uuid4().hex[:6], "admin")
+    shopper = stack.token("shopper-" + uuid.uuid4().hex[:6], "shopper")
     problems: list[str] = []
     seen: dict[str, set] = {}
     compared = 0
@@ -111,11 +112,12 @@ def test_every_error_of_every_service_in_indonesian_and_in_english(polyglot_stac
         secured = bool(operation.get("security"))
         tries = [(admin, kind, body) for kind, body in _bodies(operation, spec)]
         if secured:
-            tries += [(None, None, None), ("not-a-token", None, None)]
+            tries += [(None, None, None), ("not-a-token", None, None), (shopper, None, None)]
         for token, kind, body in tries:
             status_en, en = _send(stack, method, concrete, token, kind, body, "en")
             status_id, id_ = _send(stack, method, concrete, token, kind, body, "id")
-            label = f"{method.upper()} {path} ({'admin' if token == admin else token or 'no token'}, {kind})"
+            who = {admin: "admin", shopper: "shopper"}.get(token, token or "no token")
+            label = f"{method.upper()} {path} ({who}, {kind})"
             if status_en < 400 and status_id < 400:
                 continue
             assert status_en == status_id, f"{label}: {status_en} in English, {status_id} in Indonesian"
@@ -135,7 +137,7 @@ def test_every_error_of_every_service_in_indonesian_and_in_english(polyglot_stac
                      "payouts", "notifications"):
         assert resource in seen, f"no error met under /api/v1/{resource}: {sorted(seen)}"
     codes = set().union(*seen.values())
-    assert {"validation_error", "not_found", "unauthorized", "invalid_token"} <= codes, codes
+    assert {"validation_error", "not_found", "unauthorized", "invalid_token", "forbidden"} <= codes, codes
     assert compared >= 100, compared
     print(f"{compared} error answers compared in both languages; codes: {sorted(codes)}")
 
