@@ -203,7 +203,7 @@ def extract() -> None:
     pot = template()
     i18n.TRANSLATIONS.mkdir(parents=True, exist_ok=True)
     with (i18n.TRANSLATIONS / f"{i18n.DOMAIN}.pot").open("wb") as out:
-        write_po(out, pot, width=100, omit_header=False)
+        write_po(out, pot, width=100, omit_header=False, include_lineno=False)
     for locale in i18n.LOCALES:
         if locale == i18n.SOURCE_LOCALE:
             continue
@@ -216,7 +216,7 @@ def extract() -> None:
         current.update(pot, no_fuzzy_matching=True)
         po.parent.mkdir(parents=True, exist_ok=True)
         with po.open("wb") as out:
-            write_po(out, current, width=100, ignore_obsolete=True)
+            write_po(out, current, width=100, ignore_obsolete=True, include_lineno=False)
 
 
 def compile_all() -> None:

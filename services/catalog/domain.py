@@ -198,7 +198,6 @@ def dropped_below(before: int, after: int, threshold: int) -> bool:
 _WORD = re.compile(r"[0-9a-z]+(?:-[0-9a-z]+)*")
 MAX_TERMS = 8
 MIN_STEM = 3
-SEARCH_SORTS = ("relevance",)
 
 
 def fold(text: str) -> str:
