@@ -20,8 +20,14 @@ class ApiError(Exception):
         self.fields = fields or {}
 
 
-def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:
-    return {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
+def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None,
+               locale: str | None = None) -> dict:
+    """The body, its message and field messages in the caller's language (pasar.i18n: Accept-Language, the
+    account's locale, else Bahasa Indonesia). The code stays as it is: clients and pages branch on it."""
+    from .i18n import translate, translate_fields
+
+    return {"error": {"code": code or CODES.get(status, "error"), "message": translate(message, locale),
+                      "fields": translate_fields(fields or {}, locale)}}
 
 
 def not_found(what: str = "resource") -> ApiError:

@@ -17,7 +17,8 @@ def _pair(pair) -> dict:
 
 
 def _failed(exc: ApiError) -> Reply:
-    return Reply(exc.status, error_body(exc.status, exc.message, exc.code, exc.fields))
+    # in English, as the services answer the pages: i18n.service_text says it in the reader's language
+    return Reply(exc.status, error_body(exc.status, exc.message, exc.code, exc.fields, locale="en"))
 
 
 def tokens_of(reply: Reply) -> dict | None:

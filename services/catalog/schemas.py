@@ -180,7 +180,10 @@ class ListingOut(Schema):
 
 
 class BrowseArgs(PageArgs):
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "words in title, description, shop"})
+    q = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "words in the title, description, category, shop name, village, district or regency; "
+                       "each word matches the start of a word (\"anyam\" finds \"anyaman\", \"keranjang\" never "
+                       "\"ranjang\"), a misspelt word is corrected when nothing matches (see `did_you_mean`)"})
     category = fields.String(validate=validate.Length(max=60))
     district = fields.String(validate=validate.Length(max=120))
     regency = fields.String(validate=validate.Length(max=120))
@@ -188,7 +191,9 @@ class BrowseArgs(PageArgs):
     min_price = fields.Integer(validate=validate.Range(min=0, max=10 * MAX_PRICE))
     max_price = fields.Integer(validate=validate.Range(min=0, max=10 * MAX_PRICE))
     in_stock = fields.Boolean(load_default=False)
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    sort = fields.String(validate=validate.OneOf(SORTS), metadata={
+        "description": "relevance (the default; newest when there are no words), newest, price_asc, price_desc, "
+                       "popular"})
 
     @validates_schema
     def _price_range(self, data, **_):
@@ -208,6 +213,8 @@ class ListingPage(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     pages = fields.Integer()
+    did_you_mean = fields.String(allow_none=True, metadata={
+        "description": "when the words as typed found nothing: the corrected words these results are for"})
 
 
 class MovementOut(Schema):
