@@ -63,6 +63,10 @@ DEFAULTED = {
     "METRICS_TOKEN": "Prometheus scrapes each pod inside the cluster; the Ingress only routes the gateway's /api and pages",
     "PROMETHEUS_MULTIPROC_DIR": "derived by the code from METRICS_DIR per app and process kind",
     "RATELIMIT_KEY_PREFIX": "one deployment per Redis: the default prefix is enough",
+    "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",
+    "CATALOG_MAX_PHOTO_PIXELS": "tuning with a production-grade default",
+    "REDIS_URL": "without a Redis in the cluster the gateway keeps the token denylist in its database "
+                 "and the services' ports stay inside the cluster (docs/SECURITY.md)",
 }
 # Environment variables that are not settings: pieces the pod spec composes AMQP_URL and DATABASE_URL from.
 COMPOSED = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "DB_USERNAME", "DB_PASSWORD"}
