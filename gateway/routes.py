@@ -18,7 +18,9 @@ from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
-from pasar import config
+from opentelemetry import propagate
+
+from pasar import config, tracing
 from pasar.auth import bearer_token, verified_token
 from pasar.errors import ApiError, error_body
 
@@ -159,6 +161,8 @@ def _upstream_headers(token: str | None) -> dict:
     headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
     headers["X-Forwarded-Proto"] = request.scheme
     headers["X-Forwarded-Host"] = request.host
+    if tracing.enabled():  # the hop is plain urllib3 (not instrumented): carry the trace to the service
+        propagate.inject(headers)
     return headers
 
 

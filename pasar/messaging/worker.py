@@ -13,10 +13,11 @@ import time
 from typing import Callable, Iterable
 
 import pika
+from opentelemetry import context as trace_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import config, logs
+from .. import config, logs, metrics
 from ..db import Database, UnitOfWork
 from ..stamps import utcnow
 from ..events import ContractError, Event, parse_envelope
@@ -158,13 +159,22 @@ class Worker:
     # -- a batch of messages -----------------------------------------------------------------------
     def _on_delivery(self, channel, method, properties, body: bytes) -> None:
         """pika's callback only collects: messages are handled between two reads of the socket, so the
-        ones that arrived together can share one transaction."""
-        self._pending.append((channel, method, properties, body))
+        ones that arrived together can share one transaction. The trace context current here (the
+        consume span, when tracing is on) goes with the message, so what its handlers emit stays in
+        its trace."""
+        self._pending.append((channel, method, properties, body, trace_context.get_current()))
+
+    def _one(self, delivery) -> None:
+        token = trace_context.attach(delivery[4])
+        try:
+            self._on_message(*delivery[:4])
+        finally:
+            trace_context.detach(token)
 
     def _handle_pending(self) -> None:
         batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
         if len(batch) == 1:
-            self._on_message(*batch[0])
+            self._one(batch[0])
             return
         events, deliveries = [], []
         for delivery in batch:
@@ -172,11 +182,11 @@ class Worker:
                 events.append(parse_envelope(json.loads(delivery[3])))
                 deliveries.append(delivery)
             except (ValueError, ContractError):
-                self._on_message(*delivery)  # parked and acked on its own
+                self._one(delivery)  # parked and acked on its own
         if not events:
             return
         try:
-            emitted = self.apply_batch(events)
+            emitted = self.apply_batch(events, [d[4] for d in deliveries])
         except Exception as exc:
             fault = classify(exc)
             if fault is not None and fault.kind == OUTAGE:
@@ -188,10 +198,12 @@ class Worker:
             log.info("batch failed; handling its messages one by one",
                      extra={"batch": len(events), "error": repr(exc)})
             for delivery in deliveries:
-                self._on_message(*delivery)
+                self._one(delivery)
             return
         channel, method = deliveries[-1][0], deliveries[-1][1]
         self._ack_up_to(channel, method.delivery_tag)  # only after the batch committed
+        for event in events:
+            metrics.event_consumed(self.service, event.type)
         if emitted:
             self.relay_outbox(ids=emitted)
 
@@ -200,7 +212,7 @@ class Worker:
         # acked, parked or requeued one by one
         channel.basic_ack(delivery_tag, multiple=True)
 
-    def apply_batch(self, events: list[Event]) -> list[str]:
+    def apply_batch(self, events: list[Event], contexts: list | None = None) -> list[str]:
         """Every event's handlers and inbox row in one transaction (commits inside handlers only flush).
         Returns the ids of the events the handlers emitted. Raises if any handler fails: then nothing of
         the batch is committed."""
@@ -211,7 +223,7 @@ class Worker:
             ids = [event.id for event in events]
             seen = set(uow.session.execute(select(self.db.inbox.c.event_id)
                                            .where(self.db.inbox.c.event_id.in_(ids))).scalars())
-            for event in events:
+            for index, event in enumerate(events):
                 if event.id in seen:
                     log.info("duplicate event skipped", extra={"event_id": event.id, "type": event.type})
                     continue
@@ -220,10 +232,13 @@ class Worker:
                     event_id=event.id, type=event.type, processed_at=utcnow()))
                 uow.correlation_id = event.correlation_id
                 token = logs.correlation_id.set(event.correlation_id)
+                traced = trace_context.attach(contexts[index]) if contexts else None
                 try:
                     for handler in self.handlers.get(event.type, []):
                         handler(event, uow)
                 finally:
+                    if traced is not None:
+                        trace_context.detach(traced)
                     logs.correlation_id.reset(token)
             uow.holding = False
             uow.commit()
@@ -267,6 +282,7 @@ class Worker:
         finally:
             logs.correlation_id.reset(token)
         self._ack(channel, method.delivery_tag)  # only after the handler's transaction committed
+        metrics.event_consumed(self.service, event.type)
         if emitted:
             # sent at once for speed; if this fails the rows wait in the outbox and the sweep sends them
             self.relay_outbox(ids=emitted)
@@ -312,11 +328,13 @@ class Worker:
     def _retry(self, body, properties, attempt: int, reason: str) -> None:
         headers = dict(properties.headers or {})
         headers.update({ATTEMPT_HEADER: attempt + 1, "x-pasar-last-error": reason[:1000]})
+        metrics.event_retried(self.service, properties.type or "unknown")
         # growing delay: the n-th retry waits in the n-th (longer) retry queue
         self._republish(self.names.retries[min(attempt - 1, len(self.names.retries) - 1)], body, properties, headers)
 
     def _park(self, body, properties, routing_key: str, reason: str, attempt: int) -> None:
         log.error("message parked", extra={"reason": reason, "routing_key": routing_key})
+        metrics.event_parked(self.service, routing_key)
         headers = dict(properties.headers or {})
         headers.update({"x-pasar-park-reason": reason[:2000], "x-pasar-attempts": attempt,
                         "x-pasar-routing-key": routing_key, "x-pasar-parked-at": utcnow().isoformat()})

@@ -63,9 +63,9 @@ class BatchWorker(Worker):
         self.relayed.append(list(ids or []))
         return 0
 
-    def apply_batch(self, events):
+    def apply_batch(self, events, contexts=None):
         self.batches.append(len(events))
-        return super().apply_batch(events)
+        return super().apply_batch(events, contexts)
 
     def deliver(self, *envelopes) -> None:
         for tag, envelope in enumerate(envelopes, start=1):
