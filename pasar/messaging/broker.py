@@ -158,6 +158,14 @@ def publish_envelope(channel, exchange: str, envelope: dict) -> None:
 def _publish(channel, exchange: str, envelope: dict, headers: dict) -> None:
     body = json.dumps(envelope).encode()
     if isinstance(channel, ConfirmedBatches):
+        if tracing.enabled():  # pika's instrumentation sees BlockingChannel.basic_publish only: span it here
+            from opentelemetry import propagate, trace
+            span_name = f"publish {envelope['type']}"
+            with trace.get_tracer("pasar.messaging").start_as_current_span(span_name, kind=trace.SpanKind.PRODUCER):
+                headers = dict(headers)
+                propagate.inject(headers)
+                channel.publish(exchange, envelope["type"], body, envelope_properties(envelope, headers))
+            return
         channel.publish(exchange, envelope["type"], body, envelope_properties(envelope, headers))
         return
     channel.basic_publish(exchange=exchange, routing_key=envelope["type"], body=body,
