@@ -7,6 +7,7 @@ same concurrency, in the same run. Then a burst: BURST shoppers check out at the
 idle pause longer than gunicorn's old keep-alive (2 s), counting 5xx answers (the target is none)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import threading
@@ -17,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import machine_load, percentile, target_line
 from bench.monolith import run_baseline
-from tests.support.infra import postgres_database
+from tests.support.infra import postgres_database, wait_until
 from tests.support.stack import Stack
 
 SECONDS = float(os.environ.get("BENCH_ORDERS_SECONDS", "15"))
@@ -126,9 +127,23 @@ def burst(stack, listing: str) -> dict:
     return codes
 
 
+@contextlib.contextmanager
+def started(stack: Stack):
+    """Stack.start, with more patience for the health check on a loaded machine, and stopped either way
+    (a failed start would otherwise leave its processes running)."""
+    try:
+        try:
+            stack.start()
+        except AssertionError:
+            wait_until(stack.healthy, timeout=180, interval=1, message="every service healthy (second wait)")
+        yield stack
+    finally:
+        stack.stop()
+
+
 def run_stack(consumers: int, with_burst: bool) -> tuple[dict, dict | None]:
-    with Stack(postgres=True, workers=2, extra_env={"WORKER_CONCURRENCY": str(consumers),
-                                                    "RATELIMIT_API": "1000000/minute"}) as stack:
+    with started(Stack(postgres=True, workers=2, extra_env={"WORKER_CONCURRENCY": str(consumers),
+                                                            "RATELIMIT_API": "1000000/minute"})) as stack:
         listing = setup_listing(stack)
         client = stack.client("bench-warm", "shopper")
         place(client, listing)  # warm every process up once
