@@ -81,25 +81,35 @@ def load(url: str, *, seconds: float = 5.0, concurrency: int = 8, headers: dict 
 
 
 _BARE_APP = textwrap.dedent('''
-    from flask import Flask, jsonify
+    import os
+    from flask import Flask, Response, jsonify
     app = Flask("bare")
     ITEMS = [{"id": str(i), "title": "Tikar pandan %d" % i, "price": 25000 + i} for i in range(20)]
+    PAYLOAD = open(os.environ["BARE_PAYLOAD"], "rb").read() if os.environ.get("BARE_PAYLOAD") else None
     @app.get("/items")
     def items():
+        if PAYLOAD is not None:  # the very bytes the catalog answered
+            return Response(PAYLOAD, mimetype="application/json")
         return jsonify({"items": ITEMS, "total": 20})
 ''')
 
 
 @contextlib.contextmanager
-def bare_flask_baseline(workers: int = 2, threads: int = 4):
-    """A bare Flask + gunicorn JSON endpoint (20 items), same server settings as our apps: the baseline."""
+def bare_flask_baseline(workers: int = 2, threads: int = 4, payload: bytes | None = None):
+    """A bare Flask + gunicorn JSON endpoint (20 items, or exactly `payload`), same server settings as our
+    apps: the baseline."""
     folder = Path(tempfile.mkdtemp(prefix="pasar-bare-"))
     (folder / "bare_app.py").write_text(_BARE_APP)
+    extra = {}
+    if payload is not None:
+        (folder / "payload.json").write_bytes(payload)
+        extra["BARE_PAYLOAD"] = str(folder / "payload.json")
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "bare_app:app", "--bind", f"127.0.0.1:{port}",
                              "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                             "--log-level", "warning"], cwd=folder, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(folder)})
+                             "--log-level", "warning", "--keep-alive", "75"], cwd=folder,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(folder), **extra})
     url = f"http://127.0.0.1:{port}/items"
     try:
         wait_until(lambda: requests.get(url, timeout=1).ok, timeout=20, message="bare flask baseline")
@@ -111,3 +121,24 @@ def bare_flask_baseline(workers: int = 2, threads: int = 4):
 
 def ratio_line(label: str, ours: float, baseline: float) -> str:
     return f"{label:<44} {ours / baseline:6.2f}x of baseline ({ours:.1f} vs {baseline:.1f})"
+
+
+def target_line(name: str, ours: float, baseline: float | None, *, at_least: float | None = None,
+                below: float | None = None, unit: str = "", note: str = "") -> str:
+    """One issue-14 target: the figure, its baseline and ratio, and PASS/FAIL beside it."""
+    if baseline is not None:
+        ratio = ours / baseline if baseline else float("nan")
+        ok = at_least is None or ratio >= at_least
+        text = f"{ours:.1f} vs baseline {baseline:.1f}{unit} = {ratio:.2f}x (target >= {at_least}x)"
+    elif below is not None:
+        ok = ours < below
+        text = f"{ours:.1f}{unit} (target < {below}{unit})"
+    else:
+        ok = at_least is None or ours >= at_least
+        text = f"{ours:.1f}{unit} (target >= {at_least}{unit})"
+    return f"{'PASS' if ok else 'FAIL'}  {name:<38} {text}{'  ' + note if note else ''}"
+
+
+def machine_load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores (shared machine)"

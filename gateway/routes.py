@@ -1,20 +1,27 @@
 """The routing table, and the proxy that forwards /api/v1/<resource>/... to the owning service.
 
-Pooled keep-alive connections, timeouts, one retry for idempotent reads only (and only when the
-connection failed), the request id carried through, and a standard 502/504 body when a service is down
-or slow. The bearer token is verified here before anything is forwarded; each service verifies it again."""
+Pooled keep-alive connections (urllib3 directly: the hop only forwards bytes, so requests' sessions,
+cookie jars and body re-encoding are cost without use), timeouts, one retry when the connection failed
+before an answer for reads and for writes that carry an Idempotency-Key (the service replays those), the
+request id carried through, and a standard 502/504 body when a service is down or slow. The bearer
+token is verified here before anything is forwarded; each service verifies it again."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from urllib.parse import quote
 
 import requests
+import urllib3
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
-from pasar import config
-from pasar.auth import bearer_token, verify_access_token
+from opentelemetry import propagate
+
+from pasar import config, tracing
+from pasar.auth import bearer_token, verified_token
 from pasar.errors import ApiError, error_body
 
 from .protection import api_limit
@@ -54,20 +61,62 @@ IDEMPOTENT_READS = ("GET", "HEAD")
 STREAM_SLOTS = config.int_setting("GATEWAY_STREAM_SLOTS", max(1, config.web_threads("gateway") // 2))
 _stream_slots = threading.BoundedSemaphore(STREAM_SLOTS)
 
+# An idle pooled connection is dropped after this long, well before the services' gunicorn closes it
+# (WEB_KEEPALIVE_SECONDS, 75 s): the gateway then never reuses a connection the service is closing.
+POOL_IDLE_SECONDS = float(config.setting("UPSTREAM_POOL_IDLE_SECONDS", "30"))
+POOL_SIZE = config.int_setting("UPSTREAM_POOL_SIZE", 32)
+
 bp = Blueprint("proxy", __name__)
+
+
+class _IdleExpiringPool(urllib3.HTTPConnectionPool):
+    """Keep-alive pool that closes a connection idle longer than POOL_IDLE_SECONDS before reusing it."""
+
+    def _put_conn(self, conn) -> None:
+        if conn is not None:
+            conn.pasar_idle_since = time.monotonic()
+        super()._put_conn(conn)
+
+    def _get_conn(self, timeout=None):
+        conn = super()._get_conn(timeout)
+        idle_since = getattr(conn, "pasar_idle_since", None)
+        if idle_since is not None and time.monotonic() - idle_since > POOL_IDLE_SECONDS:
+            conn.close()  # reconnects on use
+        return conn
+
+
 _session: requests.Session | None = None
 
 
 def upstream() -> requests.Session:
+    """For the gateway's own calls (health, API docs), not for the hop."""
     global _session
     if _session is None:
         session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=0)
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=8, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.trust_env = False
         _session = session
     return _session
+
+
+_pools: dict[str, urllib3.HTTPConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def upstream_pool(service: str) -> urllib3.HTTPConnectionPool:
+    pool = _pools.get(service)
+    if pool is None:
+        with _pools_lock:
+            pool = _pools.get(service)
+            if pool is None:
+                url = urllib3.util.parse_url(config.service_url(service))
+                cls = _IdleExpiringPool if url.scheme != "https" else urllib3.HTTPSConnectionPool
+                pool = cls(url.host, url.port or (443 if url.scheme == "https" else 80), maxsize=POOL_SIZE,
+                           block=False, retries=False)
+                _pools[service] = pool
+    return pool
 
 
 def service_for(resource: str) -> str:
@@ -82,7 +131,7 @@ def _verified_bearer() -> str | None:
     Any other Authorization scheme (Basic, a bare token, ...) is dropped, not forwarded."""
     token = bearer_token()
     if token is not None:
-        verify_access_token(token)
+        verified_token(token)  # verified once per request: the rate limit's key already did it
     return token
 
 
@@ -112,41 +161,55 @@ def _upstream_headers(token: str | None) -> dict:
     headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
     headers["X-Forwarded-Proto"] = request.scheme
     headers["X-Forwarded-Host"] = request.host
+    if tracing.enabled():  # the hop is plain urllib3 (not instrumented): carry the trace to the service
+        propagate.inject(headers)
     return headers
 
 
-def _send(service: str, url: str, headers: dict, body: bytes, read_timeout: float) -> requests.Response:
-    # Only reads are retried, and only when the connection failed (nothing reached the service):
-    # a POST that may have been applied is never sent twice, and a slow service is not asked twice.
-    attempts = 2 if request.method in IDEMPOTENT_READS else 1
+def _retry_allowed() -> bool:
+    # the service replays a write carrying an Idempotency-Key instead of applying it twice
+    return request.method in IDEMPOTENT_READS or bool(request.headers.get("Idempotency-Key"))
+
+
+def _send(service: str, path: str, headers: dict, body: bytes, read_timeout: float) -> urllib3.HTTPResponse:
+    # Retried once, and only when the connection failed before any answer: reads, and writes with an
+    # Idempotency-Key. A POST without a key that may have been applied is never sent twice, and a slow
+    # service (read timeout) is not asked twice.
+    attempts = 2 if _retry_allowed() else 1
+    timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout)
     for attempt in range(1, attempts + 1):
         try:
-            return upstream().request(request.method, url, data=body, headers=headers,
-                                      timeout=(CONNECT_TIMEOUT, read_timeout), stream=True, allow_redirects=False)
-        except requests.ConnectTimeout as exc:
-            if attempt == attempts:
-                raise ApiError(504, f"the {service} service did not answer in time") from exc
-        except requests.Timeout as exc:
-            raise ApiError(504, f"the {service} service did not answer in time") from exc
-        except requests.ConnectionError as exc:
+            return upstream_pool(service).urlopen(request.method, path, body=body or None, headers=headers,
+                                             timeout=timeout, retries=False, redirect=False,
+                                             preload_content=False, decode_content=False, release_conn=False)
+        except NewConnectionError as exc:  # refused (urllib3 makes it a ConnectTimeoutError subclass)
             if attempt == attempts:
                 raise ApiError(502, f"the {service} service is unavailable; please try again shortly") from exc
-        log.info("retrying read", extra={"service": service, "path": request.path})
+        except ConnectTimeoutError as exc:
+            if attempt == attempts:
+                raise ApiError(504, f"the {service} service did not answer in time") from exc
+        except ReadTimeoutError as exc:
+            raise ApiError(504, f"the {service} service did not answer in time") from exc
+        except (HTTPError, OSError) as exc:  # reset, or closed before an answer (a keep-alive race)
+            if attempt == attempts:
+                raise ApiError(502, f"the {service} service is unavailable; please try again shortly") from exc
+        if log.isEnabledFor(logging.INFO):
+            log.info("retrying request", extra={"service": service, "path": request.path, "method": request.method})
     raise AssertionError("unreachable")
 
 
 def forward(service: str, path: str) -> Response:
-    url = config.service_url(service) + upstream_path(path)
+    target = upstream_path(path)
     token = _verified_bearer()
     if request.query_string:
-        url += "?" + request.query_string.decode("latin-1")  # as sent: repeated keys and encoding kept
+        target += "?" + request.query_string.decode("latin-1")  # as sent: repeated keys and encoding kept
     streaming = "text/event-stream" in request.headers.get("Accept", "") or path.endswith("/stream")
     if streaming and not _stream_slots.acquire(blocking=False):
         busy = jsonify(error_body(503, "too many live feeds open on this server; retrying shortly"))
         busy.status_code, busy.headers["Retry-After"] = 503, "15"
         return busy
     try:
-        resp = _send(service, url, _upstream_headers(token), request.get_data(),
+        resp = _send(service, target, _upstream_headers(token), request.get_data(),
                      STREAM_READ_TIMEOUT if streaming else READ_TIMEOUT)
     except BaseException:
         if streaming:
@@ -154,27 +217,38 @@ def forward(service: str, path: str) -> Response:
         raise
     out_headers = {h: resp.headers[h] for h in FORWARD_RESPONSE_HEADERS if h in resp.headers}
     if resp.headers.get("Content-Type", "").startswith("text/event-stream"):
-        relay = Response(stream_with_context(_relay_stream(resp)), status=resp.status_code,
+        relay = Response(stream_with_context(_relay_stream(resp)), status=resp.status,
                          headers={**out_headers, "X-Accel-Buffering": "no"})
-        relay.call_on_close(_once(resp.close, _stream_slots.release if streaming else None))
+        relay.call_on_close(_once(lambda: _finish(resp), _stream_slots.release if streaming else None))
         return relay
     if streaming:
         _stream_slots.release()
     try:
-        body = resp.content
-    except requests.Timeout as exc:
+        body = resp.read()  # the bytes as the service sent them; passed on, not re-encoded
+    except ReadTimeoutError as exc:
+        _finish(resp, reuse=False)
         raise ApiError(504, f"the {service} service did not answer in time") from exc
-    except requests.RequestException as exc:  # the service died mid-answer
+    except (HTTPError, OSError) as exc:  # the service died mid-answer
+        _finish(resp, reuse=False)
         raise ApiError(502, f"the {service} service is unavailable; please try again shortly") from exc
-    finally:
-        resp.close()
-    return Response(body, status=resp.status_code, headers=out_headers)
+    _finish(resp)
+    return Response(body, status=resp.status, headers=out_headers)
 
 
-def _relay_stream(resp: requests.Response):
+def _finish(resp: urllib3.HTTPResponse, reuse: bool = True) -> None:
+    """Give the connection back to the pool (or close it when its answer was not read to the end)."""
     try:
-        yield from resp.iter_content(chunk_size=None)
-    except requests.RequestException:
+        if not reuse:
+            resp.close()  # a half-read answer: the connection cannot carry another request
+        resp.release_conn()
+    except Exception:
+        pass
+
+
+def _relay_stream(resp: urllib3.HTTPResponse):
+    try:
+        yield from resp.stream(None, decode_content=False)
+    except (HTTPError, OSError):
         return  # the service went away; the browser's EventSource reconnects
 
 

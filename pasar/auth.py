@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -47,11 +48,32 @@ def issue_access_token(identity: Identity, ttl_seconds: int | None = None, setti
     return jwt.encode(claims, s.signing_key, algorithm=s.algorithm)
 
 
+# what config.auth() reads (environment and key files): the settings are rebuilt only when one changes
+_AUTH_ENV = ("JWT_PUBLIC_KEY", "JWT_PUBLIC_KEY_FILE", "JWT_PRIVATE_KEY", "JWT_PRIVATE_KEY_FILE", "JWT_SECRET",
+             "JWT_ISSUER", "JWT_AUDIENCE", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL")
+
+
+@functools.lru_cache(maxsize=8)
+def _auth_settings(_env_values: tuple):
+    return config.auth()
+
+
+def _current_auth():
+    return _auth_settings(tuple(os.environ.get(name) for name in _AUTH_ENV))
+
+
+@functools.lru_cache(maxsize=8)
+def _verification_key(algorithm: str, key: str):
+    """The key parsed once (a PEM public key costs more to load than the signature costs to check)."""
+    return jwt.get_algorithm_by_name(algorithm).prepare_key(key)
+
+
 def verify_access_token(token: str, settings=None) -> Identity:
-    s = settings or config.auth()
+    s = settings or _current_auth()
     try:
         # algorithms pinned: a token signed with "none" or another algorithm never verifies
-        claims = jwt.decode(token, s.verification_key, algorithms=[s.algorithm], audience=s.audience, issuer=s.issuer,
+        key = _verification_key(s.algorithm, s.verification_key) if s.verification_key else s.verification_key
+        claims = jwt.decode(token, key, algorithms=[s.algorithm], audience=s.audience, issuer=s.issuer,
                             options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]}, leeway=LEEWAY_SECONDS)
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(401, "access token expired", "token_expired") from exc
@@ -162,6 +184,17 @@ def is_revoked(claims: dict) -> bool:
     return bool(token_jti) or bool(family and family[0]) or (user_cutoff is not None and issued_ms < user_cutoff)
 
 
+def verified_token(token: str) -> Identity:
+    """verify_access_token, once per request for the same token (the gateway's rate limit key and its
+    proxy both need the caller)."""
+    cached = g.get("_pasar_verified_token")
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    identity = verify_access_token(token)
+    g._pasar_verified_token = (token, identity)
+    return identity
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -176,7 +209,7 @@ def current_identity(optional: bool = False) -> Identity | None:
         if optional:
             return None
         raise ApiError(401, "login required", "unauthorized")
-    g.identity = verify_access_token(token)
+    g.identity = verified_token(token)
     return g.identity
 
 

@@ -5,6 +5,7 @@ import argparse
 import importlib
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -29,7 +30,9 @@ def cmd_revision(args) -> None:
     revision(args.app, args.message, autogenerate=not args.empty)
 
 
-def build_worker(app: str):
+def build_worker(app: str, consumers: int = 1):
+    """The app's worker, or (consumers > 1) that many consumers of its queue sharing one database pool;
+    only the first sweeps the outbox and runs the periodic jobs."""
     from .db import Database
     from .messaging import Worker
     from .migrate import app_package, metadata_of
@@ -38,7 +41,10 @@ def build_worker(app: str):
     metadata = metadata_of(app)
     # optional PERIODIC = [(interval_seconds, fn(db) -> emitted ids)]: jobs the worker runs between messages
     periodic = [*getattr(module, "PERIODIC", ()), *periodic_jobs(metadata)]
-    return Worker(app, Database(app, metadata), module.HANDLERS, periodic=periodic)
+    db = Database(app, metadata)
+    workers = [Worker(app, db, module.HANDLERS, periodic=periodic)]
+    workers += [Worker(app, db, module.HANDLERS, sweeps=False) for _ in range(consumers - 1)]
+    return workers[0] if consumers == 1 else workers
 
 
 def cmd_worker(args) -> None:
@@ -47,9 +53,15 @@ def cmd_worker(args) -> None:
     metrics.prepare(args.app, "worker")  # before anything imports prometheus_client (see pasar/metrics.py)
     logs.configure(f"{args.app}-worker")
     tracing.setup(f"{args.app}-worker")  # before build_worker makes the engines
-    worker = build_worker(args.app)
-    worker.install_signal_handlers()
-    worker.run()
+    from .messaging.worker import run_consumers
+    # 2 consumers by default: a worker spends most of its time waiting on commits and confirms (see
+    # docs/PERFORMANCE.md), so a second connection keeps the queue moving while the first waits
+    consumers = max(1, config.int_setting("WORKER_CONCURRENCY", 2))
+    workers = build_worker(args.app, consumers)
+    workers = workers if isinstance(workers, list) else [workers]
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: [w.stop() for w in workers])
+    run_consumers(workers)
 
 
 def cmd_web(args) -> None:
@@ -65,7 +77,11 @@ def cmd_web(args) -> None:
         sys.executable, "-m", "gunicorn", f"{app_package(args.app)}.app:create_app()",
         "--bind", f"{host}:{port}", "--workers", workers, "--threads", str(config.web_threads(args.app)),
         "--worker-class", "gthread", "--timeout", "30", "--graceful-timeout", "10",
-        "--access-logfile", "-" if config.setting("ACCESS_LOG") else "/dev/null", "--log-level", "warning",
+        # longer than the gateway's pool keeps a connection idle (gateway/routes.py POOL_IDLE_SECONDS), so
+        # a service never closes a connection the gateway is about to reuse (gunicorn's default is 2 s)
+        "--keep-alive", str(config.int_setting("WEB_KEEPALIVE_SECONDS", 75)),
+        # no access log at all unless asked: gunicorn formats every line even for /dev/null
+        *(["--access-logfile", "-"] if config.setting("ACCESS_LOG") else []), "--log-level", "warning",
         "--config", "python:pasar.gunicorn_conf",  # JSON bodies for gunicorn's own 4xx, Connection: close kept
     ])
 

@@ -161,8 +161,14 @@ class Database:
 class UnitOfWork:
     """One business transaction: domain changes and the events they cause commit together.
 
-    Events go to the outbox in the same transaction; after commit the publisher (if any) tries to
-    send them at once, and the relay sweeps whatever it could not send."""
+    Events go to the outbox in the same transaction; after commit the publisher (if any) is handed their
+    ids (a web process's publisher sends them from its own thread, so the request does not wait for the
+    broker), and the relay sweeps whatever it could not send.
+
+    `committed` lists every event id this unit emitted and committed, across several commits: the
+    worker sends those at once after its ack. A worker handling a batch of messages sets `holding`:
+    then commit() only flushes (the batch commits once, with every message's inbox row) and rollback()
+    is refused, because it would undo the other messages' work too."""
 
     def __init__(self, db: Database, publisher=None, source: str | None = None, correlation_id: str | None = None):
         self.db = db
@@ -171,13 +177,18 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self.session: Session | None = None
         self.emitted: list[str] = []
+        self.committed: list[str] = []
+        self.holding = False
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self.db.WriteSession()
-        self.emitted = []
+        if self.session is None or not self.holding:
+            self.session = self.db.WriteSession()
+            self.emitted = []
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        if self.holding:  # the batch owner closes the session
+            return
         try:
             self.session.rollback()
         finally:
@@ -193,11 +204,21 @@ class UnitOfWork:
         return envelope["id"]
 
     def commit(self) -> None:
+        if self.holding:
+            self.session.flush()
+            return
         self.session.commit()
         emitted, self.emitted = self.emitted, []
+        self.committed.extend(emitted)
         if emitted and self.publisher is not None:
             self.publisher.publish_outbox(self.db, emitted)
 
     def rollback(self) -> None:
+        if self.holding:
+            raise BatchRefused("a handler rolled back inside a batch")
         self.session.rollback()
         self.emitted = []
+
+
+class BatchRefused(Exception):
+    """A handler did something a shared batch transaction cannot do; the worker handles each message alone."""

@@ -19,7 +19,7 @@ from . import config, logs, metrics, tracing
 from .db import Database, UnitOfWork
 from .errors import ApiError, error_body
 from .limits import refuse_out_of_range_input
-from .messaging import Publisher, QueueNames, broker_status
+from .messaging import HandOffPublisher, Publisher, QueueNames, broker_status
 
 log = logging.getLogger("pasar.web")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -307,7 +307,7 @@ def create_service_app(service: str, metadata, blueprints, *, title: str, descri
     app.json.ensure_ascii = False
     if metadata is not None:
         app.extensions["pasar"] = ServiceContext(
-            service=service, db=db or Database(service, metadata), publisher=Publisher() if publish else None)
+            service=service, db=db or Database(service, metadata), publisher=HandOffPublisher() if publish else None)
     api = Api(app)
     app.extensions["pasar_api"] = api
     for bp in blueprints:

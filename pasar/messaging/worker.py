@@ -13,13 +13,15 @@ import time
 from typing import Callable, Iterable
 
 import pika
+from opentelemetry import context as trace_context
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import config, logs, metrics
 from ..db import Database, UnitOfWork
 from ..stamps import utcnow
 from ..events import ContractError, Event, parse_envelope
-from .broker import connection_parameters, send_outbox_rows
+from .broker import ConfirmedBatches, connection_parameters, send_outbox_rows
 from .faults import CONFLICT, OUTAGE, Backoff, Fault, InfrastructureFault, classify
 from .topology import declare_topology
 
@@ -36,7 +38,7 @@ class Worker:
     def __init__(self, service: str, db: Database, handlers: dict[str, Handler | Iterable[Handler]],
                  settings: config.MessagingSettings | None = None,
                  periodic: Iterable[tuple[float, Callable[[Database], list[str] | None]]] = (),
-                 backoff: Backoff | None = None):
+                 backoff: Backoff | None = None, batch_size: int | None = None, sweeps: bool = True):
         self.service = service
         self.db = db
         self.handlers = {key: _as_list(h) for key, h in handlers.items()}
@@ -49,6 +51,13 @@ class Worker:
         self._connection = None
         self._publisher = None
         self.backoff = backoff or Backoff()
+        # up to `batch_size` messages that arrived together are handled in one transaction and acked at
+        # once; 1 turns batching off. A second consumer of the same process (WORKER_CONCURRENCY) leaves
+        # the outbox sweep and the periodic jobs to the first (`sweeps`).
+        self.batch_size = max(1, batch_size if batch_size is not None else config.int_setting("WORKER_BATCH", 20))
+        self.sweeps = sweeps
+        self._relay = None
+        self._pending: list[tuple] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -88,17 +97,26 @@ class Worker:
             connection_parameters(self.settings.amqp_url, name=f"{self.service}-worker"))
         channel = self._connection.channel()
         self.names = declare_topology(channel, self.service, self.handlers.keys(), self.settings)
-        channel.basic_qos(prefetch_count=self.settings.prefetch)
+        # enough prefetch that the next batch is already here while this one commits
+        channel.basic_qos(prefetch_count=max(self.settings.prefetch, 2 * self.batch_size))
         self._publisher = self._connection.channel()
         self._publisher.confirm_delivery()
-        channel.basic_consume(queue=self.names.main, on_message_callback=self._on_message, auto_ack=False)
+        self._relay = ConfirmedBatches(self._connection)
+        self._pending = []
+        channel.basic_consume(queue=self.names.main, on_message_callback=self._on_delivery, auto_ack=False)
         self.ready.set()
-        log.info("worker consuming", extra={"queue": self.names.main, "keys": sorted(self.handlers)})
+        log.info("worker consuming", extra={"queue": self.names.main, "keys": sorted(self.handlers),
+                                            "batch": self.batch_size})
         last_sweep = 0.0
         last_run = [0.0] * len(self.periodic)
         while not self._stopping.is_set():
             self._connection.process_data_events(time_limit=0.1)
             self.backoff.healthy()
+            while self._pending:
+                self._handle_pending()
+                self._connection.process_data_events(time_limit=0)  # what arrived meanwhile joins the next batch
+            if not self.sweeps:
+                continue
             if time.monotonic() - last_sweep >= self.settings.outbox_sweep_seconds:
                 last_sweep = time.monotonic()
                 self.relay_outbox(older_than=self.settings.outbox_grace_seconds)
@@ -136,7 +154,101 @@ class Worker:
 
     def relay_outbox(self, ids=None, older_than: float = 0.0) -> int:
         """Follow-up events of a handled message (`ids`) or the sweep of rows left unsent (`older_than`)."""
-        return send_outbox_rows(self.db, self._publisher, self.settings.exchange, ids, older_than=older_than)
+        return send_outbox_rows(self.db, self._relay, self.settings.exchange, ids, older_than=older_than)
+
+    # -- a batch of messages -----------------------------------------------------------------------
+    def _on_delivery(self, channel, method, properties, body: bytes) -> None:
+        """pika's callback only collects: messages are handled between two reads of the socket, so the
+        ones that arrived together can share one transaction. The trace context current here (the
+        consume span, when tracing is on) goes with the message, so what its handlers emit stays in
+        its trace."""
+        self._pending.append((channel, method, properties, body, trace_context.get_current()))
+
+    def _one(self, delivery) -> None:
+        token = trace_context.attach(delivery[4])
+        try:
+            self._on_message(*delivery[:4])
+        finally:
+            trace_context.detach(token)
+
+    def _handle_pending(self) -> None:
+        batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
+        if len(batch) == 1:
+            self._one(batch[0])
+            return
+        events, deliveries = [], []
+        for delivery in batch:
+            try:
+                events.append(parse_envelope(json.loads(delivery[3])))
+                deliveries.append(delivery)
+            except (ValueError, ContractError):
+                self._one(delivery)  # parked and acked on its own
+        if not events:
+            return
+        try:
+            emitted = self.apply_batch(events, [d[4] for d in deliveries])
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is not None and fault.kind == OUTAGE:
+                log.warning("infrastructure fault while handling a batch; pausing to reconnect",
+                            extra={"batch": len(events), "error": repr(exc)})
+                raise InfrastructureFault(fault, exc) from exc  # none acked: all redelivered
+            # a conflict, or one message's own error: nothing was committed, so each message is handled
+            # alone and only the failing one is retried or parked (or requeued, for a conflict)
+            log.info("batch failed; handling its messages one by one",
+                     extra={"batch": len(events), "error": repr(exc)})
+            for delivery in deliveries:
+                self._one(delivery)
+            return
+        channel, method = deliveries[-1][0], deliveries[-1][1]
+        self._ack_up_to(channel, method.delivery_tag)  # only after the batch committed
+        for event in events:
+            metrics.event_consumed(self.service, event.type)
+        if emitted:
+            self.relay_outbox(ids=emitted)
+
+    def _ack_up_to(self, channel, delivery_tag) -> None:
+        # every earlier delivery on this channel is settled: this batch's (committed now) or, before it,
+        # acked, parked or requeued one by one
+        channel.basic_ack(delivery_tag, multiple=True)
+
+    def apply_batch(self, events: list[Event], contexts: list | None = None) -> list[str]:
+        """Every event's handlers and inbox row in one transaction (commits inside handlers only flush).
+        Returns the ids of the events the handlers emitted. Raises if any handler fails: then nothing of
+        the batch is committed."""
+        uow = UnitOfWork(self.db, source=self.service)
+        uow.session = self.db.WriteSession()
+        uow.holding = True
+        try:
+            ids = [event.id for event in events]
+            seen = set(uow.session.execute(select(self.db.inbox.c.event_id)
+                                           .where(self.db.inbox.c.event_id.in_(ids))).scalars())
+            for index, event in enumerate(events):
+                if event.id in seen:
+                    log.info("duplicate event skipped", extra={"event_id": event.id, "type": event.type})
+                    continue
+                seen.add(event.id)
+                uow.session.execute(self.db.inbox.insert().values(
+                    event_id=event.id, type=event.type, processed_at=utcnow()))
+                uow.correlation_id = event.correlation_id
+                token = logs.correlation_id.set(event.correlation_id)
+                traced = trace_context.attach(contexts[index]) if contexts else None
+                try:
+                    for handler in self.handlers.get(event.type, []):
+                        handler(event, uow)
+                finally:
+                    if traced is not None:
+                        trace_context.detach(traced)
+                    logs.correlation_id.reset(token)
+            uow.holding = False
+            uow.commit()
+            return list(uow.committed)
+        finally:
+            uow.holding = False
+            try:
+                uow.session.rollback()
+            finally:
+                uow.session.close()
 
     # -- one message -------------------------------------------------------------------------------
     def _on_message(self, channel, method, properties, body: bytes) -> None:
@@ -202,9 +314,8 @@ class Worker:
                 return None
             for handler in self.handlers.get(event.type, []):
                 handler(event, uow)
-            emitted = list(uow.emitted)
             uow.commit()
-            return emitted
+            return list(uow.committed)
 
     def _republish(self, queue: str, body: bytes, properties, headers: dict) -> None:
         self._publisher.basic_publish(
@@ -228,3 +339,21 @@ class Worker:
         headers.update({"x-pasar-park-reason": reason[:2000], "x-pasar-attempts": attempt,
                         "x-pasar-routing-key": routing_key, "x-pasar-parked-at": utcnow().isoformat()})
         self._republish(self.names.parked, body, properties, headers)
+
+
+def run_consumers(workers: list[Worker]) -> None:
+    """Several consumers of one queue in one process (WORKER_CONCURRENCY): each has its own connection
+    and transaction, so one waiting on the database or the broker does not hold the others. The first
+    runs in the calling thread (it receives the signals); stopping it stops them all."""
+    first, others = workers[0], workers[1:]
+    threads = [threading.Thread(target=w.run, name=f"{w.service}-consumer-{i + 1}", daemon=True)
+               for i, w in enumerate(others)]
+    for thread in threads:
+        thread.start()
+    try:
+        first.run()
+    finally:
+        for worker in others:
+            worker.stop()
+        for thread in threads:
+            thread.join(timeout=15)

@@ -338,6 +338,14 @@ def test_only_reads_are_retried_when_the_connection_fails(door):
     assert door.hangup.accepted - before == 1  # a POST that may have landed is never sent twice
 
 
+def test_a_write_with_an_idempotency_key_is_retried_once_when_the_connection_fails(door):
+    before = door.hangup.accepted
+    resp = requests.post(door.url + "/api/v1/payments/x", json={}, timeout=10,
+                         headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert resp.status_code == 502 and resp.json()["error"]["code"] == "bad_gateway"
+    assert door.hangup.accepted - before == 2  # the service replays a keyed write, so a second try is safe
+
+
 def test_cors_answers_configured_origins_only(door):
     pre = requests.options(door.url + "/api/v1/products", timeout=10, headers={
         "Origin": "https://toko.example", "Access-Control-Request-Method": "POST",

@@ -235,7 +235,8 @@ def test_every_app_shows_its_series_after_a_checkout(observed):
     assert sample(orders, "pasar_order_placed_to_confirmed_seconds_bucket", le="+Inf") >= 1
     assert sample(orders, "pasar_outbox_backlog", app="orders") is not None
     assert sample(orders, "pasar_outbox_oldest_age_seconds", app="orders") is not None
-    assert sample(orders, "pasar_queue_consumers", app="orders") == 1
+    # one worker process, WORKER_CONCURRENCY consumers of its queue (2 by default)
+    assert sample(orders, "pasar_queue_consumers", app="orders") == int(stack.env.get("WORKER_CONCURRENCY", "2"))
     assert sample(orders, "pasar_queue_depth", app="orders") is not None
 
     def catalog_parked():
