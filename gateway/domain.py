@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import phonenumbers
+
 PUBLIC_ROLES = ("shopper", "seller", "agent", "courier")  # admin is created by command only
 ALL_ROLES = PUBLIC_ROLES + ("admin",)
 LOCALES = ("id", "en")
@@ -24,32 +26,35 @@ class InvalidPhone(ValueError):
 
 
 def normalise_phone(raw: str) -> str:
-    """An Indonesian mobile number in any everyday spelling → E.164 (`+628...`).
+    """An Indonesian mobile number in any everyday spelling → E.164 (`+628...`), parsed by `phonenumbers`.
 
-    0812-3456-7890, 62812..., +62 812 3456 7890, 812... all become +6281234567890. Mobile numbers
-    start with 8 after the country code and have 9 to 12 digits after it."""
+    0812-3456-7890, 62812..., +62 812 3456 7890, 812..., 0062 812... all become +6281234567890. Only
+    Indonesian mobile numbers are accepted: they are what WhatsApp codes and couriers' calls reach."""
     if not isinstance(raw, str):
         raise InvalidPhone("phone number must be text")
     text = _PHONE_SEPARATORS.sub("", raw.strip())
-    if text.startswith("+"):
-        if not text.startswith("+62"):
-            raise InvalidPhone("only Indonesian numbers (+62) are accepted")
-        national = text[3:]
-    elif text.startswith("0062"):
-        national = text[4:]
-    elif text.startswith("62"):
-        national = text[2:]
-    elif text.startswith("0"):
-        national = text[1:]
-    else:
-        national = text
-    if national.startswith("0"):  # "+62 0812..." is a common slip
-        national = national[1:]
-    if not (national.isascii() and national.isdigit()):  # "０８１２" and "٠٨١٢" are digits to str.isdigit
+    # phonenumbers reads full-width and Arabic-Indic digits as digits: a number is typed in ASCII here
+    if not text or not text.lstrip("+").isascii() or not text.lstrip("+").isdigit():
         raise InvalidPhone("a phone number has only digits")
-    if not national.startswith("8") or not 9 <= len(national) <= 12:
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    elif text.startswith("62") and not text.startswith("+"):
+        text = "+" + text
+    elif text.startswith("8"):  # the trunk 0 left out: "812 3456 7890"
+        text = "0" + text
+    if text.startswith("+620"):  # "+62 0812..." is a common slip
+        text = "+62" + text[4:]
+    try:
+        number = phonenumbers.parse(text, "ID")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone("not an Indonesian mobile number (08xx-xxxx-xxxx)") from exc
+    if number.country_code != 62:
+        raise InvalidPhone("only Indonesian numbers (+62) are accepted")
+    kind = phonenumbers.number_type(number)
+    if not phonenumbers.is_valid_number(number) or kind not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                               phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise InvalidPhone("not an Indonesian mobile number (08xx-xxxx-xxxx)")
-    return "+62" + national
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def has_control_characters(text: str) -> bool:
