@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -249,3 +250,66 @@ def profile_changes(data: dict, email: str | None, phone: str | None, channels: 
         channels = _channels_or_problem(wanted, email, phone, problems)
     changes.update(email=email, phone=phone, channels=channels)
     return changes, problems
+
+
+# -- one-time codes: password reset and phone verification ---------------------------------------------------
+# Six digits (what a villager can read off a WhatsApp message and type), ten minutes, one use, five guesses.
+# At rest only HMAC-SHA256(server key, purpose:account:code): a stolen database row cannot be tried offline
+# without the key, and a code for one account or purpose never matches another.
+RESET_PASSWORD, VERIFY_PHONE = "reset", "verify_phone"
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5              # wrong guesses on one code; then a new code is needed
+CODE_SENDS_PER_WINDOW = 3          # codes sent to one account per CODE_SEND_WINDOW (the rest are not sent)
+CODE_SEND_WINDOW = timedelta(minutes=15)
+ROLES_NEEDING_VERIFIED_PHONE = ("seller", "agent", "courier")
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def hash_code(key: bytes, purpose: str, account_id: str, code: str) -> str:
+    return hmac.new(key, f"{purpose}:{account_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def clean_code(typed) -> str:
+    """What a person typed: "123 456" and "123-456" are the code 123456."""
+    return re.sub(r"[\s\-]", "", typed) if isinstance(typed, str) else ""
+
+
+def code_channel(kind: str) -> str:
+    """Where a reset code goes for an identifier of this kind: a phone account by WhatsApp, an email one by email."""
+    return "email" if kind == "email" else "whatsapp"
+
+
+def may_send_code(sent_recently: int) -> bool:
+    return sent_recently < CODE_SENDS_PER_WINDOW
+
+
+@dataclass(frozen=True)
+class CodeDecision:
+    ok: bool
+    reason: str = ""        # "expired", "used", "too_many_attempts", "wrong", "missing"
+    count_attempt: bool = False
+
+
+def judge_code(*, found: bool, expected_hash: str | None, given_hash: str, used: bool, expired: bool,
+               attempts: int) -> CodeDecision:
+    """Is this the right code, still usable? A wrong guess counts against the code (count_attempt)."""
+    if not found:
+        return CodeDecision(False, "missing")
+    if used:
+        return CodeDecision(False, "used")
+    if attempts >= CODE_MAX_ATTEMPTS:
+        return CodeDecision(False, "too_many_attempts")
+    if expired:
+        return CodeDecision(False, "expired")
+    if not hmac.compare_digest(expected_hash or "", given_hash):
+        return CodeDecision(False, "wrong", count_attempt=True)
+    return CodeDecision(True)
+
+
+def needs_verified_phone(role: str, phone_verified: bool) -> bool:
+    """Selling and taking deliveries happen over the phone: those roles prove their number first."""
+    return role in ROLES_NEEDING_VERIFIED_PHONE and not phone_verified

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables
@@ -25,6 +25,8 @@ class Account(Base):
     locale: Mapped[str] = mapped_column(String(2), default="id")
     district: Mapped[str | None] = mapped_column(String(80), nullable=True)
     channels: Mapped[list] = mapped_column(JSON, default=list)
+    # proven by a code sent to the phone; sellers, agents and couriers need it to sell or take deliveries
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -40,6 +42,23 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OneTimeCode(Base):
+    """A code sent to an account's phone or email (password reset, phone verification). Only its HMAC is kept;
+    it works once, until `expires_at`, and stops after `attempts` reaches the limit (domain.CODE_MAX_ATTEMPTS)."""
+    __tablename__ = "one_time_codes"
+    __table_args__ = (Index("ix_one_time_codes_account_purpose", "account_id", "purpose", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # domain.RESET_PASSWORD | domain.VERIFY_PHONE
+    channel: Mapped[str] = mapped_column(String(16))  # whatsapp | email
+    address: Mapped[str] = mapped_column(String(254))  # where it was sent (a phone being verified may change)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 messaging_tables(Base.metadata)

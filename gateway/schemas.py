@@ -43,6 +43,32 @@ class PasswordIn(Schema):
     new_password = _text(8, 256, required=True, load_only=True)
 
 
+class ForgotIn(Schema):
+    identifier = _text(1, 254, required=True, metadata={"description": "phone number or email of the account"})
+
+
+class ForgotOut(Schema):
+    message = fields.String()
+    channel = fields.String(metadata={"description": "whatsapp (phone accounts) or email"})
+    expires_minutes = fields.Integer()
+
+
+class ResetIn(Schema):
+    identifier = _text(1, 254, required=True)
+    code = _text(1, 20, required=True, load_only=True)
+    new_password = _text(8, 256, required=True, load_only=True)
+
+
+class CodeIn(Schema):
+    code = _text(1, 20, required=True, load_only=True)
+
+
+class CodeSentOut(Schema):
+    phone_verified = fields.Boolean()
+    sent = fields.Boolean()
+    expires_minutes = fields.Integer()
+
+
 class AccountOut(Schema):
     id = fields.String()
     role = fields.String()
@@ -52,6 +78,7 @@ class AccountOut(Schema):
     locale = fields.String()
     district = fields.String(allow_none=True)
     channels = fields.List(fields.String())
+    phone_verified = fields.Boolean()
     created_at = fields.AwareDateTime(default_timezone=timezone.utc)
 
 

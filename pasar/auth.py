@@ -26,6 +26,11 @@ class Identity:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def phone_verified(self) -> bool:
+        """False only when the gateway said so; a token from before the claim existed lives at most 15 minutes."""
+        return self.claims.get("phone_verified") is not False
+
 
 def issue_access_token(identity: Identity, ttl_seconds: int | None = None, settings=None) -> str:
     s = settings or config.auth()
@@ -36,6 +41,8 @@ def issue_access_token(identity: Identity, ttl_seconds: int | None = None, setti
         "iat": now, "nbf": now, "exp": now + (ttl_seconds or s.access_ttl_seconds),
         "iss": s.issuer, "aud": s.audience, "typ": "access", "jti": uuid.uuid4().hex,
     }
+    if "phone_verified" in identity.claims:  # the gateway says whether the phone was proven (issue 18)
+        claims["phone_verified"] = bool(identity.claims["phone_verified"])
     if not s.signing_key:
         raise RuntimeError("this process holds no key to sign tokens with (only the gateway has JWT_PRIVATE_KEY)")
     return jwt.encode(claims, s.signing_key, algorithm=s.algorithm)
