@@ -82,6 +82,13 @@ def current_identity(optional: bool = False) -> Identity | None:
     return g.identity
 
 
+def require_verified_phone() -> None:
+    """Selling and taking deliveries need a proven phone number (the gateway's `phone_verified` claim)."""
+    who = current_identity()
+    if not who.is_admin and not who.phone_verified:
+        raise ApiError(403, "verify your phone number first (the code sent by WhatsApp)", "phone_not_verified")
+
+
 def require_roles(*roles: str):
     """Route decorator: a verified token whose role is one of `roles` (admin always passes)."""
     def decorate(view):
