@@ -6,7 +6,7 @@ from flask import g, redirect, request, url_for
 from pasar.auth import verify_access_token
 
 from ..protection import login_limits, register_limit
-from . import accounts_bridge, i18n, session
+from . import accounts_bridge, cart, i18n, session
 from .forms import flatten_fields, general_error
 from .pages import bp, render
 
@@ -23,6 +23,7 @@ def signed_in(tokens: dict, target: str | None):
     role = verify_access_token(tokens["access_token"]).role
     response = redirect(safe_next(target, role), code=303)
     session.set_tokens(response, tokens)
+    cart.merge_at_login(response, tokens["access_token"], role)  # the visitor's cart joins the account's
     return response
 
 

@@ -6,6 +6,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 from pasar import config
 
 from . import i18n, session
+from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render
 from .forms import flatten_fields, general_error
 from .reply import Reply
@@ -122,7 +123,7 @@ def unavailable():
 # -- cart ----------------------------------------------------------------------------------------------------
 def cart_lines() -> tuple[list[dict], int]:
     lines, total = [], 0
-    for listing_id, qty in list(session.cart().items())[:30]:  # a few small cached reads; carts are short
+    for listing_id, qty in list(cart_store.items().items())[:30]:  # a few small cached reads; carts are short
         reply = get(f"/api/v1/products/{listing_id}")
         if reply.ok and isinstance(reply.body, dict):
             product = reply.body
@@ -153,29 +154,23 @@ def cart_add():
         qty = max(1, min(99, int(request.form.get("qty", "1"))))
     except ValueError:
         qty = 1
-    items = dict(session.cart())
-    if listing_id:
-        items[listing_id] = min(99, items.get(listing_id, 0) + qty)
     response = flash_back("web.cart", "added")
-    session.save_cart(response, items)
+    if listing_id and not cart_store.add(response, listing_id, qty, session.idempotency("cart")):
+        return flash_back("web.cart", "full")
     return response
 
 
 @bp.route("/keranjang/ubah", methods=["POST"])
 def cart_update():
-    items = dict(session.cart())
+    items = cart_store.items()
     listing_id = request.form.get("listing_id", "")
+    response = flash_back("web.cart")
     if listing_id in items:
         try:
             qty = 0 if request.form.get("hapus") else int(request.form.get("qty", "0"))
         except ValueError:
             qty = items[listing_id]
-        if qty <= 0:
-            items.pop(listing_id)
-        else:
-            items[listing_id] = min(99, qty)
-    response = flash_back("web.cart")
-    session.save_cart(response, items)
+        cart_store.set_qty(response, listing_id, qty)
     return response
 
 
@@ -208,7 +203,7 @@ def checkout():
                 target = url_for("web.pay", order_id=order_id) if method == "card" else url_for(
                     "web.order", order_id=order_id)
                 response = redirect(target, code=303)
-                session.save_cart(response, {})
+                cart_store.clear(response)
                 return response
             errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Pesanan gagal dibuat")}
             if errors and "_" not in errors:
@@ -390,13 +385,12 @@ def buy_again(order_id: str):
     found, problem = order_or_404(order_id)
     if problem:
         return problem
-    items = dict(session.cart())
+    items = cart_store.items()
+    response = flash_back("web.cart", "again")
     for line in found.get("items") or found.get("lines") or []:
         listing_id, qty = str(line.get("listing_id") or "")[:64], int(line.get("qty") or 0)
-        if listing_id and qty > 0:
-            items[listing_id] = min(99, max(items.get(listing_id, 0), qty))
-    response = flash_back("web.cart", "again")
-    session.save_cart(response, items)
+        if listing_id and qty > items.get(listing_id, 0):  # up to the order's quantity, not on top of it
+            cart_store.set_qty(response, listing_id, qty)
     return response
 
 
