@@ -36,4 +36,21 @@ def create_admin(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"create-admin": create_admin}
+def load_regions(argv: list[str]) -> int:
+    """`pasar gateway load-regions [CSV]`: the Kemendagri regions into the indexed `regions` table."""
+    parser = argparse.ArgumentParser(prog="pasar gateway load-regions")
+    parser.add_argument("csv", nargs="?", help="default: data/wilayah/wilayah.csv")
+    args = parser.parse_args(argv)
+
+    from pathlib import Path
+
+    from . import regions
+    from .app import create_app
+
+    with create_app().app_context():
+        count = regions.load(Path(args.csv) if args.csv else regions.DATA)
+    print(f"{count} regions loaded")
+    return 0
+
+
+COMMANDS = {"create-admin": create_admin, "load-regions": load_regions}

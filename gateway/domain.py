@@ -313,3 +313,24 @@ def judge_code(*, found: bool, expected_hash: str | None, given_hash: str, used:
 def needs_verified_phone(role: str, phone_verified: bool) -> bool:
     """Selling and taking deliveries happen over the phone: those roles prove their number first."""
     return role in ROLES_NEEDING_VERIFIED_PHONE and not phone_verified
+
+
+# -- official regions (Kemendagri codes: "35" → "35.05" → "35.05.07" → "35.05.07.2004") ----------------------
+_REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+REGION_LEVELS = {1: "province", 2: "regency", 3: "district", 4: "village"}
+
+
+def region_level(code: str) -> int | None:
+    """1 province, 2 regency/city, 3 district, 4 village; None for anything that is not a region code."""
+    if not isinstance(code, str) or not _REGION_CODE.match(code):
+        return None
+    return code.count(".") + 1
+
+
+def region_parent(code: str) -> str | None:
+    return code.rsplit(".", 1)[0] if "." in code else None
+
+
+def region_key(name: str) -> str:
+    """What type-ahead compares: lower case, single spaces."""
+    return " ".join(name.lower().split())

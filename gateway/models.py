@@ -61,4 +61,18 @@ class OneTimeCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class Region(Base):
+    """The Kemendagri regions (data/wilayah/wilayah.csv, loaded by `pasar gateway load-regions`): province (level 1,
+    "35"), regency/city (2, "35.05"), district (3, "35.05.07"), village (4, "35.05.07.2004"). Pickers read a
+    parent's children (ix_regions_parent) and type-ahead reads name prefixes (ix_regions_level_name_key)."""
+    __tablename__ = "regions"
+    __table_args__ = (Index("ix_regions_parent", "parent_code", "name"),
+                      Index("ix_regions_level_name_key", "level", "name_key"))
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))  # lower case, for prefix search
+    level: Mapped[int] = mapped_column(Integer)
+    parent_code: Mapped[str | None] = mapped_column(String(13), nullable=True)
+
+
 messaging_tables(Base.metadata)

@@ -12,8 +12,12 @@ def seed() -> str:
     from . import accounts
     from .app import create_app
 
+    from . import regions
+
     created = 0
     with create_app().app_context():
+        if regions.loaded() == 0:  # the pickers need them; loading takes a few seconds, once
+            regions.load()
         for person in DEMO_PEOPLE:
             if accounts.get_account(person["id"]) is not None:
                 continue

@@ -5,7 +5,7 @@ from flask import g, redirect, request, url_for
 
 from pasar.auth import verify_access_token
 
-from ..protection import login_limits, register_limit
+from ..protection import code_limit, login_limits, register_limit
 from . import accounts_bridge, cart, i18n, session
 from .forms import flatten_fields, general_error
 from .pages import bp, render
@@ -75,6 +75,42 @@ def register():
             errors = {"contact": i18n.gettext("Nomor HP/email ini sudah terdaftar")}
     return render("register.html", 422 if errors else 200, form=form, errors=errors,
                   next=request.values.get("next", ""))
+
+
+# -- lupa kata sandi: a code by WhatsApp (phone) or email, then a new password ---------------------------------
+CODE_TEXT = {"invalid_code": "Kode salah atau sudah tidak berlaku.",
+             "too_many_code_attempts": "Terlalu banyak kode salah. Minta kode baru."}
+
+
+@bp.route("/lupa-sandi", methods=["GET", "POST"])
+@code_limit
+def forgot_password():
+    identifier = request.form.get("identifier", "").strip()[:254]
+    errors: dict = {}
+    if request.method == "POST":
+        reply = accounts_bridge.forgot_password(identifier)
+        if reply.ok:  # the same page whether or not the account exists
+            return render("reset.html", identifier=identifier, sent=True, channel=reply.body.get("channel"),
+                          errors={})
+        errors = {"identifier": i18n.gettext("Tulis nomor HP atau email yang benar")}
+    return render("forgot.html", 422 if errors else 200, identifier=identifier, errors=errors)
+
+
+@bp.route("/lupa-sandi/kode", methods=["POST"])
+@code_limit
+def reset_password():
+    identifier = request.form.get("identifier", "").strip()[:254]
+    reply = accounts_bridge.reset_password(identifier, request.form.get("code", "")[:20],
+                                           request.form.get("new_password", "")[:256])
+    tokens = accounts_bridge.tokens_of(reply)
+    if tokens:  # every other login has ended; this browser is signed in with the new password
+        return signed_in(tokens, None)
+    if reply.code in CODE_TEXT:
+        errors = {"code": i18n.gettext(CODE_TEXT[reply.code])}
+    else:
+        errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Kata sandi belum berubah")}
+    return render("reset.html", 422 if reply.status != 429 else 429, identifier=identifier, sent=False,
+                  channel=None, errors=errors)
 
 
 @bp.route("/keluar", methods=["POST"])

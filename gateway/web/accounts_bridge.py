@@ -63,3 +63,32 @@ def update_profile(user_id: str, changes: dict) -> Reply:
         return Reply(200, {"id": account.id, "locale": account.locale})
     except ApiError as exc:
         return _failed(exc)
+
+
+def forgot_password(identifier: str) -> Reply:
+    try:
+        return Reply(202, accounts.request_password_reset(identifier))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def reset_password(identifier: str, code: str, new_password: str) -> Reply:
+    try:
+        return Reply(200, _pair(accounts.reset_password(identifier, code, new_password)))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def verify_phone(user_id: str, code: str) -> Reply:
+    try:
+        accounts.verify_phone(user_id, code)
+        return Reply(200, {"phone_verified": True})
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def send_phone_code(user_id: str) -> Reply:
+    try:
+        return Reply(202, accounts.send_phone_code(user_id))
+    except ApiError as exc:
+        return _failed(exc)
