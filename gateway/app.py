@@ -9,6 +9,7 @@ from .api import blp as auth_blp
 from .fanout import services_pool
 from .models import Base
 from .openapi import bp as openapi_bp
+from .places_api import addresses_blp, regions_blp
 from .routes import bp as proxy_bp, upstream
 from .web import pages
 
@@ -27,7 +28,7 @@ def services_health() -> dict:
 
 
 def create_app(db=None):
-    app = create_service_app("gateway", Base.metadata, [auth_blp], title="Pasar Desa API", db=db, text_guard=False,
+    app = create_service_app("gateway", Base.metadata, [auth_blp, regions_blp, addresses_blp], title="Pasar Desa API", db=db, text_guard=False,
                              extra_health_checks=services_health)  # the door reports every room behind it
     # rate limits, body size limits, CORS, security headers; a person at a form who hits a limit gets a page
     protection.install(app, too_many_page=pages.too_many_attempts_page)

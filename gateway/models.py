@@ -75,4 +75,18 @@ class Region(Base):
     parent_code: Mapped[str | None] = mapped_column(String(13), nullable=True)
 
 
+class SavedAddress(Base):
+    """A shopper's delivery address, its place given by an official village code (regions)."""
+    __tablename__ = "saved_addresses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(40))          # "Rumah", "Toko ibu"
+    recipient: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20))           # E.164
+    street: Mapped[str] = mapped_column(String(200))
+    village_code: Mapped[str] = mapped_column(String(13))
+    notes: Mapped[str] = mapped_column(String(300), default="")  # for the courier: "rumah cat hijau, depan masjid"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 messaging_tables(Base.metadata)

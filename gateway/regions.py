@@ -9,10 +9,12 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select
 
 from pasar.config import ROOT
+from pasar.errors import ApiError
+from pasar.stamps import new_id, utcnow
 from pasar.web import read_session, uow
 
 from . import domain
-from .models import Region
+from .models import Region, SavedAddress
 
 DATA = ROOT / "data" / "wilayah" / "wilayah.csv"
 BATCH = 5000
@@ -81,3 +83,66 @@ def search(text: str, level: int = 4, limit: int = 10) -> list[dict]:
                                                        Region.name_key < key + "\uffff")  # a range: the index serves it
                                .order_by(Region.name_key, Region.code).limit(limit)).all()
     return [{**_view(r), "chain": chain(r.code)} for r in rows]
+
+
+# -- saved addresses ----------------------------------------------------------------------------------------
+MAX_ADDRESSES = 10
+
+
+def address_view(row: SavedAddress, places: dict | None) -> dict:
+    """The saved address with its official names and codes: what the checkout sends as the delivery address."""
+    places = places or {}
+    named = {level: (places.get(level) or {}) for level in ("village", "district", "regency", "province")}
+    return {"id": row.id, "label": row.label, "name": row.recipient, "recipient": row.recipient, "phone": row.phone,
+            "street": row.street, "notes": row.notes, "village_code": row.village_code,
+            **{level: place.get("name", "") for level, place in named.items()},
+            **{f"{level}_code": place.get("code", "") for level, place in named.items() if level != "village"}}
+
+
+def addresses(account_id: str) -> list[dict]:
+    with read_session() as session:
+        rows = session.scalars(select(SavedAddress).where(SavedAddress.account_id == account_id)
+                               .order_by(SavedAddress.created_at, SavedAddress.id)).all()
+    return [address_view(r, chain(r.village_code)) for r in rows]
+
+
+def address(account_id: str, address_id: str) -> dict | None:
+    with read_session() as session:
+        row = session.scalar(select(SavedAddress).where(SavedAddress.id == address_id,
+                                                        SavedAddress.account_id == account_id))
+    return address_view(row, chain(row.village_code)) if row else None
+
+
+def save_address(account_id: str, data: dict) -> dict:
+    problems: dict = {}
+    try:
+        phone = domain.normalise_phone(data.get("phone") or "")
+    except domain.InvalidPhone as exc:
+        problems["phone"] = [str(exc)]
+    places = chain(data.get("village_code") or "")
+    if domain.region_level(data.get("village_code") or "") != 4 or places is None:
+        problems["village_code"] = ["not a village code (e.g. 35.05.07.2004)"]
+    for field in ("label", "recipient", "street", "notes"):
+        if domain.has_control_characters(data.get(field) or ""):
+            problems[field] = ["contains characters that are not allowed"]
+    if problems:
+        raise ApiError(422, "some fields are not valid", fields=problems)
+    with uow(correlation_id=account_id) as work:
+        count = work.session.scalar(select(func.count()).select_from(SavedAddress)
+                                    .where(SavedAddress.account_id == account_id)) or 0
+        if count >= MAX_ADDRESSES:
+            raise ApiError(409, f"at most {MAX_ADDRESSES} saved addresses", "too_many_addresses")
+        row = SavedAddress(id=new_id(), account_id=account_id, label=data["label"].strip(),
+                           recipient=data["recipient"].strip(), phone=phone, street=data["street"].strip(),
+                           village_code=data["village_code"], notes=(data.get("notes") or "").strip(),
+                           created_at=utcnow())
+        work.session.add(row)
+        work.commit()
+        return address_view(row, places)
+
+
+def delete_address(account_id: str, address_id: str) -> None:
+    with uow(correlation_id=account_id) as work:
+        work.session.execute(delete(SavedAddress).where(SavedAddress.id == address_id,
+                                                        SavedAddress.account_id == account_id))
+        work.commit()
