@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pasar.errors import ApiError, error_body
 
-from .. import accounts
+from .. import accounts, regions
 from .reply import Reply
 
 
@@ -92,3 +92,22 @@ def send_phone_code(user_id: str) -> Reply:
         return Reply(202, accounts.send_phone_code(user_id))
     except ApiError as exc:
         return _failed(exc)
+
+
+def saved_addresses(user_id: str) -> list[dict]:
+    return regions.addresses(user_id)
+
+
+def save_address(user_id: str, data: dict) -> Reply:
+    try:
+        return Reply(201, regions.save_address(user_id, data))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def delete_address(user_id: str, address_id: str) -> None:
+    regions.delete_address(user_id, address_id)
+
+
+def region_children(parent: str | None) -> list[dict]:
+    return regions.children(parent)

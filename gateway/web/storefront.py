@@ -5,7 +5,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config
 
-from . import i18n, session
+from . import accounts_bridge, i18n, session
 from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render
 from .forms import flatten_fields, general_error
@@ -16,6 +16,7 @@ from ..routes import upstream
 SORTS = ("newest", "popular", "price_asc", "price_desc")
 PER_PAGE = 20  # a page of results stays light on a slow link; "next page" brings more
 ADDRESS_FIELDS = ("name", "phone", "street", "village", "district", "regency", "province", "notes")
+SAVED_ADDRESS_CODES = ("village_code", "district_code", "regency_code", "province_code")
 
 
 def photo_of(item: dict) -> str | None:
@@ -183,8 +184,14 @@ def checkout():
     if not lines:
         return redirect(url_for("web.cart"))
     address = {k: request.form.get(k, "").strip()[:200] for k in ADDRESS_FIELDS}
-    if request.method == "GET":
+    saved = accounts_bridge.saved_addresses(g.user.user_id)
+    chosen_id = request.form.get("saved_address", saved[0]["id"] if saved and request.method == "GET" else "")
+    chosen = next((a for a in saved if a["id"] == chosen_id), None)
+    if request.method == "GET" and not chosen:
         address.update(last_address())
+    if chosen:  # a saved address: its official names and codes, never retyped
+        address = {**{k: chosen.get(k) or "" for k in ADDRESS_FIELDS},
+                   **{k: chosen[k] for k in SAVED_ADDRESS_CODES if chosen.get(k)}}
     errors: dict = {}
     method = request.form.get("payment_method", "cod")
     if request.method == "POST":
@@ -209,7 +216,8 @@ def checkout():
             if errors and "_" not in errors:
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
-                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")))
+                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")),
+                  saved=saved, chosen_id=chosen["id"] if chosen else "")
 
 
 def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
