@@ -85,6 +85,37 @@ def search(text: str, level: int = 4, limit: int = 10) -> list[dict]:
     return [{**_view(r), "chain": chain(r.code)} for r in rows]
 
 
+def _named(session, level: int, name: str | None, under: list[str] | None = None) -> list[Region]:
+    key = domain.region_key(name or "")
+    for prefix in ("kabupaten ", "kota ", "kecamatan ", "desa ", "kelurahan ", "provinsi "):
+        key = key.removeprefix(prefix)
+    if not key:
+        return []
+    query = select(Region).where(Region.level == level, Region.name_key == key)
+    if level == 2:  # "Blitar" is both "Kabupaten Blitar" and "Kota Blitar"
+        query = select(Region).where(Region.level == 2, Region.name_key.in_(
+            [key, f"kabupaten {key}", f"kota {key}"]))
+    rows = session.scalars(query).all()
+    return [r for r in rows if under is None or r.parent_code in under]
+
+
+def best_match(address: dict) -> dict:
+    """The village code a free-text address most likely means (for migrating addresses typed before codes):
+    {"village_code", "district_code", "sure"}; `sure` only when exactly one village fits every name given.
+    Unsure answers are flagged for the person to confirm, never silently trusted."""
+    with read_session() as session:
+        provinces = [r.code for r in _named(session, 1, address.get("province"))] or None
+        regencies = [r.code for r in _named(session, 2, address.get("regency"), provinces)] or None
+        districts = [r.code for r in _named(session, 3, address.get("district"), regencies)]
+        if not districts:
+            return {"village_code": None, "district_code": None, "sure": False}
+        villages = _named(session, 4, address.get("village"), districts)
+    if len(villages) == 1:
+        return {"village_code": villages[0].code, "district_code": villages[0].parent_code,
+                "sure": len(districts) == 1 or regencies is not None}
+    return {"village_code": None, "district_code": districts[0] if len(districts) == 1 else None, "sure": False}
+
+
 # -- saved addresses ----------------------------------------------------------------------------------------
 MAX_ADDRESSES = 10
 

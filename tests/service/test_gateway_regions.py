@@ -53,3 +53,13 @@ def test_a_saved_address_gets_its_names_from_the_village_code(gateway):
                                           "street": "Z", "village_code": "35.05.07"})
     assert refused.value.status == 422 and "village_code" in refused.value.fields
     assert regions.address("someone-else", saved["id"]) is None
+
+
+def test_a_free_text_address_finds_its_village_and_says_when_it_is_unsure(gateway):
+    _, regions, _, _ = gateway
+    sure = regions.best_match({"village": "sanankulon", "district": "Kecamatan Sanankulon", "regency": "Blitar",
+                               "province": "Jawa Timur"})
+    assert sure == {"village_code": "35.05.07.2004", "district_code": "35.05.07", "sure": True}
+    unsure = regions.best_match({"village": "Desa yang tidak ada", "district": "Sanankulon"})
+    assert unsure["sure"] is False and unsure["village_code"] is None
+    assert regions.best_match({"street": "Jl. Mawar"})["sure"] is False
