@@ -10,8 +10,8 @@ from pasar.errors import ApiError
 from . import domain, regions
 from .api import _me
 from .protection import api_limit
-from .schemas import (AddressIn, AddressListOut, AddressOut, RegionListOut, RegionOut, RegionQuery,
-                      RegionSearchOut, RegionSearchQuery)
+from .schemas import (AddressIn, AddressListOut, AddressOut, RegionListOut, RegionMatchOut, RegionMatchQuery,
+                      RegionOut, RegionQuery, RegionSearchOut, RegionSearchQuery)
 
 regions_blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions",
                         description="Kemendagri regions: province → regency/city → district → village")
@@ -36,6 +36,16 @@ def list_regions(args):
 def search_regions(args):
     """Type-ahead: regions whose name starts with `q` (villages by default), each with the regions above it."""
     return {"items": regions.search(args["q"], _LEVEL[args["level"]])}
+
+
+@regions_blp.route("/match", methods=["GET"])
+@api_limit
+@regions_blp.arguments(RegionMatchQuery, location="query")
+@regions_blp.response(200, RegionMatchOut)
+def match_region(args):
+    """The village code a typed address most likely means (migrating free-text addresses); `sure` is false when
+    the names fit several places or none, so the person is asked to confirm."""
+    return regions.best_match(args)
 
 
 @regions_blp.route("/<code>", methods=["GET"])

@@ -148,3 +148,16 @@ class AddressOut(Schema):
 
 class AddressListOut(Schema):
     items = fields.List(fields.Nested(AddressOut))
+
+
+class RegionMatchQuery(Schema):
+    village = _text(0, 120)
+    district = _text(1, 120, required=True)
+    regency = _text(0, 120)
+    province = _text(0, 120)
+
+
+class RegionMatchOut(Schema):
+    village_code = fields.String(allow_none=True)
+    district_code = fields.String(allow_none=True)
+    sure = fields.Boolean(metadata={"description": "exactly one village fits every name given"})
