@@ -17,7 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pasar import config
 from pasar.auth import bearer_token, verify_access_token
-from pasar.web import refuse_unstorable_text
+from pasar.limits import BodyProblem, check_json_body
+from pasar.web import install_input_guards
 from pasar.errors import ApiError, error_body
 
 from . import domain
@@ -53,7 +54,10 @@ def client_key() -> str:
 
 
 def login_key() -> str:
-    body = request.get_json(silent=True) if request.is_json else None
+    try:  # runs before the input guards (Flask-Limiter's hook comes first): a hostile body must not crash it
+        body = check_json_body(request.get_data(cache=True)) if request.is_json else None
+    except BodyProblem:
+        body = None
     raw = body.get("identifier") if isinstance(body, dict) else None
     raw = raw if isinstance(raw, str) else (request.form.get("identifier") or "")
     try:
@@ -63,7 +67,10 @@ def login_key() -> str:
     return f"login:{client_ip()}:{who}"
 
 
+# With RATELIMIT_STORAGE_URI=redis://... every gateway process and host counts in one place (one allowance per
+# client, not one per process); the key prefix keeps deployments (or test runs) sharing a Redis apart.
 limiter = Limiter(key_func=client_key, storage_uri=config.setting("RATELIMIT_STORAGE_URI", "memory://"),
+                  key_prefix=config.setting("RATELIMIT_KEY_PREFIX", "pasar"),
                   headers_enabled=True, strategy="fixed-window")
 # One budget per client for the whole API: the proxied resources and the gateway's own /api/v1/auth/*.
 api_limit = limiter.shared_limit(API_LIMIT, scope="api")
@@ -161,7 +168,7 @@ def install(app: Flask, too_many_page: Callable | None = None) -> None:
         return _too_large(limit) if len(body) > limit else None
 
     # after the size check, so a chunked body is read (and capped) once
-    app.before_request(refuse_unstorable_text)
+    install_input_guards(app)
 
     @app.before_request
     def _cors_preflight():

@@ -3,15 +3,15 @@
 Existing accounts start unverified: nobody proved those numbers. They verify from their profile page before
 opening a new shop or going on duty (the demo seed creates its accounts verified).
 
-Revision ID: gateway_0003
-Revises: gateway_0002
+Revision ID: gateway_0004
+Revises: gateway_0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'gateway_0003'
-down_revision = 'gateway_0002'
+revision = 'gateway_0004'
+down_revision = 'gateway_0003'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """regions: the Kemendagri province → regency → district → village codes (rows loaded by
 `pasar gateway load-regions` from data/wilayah/wilayah.csv, not here: 91,599 rows would slow every fresh database)
 
-Revision ID: gateway_0004
-Revises: gateway_0003
+Revision ID: gateway_0005
+Revises: gateway_0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'gateway_0004'
-down_revision = 'gateway_0003'
+revision = 'gateway_0005'
+down_revision = 'gateway_0004'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """saved addresses: label, recipient, phone, street, official village code, notes for the courier
 
-Revision ID: gateway_0005
-Revises: gateway_0004
+Revision ID: gateway_0006
+Revises: gateway_0005
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'gateway_0005'
-down_revision = 'gateway_0004'
+revision = 'gateway_0006'
+down_revision = 'gateway_0005'
 branch_labels = None
 depends_on = None
 
