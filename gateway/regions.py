@@ -26,7 +26,7 @@ def rows_of(path: Path = DATA):
             code, name = row["kode"].strip(), row["nama"].strip()
             level = domain.region_level(code)
             if level is None or not name:
-                raise ValueError(f"{path}: not a region row: {row}")
+                raise RuntimeError(f"{path}: not a region row: {row}")
             yield {"code": code, "name": name, "name_key": domain.region_key(name), "level": level,
                    "parent_code": domain.region_parent(code)}
 
