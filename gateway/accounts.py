@@ -20,12 +20,13 @@ from pasar.stamps import new_id, utcnow
 from pasar.errors import ApiError
 from pasar.web import read_session, uow
 
-from . import domain
+from . import codes, domain
 from .domain import InvalidPhone
 from .models import Account, RefreshToken
 
 __all__ = ["Account", "TokenPair", "register", "sign_in", "login", "refresh", "logout", "get_account", "update_profile",
-           "change_password", "sign_out_everywhere", "create_admin", "normalise_phone", "find_account"]
+           "change_password", "sign_out_everywhere", "create_admin", "normalise_phone", "find_account",
+           "request_password_reset", "reset_password", "send_phone_code", "verify_phone"]
 
 _hasher = PasswordHasher(
     time_cost=config.int_setting("ARGON2_TIME_COST", 2),
@@ -56,7 +57,7 @@ def normalise_phone(raw: str) -> str:
 def event_data(account: Account) -> dict:
     return {"user_id": account.id, "role": account.role, "name": account.name, "email": account.email,
             "phone": account.phone, "locale": account.locale, "district": account.district,
-            "channels": list(account.channels or [])}
+            "channels": list(account.channels or []), "phone_verified": bool(account.phone_verified)}
 
 
 def _invalid(fields: dict) -> ApiError:
@@ -76,10 +77,12 @@ def _taken(session, email: str | None, phone: str | None, except_id: str | None 
     return problems
 
 
-def register(data: dict, *, allow_admin: bool = False, account_id: str | None = None) -> Account:
-    """Sign up with phone and/or email. Roles: shopper (default), seller, agent, courier.
+def register(data: dict, *, allow_admin: bool = False, account_id: str | None = None,
+             phone_verified: bool = False) -> Account:
+    """Sign up with phone and/or email. Roles: shopper (default), seller, agent, courier. A phone number gets a
+    code by WhatsApp at once (verify_phone proves it).
 
-    `allow_admin` and `account_id` are for the operator's command and the demo seed, never the API."""
+    `allow_admin`, `account_id` and `phone_verified` are for the operator's command and the demo seed, never the API."""
     fields, problems = domain.new_account_fields(data, domain.ALL_ROLES if allow_admin else domain.PUBLIC_ROLES)
     if problems:
         raise _invalid(problems)
@@ -89,13 +92,15 @@ def register(data: dict, *, allow_admin: bool = False, account_id: str | None = 
         if taken:
             raise ApiError(409, "this phone number or email is already registered", "already_registered", taken)
         account = Account(id=account_id or new_id(), **fields, password_hash=password_hash, created_at=utcnow(),
-                          updated_at=utcnow())
+                          updated_at=utcnow(), phone_verified=bool(phone_verified and fields["phone"]))
         work.session.add(account)
         try:
             work.session.flush()
         except IntegrityError as exc:  # a simultaneous sign-up with the same contact
             raise ApiError(409, "this phone number or email is already registered", "already_registered") from exc
         work.emit("account.registered", event_data(account), correlation_id=account.id)
+        if account.phone and not account.phone_verified:
+            codes.issue(work, account, domain.VERIFY_PHONE, "whatsapp", account.phone)
         work.commit()
     return account
 
@@ -137,8 +142,9 @@ def _issue(work, account: Account, family_id: str | None = None) -> TokenPair:
                                   token_hash=domain.hash_refresh_secret(secret), created_at=now,
                                   expires_at=domain.refresh_expiry(now, settings.refresh_ttl_seconds)))
     access = issue_access_token(Identity(user_id=account.id, role=account.role, name=account.name,
-                                         district=account.district, locale=account.locale), settings=settings,
-                                family=family_id)
+                                         district=account.district, locale=account.locale,
+                                         claims={"phone_verified": bool(account.phone_verified)}),
+                                settings=settings, family=family_id)
     return TokenPair(access_token=access, refresh_token=secret, account=account,
                      expires_in=settings.access_ttl_seconds)
 
@@ -255,6 +261,8 @@ def update_profile(user_id: str, data: dict) -> Account:
                        changes["phone"] if changes["phone"] != account.phone else None, except_id=account.id)
         if taken:
             raise ApiError(409, "this phone number or email is already registered", "already_registered", taken)
+        if changes["phone"] != account.phone:  # a new number is proven again
+            account.phone_verified = False
         for column, value in changes.items():
             setattr(account, column, value)
         account.updated_at = utcnow()
@@ -290,3 +298,96 @@ def change_password(user_id: str, current_password: str, new_password: str) -> T
     auth.revoke(user_id=user_id, before_ms=cutoff_ms)  # after commit: the denylist may be this same database
     return pair
 
+
+
+# -- one-time codes: "lupa kata sandi" and proving a phone number ---------------------------------------------
+RESET_ACCEPTED = "if the account exists, a code is on its way"
+CODE_REFUSED = "the code is wrong or no longer valid"
+
+
+def end_every_login(work, account_id: str, now) -> int:
+    """Every refresh token of the account stops working now; returns the cutoff (ms) before which its access
+    tokens are refused: the caller passes it to `auth.revoke` after commit (the denylist may be this database)."""
+    _revoke(work, RefreshToken.account_id == account_id, now)
+    return time.time_ns() // 1_000_000
+
+
+def request_password_reset(identifier: str) -> dict:
+    """Send a reset code to the account's phone (WhatsApp) or email. The answer is the same whether or not the
+    account exists, and when the account already had its codes for this window (nothing more is sent)."""
+    kind, value = _classify_or_422(identifier)
+    channel = domain.code_channel(kind)
+    with uow() as work:
+        account = find_account(work.session, value)
+        if account is not None:
+            codes.issue(work, account, domain.RESET_PASSWORD, channel, value)
+            work.commit()
+    return {"message": RESET_ACCEPTED, "channel": channel,
+            "expires_minutes": int(domain.CODE_TTL.total_seconds() // 60)}
+
+
+def _refuse_code(decision: domain.CodeDecision) -> ApiError:
+    if decision.reason == "too_many_attempts":
+        return ApiError(429, "too many wrong codes: ask for a new code", "too_many_code_attempts",
+                        {"code": ["ask for a new code"]})
+    return ApiError(400, CODE_REFUSED, "invalid_code", {"code": [CODE_REFUSED]})
+
+
+def reset_password(identifier: str, code: str, new_password: str) -> TokenPair:
+    """A right, fresh, unused code sets the new password, ends every login, and logs this one in. A code that
+    came by WhatsApp also proves the phone number."""
+    weak = domain.password_problem(new_password)
+    if weak:
+        raise _invalid({"new_password": [weak]})
+    new_hash = _hasher.hash(new_password)  # before the transaction, and for unknown accounts too (same cost)
+    with read_session() as session:
+        account = find_account(session, identifier)
+    with uow(correlation_id=account.id if account else None) as work:
+        account = work.session.get(Account, account.id) if account else None
+        decision, row = codes.spend(work, account, domain.RESET_PASSWORD, code)
+        if not decision.ok:
+            raise _refuse_code(decision)
+        now = utcnow()
+        account.password_hash, account.updated_at = new_hash, now
+        if row.channel == "whatsapp" and row.address == account.phone and not account.phone_verified:
+            account.phone_verified = True
+            work.emit("account.updated", event_data(account), correlation_id=account.id)
+        cutoff_ms = end_every_login(work, account.id, now)
+        pair = _issue(work, account)
+        work.commit()
+    auth.revoke(user_id=account.id, before_ms=cutoff_ms)  # access tokens handed out before the reset stop too
+    return pair
+
+
+def send_phone_code(user_id: str) -> dict:
+    """A new verification code to the account's phone by WhatsApp (at most a few per window)."""
+    with uow(correlation_id=user_id) as work:
+        account = work.session.get(Account, user_id)
+        if account is None:
+            raise ApiError(404, "account not found")
+        if not account.phone:
+            raise _invalid({"phone": ["add a phone number first"]})
+        if account.phone_verified:
+            return {"phone_verified": True, "sent": False}
+        sent = codes.issue(work, account, domain.VERIFY_PHONE, "whatsapp", account.phone)
+        work.commit()
+    if not sent:
+        raise ApiError(429, "a code was sent a moment ago: wait a little before asking again", "too_many_codes")
+    return {"phone_verified": False, "sent": True, "expires_minutes": int(domain.CODE_TTL.total_seconds() // 60)}
+
+
+def verify_phone(user_id: str, code: str) -> Account:
+    """The code sent to the account's current phone proves it. Then selling and deliveries are open."""
+    with uow(correlation_id=user_id) as work:
+        account = work.session.get(Account, user_id)
+        if account is None:
+            raise ApiError(404, "account not found")
+        if account.phone_verified:
+            return account
+        decision, row = codes.spend(work, account, domain.VERIFY_PHONE, code)
+        if not decision.ok or row.address != account.phone:
+            raise _refuse_code(decision)
+        account.phone_verified, account.updated_at = True, utcnow()
+        work.emit("account.updated", event_data(account), correlation_id=account.id)
+        work.commit()
+    return account

@@ -7,13 +7,14 @@ from pasar.auth import current_identity
 from pasar.errors import ApiError
 
 from . import accounts
-from .protection import LOGIN_LIMIT, api_limit, client_key, limiter, login_limits, register_limit
-from .schemas import AccountOut, LoginIn, PasswordIn, ProfileIn, RefreshIn, RegisterIn, TokenPairOut
+from .protection import LOGIN_LIMIT, api_limit, client_key, code_limit, limiter, login_limits, register_limit
+from .schemas import (AccountOut, CodeIn, CodeSentOut, ForgotIn, ForgotOut, LoginIn, PasswordIn, ProfileIn, RefreshIn,
+                      RegisterIn, ResetIn, TokenPairOut)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Accounts and tokens: sign up and log in by phone number or email")
 
-_ERRORS = {401: "not logged in / wrong credentials", 409: "already registered", 422: "invalid fields",
+_ERRORS = {400: "wrong or spent code", 401: "not logged in / wrong credentials", 409: "already registered", 422: "invalid fields",
            429: "too many attempts"}
 
 
@@ -116,3 +117,50 @@ def update_me(data):
 def change_password(data):
     """Change the password; every other login ends, this one gets a fresh token pair."""
     return _pair(accounts.change_password(_me().id, data["current_password"], data["new_password"]))
+
+
+@blp.route("/password/forgot", methods=["POST"])
+@api_limit
+@code_limit
+@blp.arguments(ForgotIn)
+@blp.response(202, ForgotOut)
+@_document_errors(422, 429)
+def forgot_password(data):
+    """Lupa kata sandi: a 6-digit code by WhatsApp (phone) or email, valid 10 minutes. The same answer whether
+    or not the account exists."""
+    return accounts.request_password_reset(data["identifier"])
+
+
+@blp.route("/password/reset", methods=["POST"])
+@api_limit
+@code_limit
+@blp.arguments(ResetIn)
+@blp.response(200, TokenPairOut)
+@_document_errors(400, 422, 429)
+def reset_password(data):
+    """Set a new password with the code; every other login ends, this one gets a fresh token pair."""
+    return _pair(accounts.reset_password(data["identifier"], data["code"], data["new_password"]))
+
+
+@blp.route("/phone/code", methods=["POST"])
+@api_limit
+@code_limit
+@blp.response(202, CodeSentOut)
+@_document_errors(401, 422, 429)
+@blp.doc(security=[{"bearerAuth": []}])
+def send_phone_code():
+    """Send a new code by WhatsApp to prove the account's phone number."""
+    return accounts.send_phone_code(_me().id)
+
+
+@blp.route("/phone/verify", methods=["POST"])
+@api_limit
+@code_limit
+@blp.arguments(CodeIn)
+@blp.response(200, AccountOut)
+@_document_errors(400, 401, 422, 429)
+@blp.doc(security=[{"bearerAuth": []}])
+def verify_phone(data):
+    """Prove the phone number with the code sent at sign-up (or by POST /phone/code). Log in again (or refresh)
+    for a token that says so."""
+    return accounts.verify_phone(_me().id, data["code"])

@@ -36,6 +36,23 @@ def create_admin(argv: list[str]) -> int:
     return 0
 
 
+def load_regions(argv: list[str]) -> int:
+    """`pasar gateway load-regions [CSV]`: the Kemendagri regions into the indexed `regions` table."""
+    parser = argparse.ArgumentParser(prog="pasar gateway load-regions")
+    parser.add_argument("csv", nargs="?", help="default: data/wilayah/wilayah.csv")
+    args = parser.parse_args(argv)
+
+    from pathlib import Path
+
+    from . import regions
+    from .app import create_app
+
+    with create_app().app_context():
+        count = regions.load(Path(args.csv) if args.csv else regions.DATA)
+    print(f"{count} regions loaded")
+    return 0
+
+
 def sign_out_everywhere(argv: list[str]) -> int:
     """`pasar gateway sign-out-everywhere PHONE_OR_EMAIL`: end every login of an account at once (a suspended
     account, a lost phone): refresh tokens revoked, access tokens refused by the gateway and every service."""
@@ -59,4 +76,4 @@ def sign_out_everywhere(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"create-admin": create_admin, "sign-out-everywhere": sign_out_everywhere}
+COMMANDS = {"create-admin": create_admin, "sign-out-everywhere": sign_out_everywhere, "load-regions": load_regions}

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import phonenumbers
 
 from pasar import text
 
@@ -26,32 +29,35 @@ class InvalidPhone(ValueError):
 
 
 def normalise_phone(raw: str) -> str:
-    """An Indonesian mobile number in any everyday spelling → E.164 (`+628...`).
+    """An Indonesian mobile number in any everyday spelling → E.164 (`+628...`), parsed by `phonenumbers`.
 
-    0812-3456-7890, 62812..., +62 812 3456 7890, 812... all become +6281234567890. Mobile numbers
-    start with 8 after the country code and have 9 to 12 digits after it."""
+    0812-3456-7890, 62812..., +62 812 3456 7890, 812..., 0062 812... all become +6281234567890. Only
+    Indonesian mobile numbers are accepted: they are what WhatsApp codes and couriers' calls reach."""
     if not isinstance(raw, str):
         raise InvalidPhone("phone number must be text")
     text = _PHONE_SEPARATORS.sub("", raw.strip())
-    if text.startswith("+"):
-        if not text.startswith("+62"):
-            raise InvalidPhone("only Indonesian numbers (+62) are accepted")
-        national = text[3:]
-    elif text.startswith("0062"):
-        national = text[4:]
-    elif text.startswith("62"):
-        national = text[2:]
-    elif text.startswith("0"):
-        national = text[1:]
-    else:
-        national = text
-    if national.startswith("0"):  # "+62 0812..." is a common slip
-        national = national[1:]
-    if not (national.isascii() and national.isdigit()):  # "０８１２" and "٠٨١٢" are digits to str.isdigit
+    # phonenumbers reads full-width and Arabic-Indic digits as digits: a number is typed in ASCII here
+    if not text or not text.lstrip("+").isascii() or not text.lstrip("+").isdigit():
         raise InvalidPhone("a phone number has only digits")
-    if not national.startswith("8") or not 9 <= len(national) <= 12:
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    elif text.startswith("62") and not text.startswith("+"):
+        text = "+" + text
+    elif text.startswith("8"):  # the trunk 0 left out: "812 3456 7890"
+        text = "0" + text
+    if text.startswith("+620"):  # "+62 0812..." is a common slip
+        text = "+62" + text[4:]
+    try:
+        number = phonenumbers.parse(text, "ID")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone("not an Indonesian mobile number (08xx-xxxx-xxxx)") from exc
+    if number.country_code != 62:
+        raise InvalidPhone("only Indonesian numbers (+62) are accepted")
+    kind = phonenumbers.number_type(number)
+    if not phonenumbers.is_valid_number(number) or kind not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                               phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise InvalidPhone("not an Indonesian mobile number (08xx-xxxx-xxxx)")
-    return "+62" + national
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def has_control_characters(text: str) -> bool:
@@ -244,3 +250,87 @@ def profile_changes(data: dict, email: str | None, phone: str | None, channels: 
         channels = _channels_or_problem(wanted, email, phone, problems)
     changes.update(email=email, phone=phone, channels=channels)
     return changes, problems
+
+
+# -- one-time codes: password reset and phone verification ---------------------------------------------------
+# Six digits (what a villager can read off a WhatsApp message and type), ten minutes, one use, five guesses.
+# At rest only HMAC-SHA256(server key, purpose:account:code): a stolen database row cannot be tried offline
+# without the key, and a code for one account or purpose never matches another.
+RESET_PASSWORD, VERIFY_PHONE = "reset", "verify_phone"
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5              # wrong guesses on one code; then a new code is needed
+CODE_SENDS_PER_WINDOW = 3          # codes sent to one account per CODE_SEND_WINDOW (the rest are not sent)
+CODE_SEND_WINDOW = timedelta(minutes=15)
+ROLES_NEEDING_VERIFIED_PHONE = ("seller", "agent", "courier")
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def hash_code(key: bytes, purpose: str, account_id: str, code: str) -> str:
+    return hmac.new(key, f"{purpose}:{account_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def clean_code(typed) -> str:
+    """What a person typed: "123 456" and "123-456" are the code 123456."""
+    return re.sub(r"[\s\-]", "", typed) if isinstance(typed, str) else ""
+
+
+def code_channel(kind: str) -> str:
+    """Where a reset code goes for an identifier of this kind: a phone account by WhatsApp, an email one by email."""
+    return "email" if kind == "email" else "whatsapp"
+
+
+def may_send_code(sent_recently: int) -> bool:
+    return sent_recently < CODE_SENDS_PER_WINDOW
+
+
+@dataclass(frozen=True)
+class CodeDecision:
+    ok: bool
+    reason: str = ""        # "expired", "used", "too_many_attempts", "wrong", "missing"
+    count_attempt: bool = False
+
+
+def judge_code(*, found: bool, expected_hash: str | None, given_hash: str, used: bool, expired: bool,
+               attempts: int) -> CodeDecision:
+    """Is this the right code, still usable? A wrong guess counts against the code (count_attempt)."""
+    if not found:
+        return CodeDecision(False, "missing")
+    if used:
+        return CodeDecision(False, "used")
+    if attempts >= CODE_MAX_ATTEMPTS:
+        return CodeDecision(False, "too_many_attempts")
+    if expired:
+        return CodeDecision(False, "expired")
+    if not hmac.compare_digest(expected_hash or "", given_hash):
+        return CodeDecision(False, "wrong", count_attempt=True)
+    return CodeDecision(True)
+
+
+def needs_verified_phone(role: str, phone_verified: bool) -> bool:
+    """Selling and taking deliveries happen over the phone: those roles prove their number first."""
+    return role in ROLES_NEEDING_VERIFIED_PHONE and not phone_verified
+
+
+# -- official regions (Kemendagri codes: "35" → "35.05" → "35.05.07" → "35.05.07.2004") ----------------------
+_REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+REGION_LEVELS = {1: "province", 2: "regency", 3: "district", 4: "village"}
+
+
+def region_level(code: str) -> int | None:
+    """1 province, 2 regency/city, 3 district, 4 village; None for anything that is not a region code."""
+    if not isinstance(code, str) or not _REGION_CODE.match(code):
+        return None
+    return code.count(".") + 1
+
+
+def region_parent(code: str) -> str | None:
+    return code.rsplit(".", 1)[0] if "." in code else None
+
+
+def region_key(name: str) -> str:
+    """What type-ahead compares: lower case, single spaces."""
+    return " ".join(name.lower().split())

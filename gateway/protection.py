@@ -30,6 +30,7 @@ from . import domain
 LOGIN_LIMIT = config.setting("RATELIMIT_LOGIN", "10/minute")            # per IP + identifier
 LOGIN_IP_LIMIT = config.setting("RATELIMIT_LOGIN_PER_IP", "100/minute")  # per IP, any identifier
 REGISTER_LIMIT = config.setting("RATELIMIT_REGISTER", "30/minute")      # per IP
+CODE_IP_LIMIT = config.setting("RATELIMIT_CODES_PER_IP", "20/hour")    # one-time codes asked for or tried, per IP
 API_LIMIT = config.setting("RATELIMIT_API", "1200/minute")              # per signed-in user, else per IP
 JSON_BODY_LIMIT = config.int_setting("MAX_JSON_BYTES", 256 * 1024)      # any non-upload body
 UPLOAD_BODY_LIMIT = config.int_setting("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # multipart to /api/v1/media
@@ -133,6 +134,11 @@ login_limits = (
 )
 register_limit = limiter.shared_limit(REGISTER_LIMIT, scope="register", key_func=lambda: "register:" + client_ip(),
                                       methods=["POST"])
+# Asking for a reset code and trying one count together per IP, through the API and the pages alike; the
+# per-account limits (codes sent per window, guesses per code) are in domain.py.
+code_limit = limiter.shared_limit(CODE_IP_LIMIT, scope="codes", key_func=lambda: "codes:" + client_ip(),
+                                  methods=["POST"])
+
 
 def _body_limit() -> int:
     upload = request.mimetype == "multipart/form-data" and request.path.startswith(UPLOAD_PREFIXES)

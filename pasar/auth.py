@@ -27,6 +27,11 @@ class Identity:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def phone_verified(self) -> bool:
+        """False only when the gateway said so; a token from before the claim existed lives at most 15 minutes."""
+        return self.claims.get("phone_verified") is not False
+
 
 def issue_access_token(identity: Identity, ttl_seconds: int | None = None, settings=None,
                        family: str | None = None) -> str:
@@ -43,6 +48,8 @@ def issue_access_token(identity: Identity, ttl_seconds: int | None = None, setti
     }
     if family:
         claims["fam"] = family
+    if "phone_verified" in identity.claims:  # the gateway says whether the phone was proven (issue 18)
+        claims["phone_verified"] = bool(identity.claims["phone_verified"])
     if not s.signing_key:
         raise RuntimeError("this process holds no key to sign tokens with (only the gateway has JWT_PRIVATE_KEY)")
     return jwt.encode(claims, s.signing_key, algorithm=s.algorithm)
@@ -211,6 +218,13 @@ def current_identity(optional: bool = False) -> Identity | None:
         raise ApiError(401, "login required", "unauthorized")
     g.identity = verified_token(token)
     return g.identity
+
+
+def require_verified_phone() -> None:
+    """Selling and taking deliveries need a proven phone number (the gateway's `phone_verified` claim)."""
+    who = current_identity()
+    if not who.is_admin and not who.phone_verified:
+        raise ApiError(403, "verify your phone number first (the code sent by WhatsApp)", "phone_not_verified")
 
 
 def require_roles(*roles: str):

@@ -52,6 +52,19 @@ class AccountEvent(Contract):
     channels = fields.List(fields.String(), load_default=list)
 
 
+class CodeRequested(Contract):
+    """A one-time code to send (password reset, phone verification). It goes to `address` on `channel` as
+    given: the gateway chose them, not the person's notification settings."""
+    user_id = Id(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(("reset", "verify_phone")))
+    channel = fields.String(required=True, validate=validate.OneOf(("whatsapp", "email")))
+    address = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    code = fields.String(required=True, validate=validate.Length(min=4, max=12))
+    expires_minutes = fields.Integer(strict=True, load_default=10)
+    locale = fields.String(load_default="id", validate=validate.OneOf(("id", "en")))
+    name = fields.String(load_default="")
+
+
 class ListingEvent(Contract):
     listing_id = Id(required=True)
     shop_id = Id(required=True)
@@ -187,6 +200,7 @@ class PayoutCreated(Contract):
 CONTRACTS: dict[str, type[Schema]] = {
     "account.registered": AccountEvent,
     "account.updated": AccountEvent,
+    "account.code_requested": CodeRequested,
     "listing.published": ListingEvent,
     "listing.updated": ListingEvent,
     "stock.low": ListingEvent,

@@ -5,10 +5,10 @@ from flask import g, redirect, request, url_for
 
 from pasar.auth import verify_access_token
 
-from ..protection import login_limits, register_limit
-from . import accounts_bridge, i18n, session
+from ..protection import code_limit, login_limits, register_limit
+from . import accounts_bridge, cart, i18n, session
 from .forms import flatten_fields, general_error
-from .pages import bp, render
+from .pages import bp, flash_back, login_required, render
 from .redirects import safe_target
 
 ROLE_HOME = {"seller": "web.seller_home", "agent": "web.seller_home", "courier": "web.courier_home"}
@@ -22,6 +22,7 @@ def signed_in(tokens: dict, target: str | None):
     role = verify_access_token(tokens["access_token"]).role
     response = redirect(safe_next(target, role), code=303)
     session.set_tokens(response, tokens)
+    cart.merge_at_login(response, tokens["access_token"], role)  # the visitor's cart joins the account's
     return response
 
 
@@ -73,6 +74,86 @@ def register():
             errors = {"contact": i18n.gettext("Nomor HP/email ini sudah terdaftar")}
     return render("register.html", 422 if errors else 200, form=form, errors=errors,
                   next=request.values.get("next", ""))
+
+
+# -- lupa kata sandi: a code by WhatsApp (phone) or email, then a new password ---------------------------------
+CODE_TEXT = {"invalid_code": "Kode salah atau sudah tidak berlaku.",
+             "too_many_code_attempts": "Terlalu banyak kode salah. Minta kode baru."}
+
+
+@bp.route("/lupa-sandi", methods=["GET", "POST"])
+@code_limit
+def forgot_password():
+    identifier = request.form.get("identifier", "").strip()[:254]
+    errors: dict = {}
+    if request.method == "POST":
+        reply = accounts_bridge.forgot_password(identifier)
+        if reply.ok:  # the same page whether or not the account exists
+            return render("reset.html", identifier=identifier, sent=True, channel=reply.body.get("channel"),
+                          errors={})
+        errors = {"identifier": i18n.gettext("Tulis nomor HP atau email yang benar")}
+    return render("forgot.html", 422 if errors else 200, identifier=identifier, errors=errors)
+
+
+@bp.route("/lupa-sandi/kode", methods=["POST"])
+@code_limit
+def reset_password():
+    identifier = request.form.get("identifier", "").strip()[:254]
+    reply = accounts_bridge.reset_password(identifier, request.form.get("code", "")[:20],
+                                           request.form.get("new_password", "")[:256])
+    tokens = accounts_bridge.tokens_of(reply)
+    if tokens:  # every other login has ended; this browser is signed in with the new password
+        return signed_in(tokens, None)
+    if reply.code in CODE_TEXT:
+        errors = {"code": i18n.gettext(CODE_TEXT[reply.code])}
+    else:
+        errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Kata sandi belum berubah")}
+    return render("reset.html", 422 if reply.status != 429 else 429, identifier=identifier, sent=False,
+                  channel=None, errors=errors)
+
+
+# -- saved addresses: the place by stepwise selects (province → regency → district → village), no script needed ----
+ADDRESS_TEXT_FIELDS = ("label", "recipient", "phone", "street", "notes")
+STEPS = ("province", "regency", "district", "village_code")
+
+
+def _picked() -> dict:
+    """The codes chosen so far; a step only counts when it lies under the one before (a changed province
+    forgets the regency chosen under the old one)."""
+    picked, parent = {}, ""
+    for step in STEPS:
+        code = (request.values.get(step) or "").strip()[:13]
+        if not code or (parent and not code.startswith(parent + ".")) or (not parent and step != "province"):
+            break
+        picked[step], parent = code, code
+    return picked
+
+
+@bp.route("/alamat", methods=["GET", "POST"])
+@login_required("shopper")
+def addresses():
+    user_id = session.user().user_id
+    form = {k: request.values.get(k, "").strip()[:300] for k in ADDRESS_TEXT_FIELDS}
+    picked = _picked()
+    errors: dict = {}
+    if request.method == "POST" and request.form.get("hapus"):
+        accounts_bridge.delete_address(user_id, request.form["hapus"][:36])
+        return flash_back("web.addresses", "deleted")
+    if request.method == "POST" and not request.form.get("pilih"):
+        reply = accounts_bridge.save_address(user_id, {**form, "village_code": picked.get("village_code", "")})
+        if reply.ok:
+            return flash_back("web.addresses", "saved")
+        errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Alamat belum tersimpan")}
+        if "village_code" in errors:
+            errors["village_code"] = i18n.gettext("Pilih provinsi, kabupaten/kota, kecamatan, lalu desa/kelurahan")
+    options, parent = {}, None
+    for step in STEPS:  # each level's choices once the one above is chosen
+        options[step] = accounts_bridge.region_children(parent)
+        if step not in picked:
+            break
+        parent = picked[step]
+    return render("addresses.html", 422 if errors else 200, saved=accounts_bridge.saved_addresses(user_id),
+                  form=form, picked=picked, options=options, errors=errors, note=request.args.get("note"))
 
 
 @bp.route("/keluar", methods=["POST"])

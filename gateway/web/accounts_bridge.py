@@ -8,7 +8,7 @@ from __future__ import annotations
 from pasar.auth import verify_access_token
 from pasar.errors import ApiError, error_body
 
-from .. import accounts
+from .. import accounts, regions
 from .reply import Reply
 
 
@@ -71,3 +71,51 @@ def update_profile(user_id: str, changes: dict) -> Reply:
         return Reply(200, {"id": account.id, "locale": account.locale})
     except ApiError as exc:
         return _failed(exc)
+
+
+def forgot_password(identifier: str) -> Reply:
+    try:
+        return Reply(202, accounts.request_password_reset(identifier))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def reset_password(identifier: str, code: str, new_password: str) -> Reply:
+    try:
+        return Reply(200, _pair(accounts.reset_password(identifier, code, new_password)))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def verify_phone(user_id: str, code: str) -> Reply:
+    try:
+        accounts.verify_phone(user_id, code)
+        return Reply(200, {"phone_verified": True})
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def send_phone_code(user_id: str) -> Reply:
+    try:
+        return Reply(202, accounts.send_phone_code(user_id))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def saved_addresses(user_id: str) -> list[dict]:
+    return regions.addresses(user_id)
+
+
+def save_address(user_id: str, data: dict) -> Reply:
+    try:
+        return Reply(201, regions.save_address(user_id, data))
+    except ApiError as exc:
+        return _failed(exc)
+
+
+def delete_address(user_id: str, address_id: str) -> None:
+    regions.delete_address(user_id, address_id)
+
+
+def region_children(parent: str | None) -> list[dict]:
+    return regions.children(parent)

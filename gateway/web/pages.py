@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pasar import regions
 
 from .redirects import safe_target
-from . import accounts_bridge, i18n, session
+from . import accounts_bridge, cart, i18n, session
 
 log = logging.getLogger("gateway.web")
 HERE = Path(__file__).parent
@@ -115,7 +115,7 @@ def _helpers():
     who = g.get("user")
     return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": who, "csrf_token": session.csrf_token,
             "new_form_key": session.new_form_key,
-            "cart_count": sum(session.cart().values()) if request else 0, "status_label": i18n.status_label,
+            "cart_count": sum(cart.items().values()) if request else 0, "status_label": i18n.status_label,
             "unit_label": i18n.unit_label,
             # only shoppers (and visitors, who sign up as shoppers) buy: the cart is not offered to anyone else
             "shops_here": who is None or who.role in ("shopper", "admin")}

@@ -5,7 +5,8 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config
 
-from . import i18n, session
+from . import accounts_bridge, i18n, session
+from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render
 from .forms import flatten_fields, general_error
 from .reply import Reply
@@ -15,6 +16,7 @@ from ..routes import upstream
 SORTS = ("relevance", "newest", "popular", "price_asc", "price_desc")
 PER_PAGE = 20  # a page of results stays light on a slow link; "next page" brings more
 ADDRESS_FIELDS = ("name", "phone", "street", "village", "district", "regency", "province", "notes")
+SAVED_ADDRESS_CODES = ("village_code", "district_code", "regency_code", "province_code")
 
 
 def photo_of(item: dict) -> str | None:
@@ -124,7 +126,7 @@ def unavailable():
 # -- cart ----------------------------------------------------------------------------------------------------
 def cart_lines() -> tuple[list[dict], int]:
     lines, total = [], 0
-    for listing_id, qty in list(session.cart().items())[:30]:  # a few small cached reads; carts are short
+    for listing_id, qty in list(cart_store.items().items())[:30]:  # a few small cached reads; carts are short
         reply = get(f"/api/v1/products/{listing_id}")
         if reply.ok and isinstance(reply.body, dict):
             product = reply.body
@@ -155,29 +157,23 @@ def cart_add():
         qty = max(1, min(99, int(request.form.get("qty", "1"))))
     except ValueError:
         qty = 1
-    items = dict(session.cart())
-    if listing_id:
-        items[listing_id] = min(99, items.get(listing_id, 0) + qty)
     response = flash_back("web.cart", "added")
-    session.save_cart(response, items)
+    if listing_id and not cart_store.add(response, listing_id, qty, session.idempotency("cart")):
+        return flash_back("web.cart", "full")
     return response
 
 
 @bp.route("/keranjang/ubah", methods=["POST"])
 def cart_update():
-    items = dict(session.cart())
+    items = cart_store.items()
     listing_id = request.form.get("listing_id", "")
+    response = flash_back("web.cart")
     if listing_id in items:
         try:
             qty = 0 if request.form.get("hapus") else int(request.form.get("qty", "0"))
         except ValueError:
             qty = items[listing_id]
-        if qty <= 0:
-            items.pop(listing_id)
-        else:
-            items[listing_id] = min(99, qty)
-    response = flash_back("web.cart")
-    session.save_cart(response, items)
+        cart_store.set_qty(response, listing_id, qty)
     return response
 
 
@@ -190,8 +186,14 @@ def checkout():
     if not lines:
         return redirect(url_for("web.cart"))
     address = {k: request.form.get(k, "").strip()[:200] for k in ADDRESS_FIELDS}
-    if request.method == "GET":
+    saved = accounts_bridge.saved_addresses(g.user.user_id)
+    chosen_id = request.form.get("saved_address", saved[0]["id"] if saved and request.method == "GET" else "")
+    chosen = next((a for a in saved if a["id"] == chosen_id), None)
+    if request.method == "GET" and not chosen:
         address.update(last_address())
+    if chosen:  # a saved address: its official names and codes, never retyped
+        address = {**{k: chosen.get(k) or "" for k in ADDRESS_FIELDS},
+                   **{k: chosen[k] for k in SAVED_ADDRESS_CODES if chosen.get(k)}}
     errors: dict = {}
     method = request.form.get("payment_method", "cod")
     if request.method == "POST":
@@ -210,13 +212,14 @@ def checkout():
                 target = url_for("web.pay", order_id=order_id) if method == "card" else url_for(
                     "web.order", order_id=order_id)
                 response = redirect(target, code=303)
-                session.save_cart(response, {})
+                cart_store.clear(response)
                 return response
             errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Pesanan gagal dibuat")}
             if errors and "_" not in errors:
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
-                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")))
+                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")),
+                  saved=saved, chosen_id=chosen["id"] if chosen else "")
 
 
 def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
@@ -392,13 +395,12 @@ def buy_again(order_id: str):
     found, problem = order_or_404(order_id)
     if problem:
         return problem
-    items = dict(session.cart())
+    items = cart_store.items()
+    response = flash_back("web.cart", "again")
     for line in found.get("items") or found.get("lines") or []:
         listing_id, qty = str(line.get("listing_id") or "")[:64], int(line.get("qty") or 0)
-        if listing_id and qty > 0:
-            items[listing_id] = min(99, max(items.get(listing_id, 0), qty))
-    response = flash_back("web.cart", "again")
-    session.save_cart(response, items)
+        if listing_id and qty > items.get(listing_id, 0):  # up to the order's quantity, not on top of it
+            cart_store.set_qty(response, listing_id, qty)
     return response
 
 

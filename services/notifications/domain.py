@@ -224,3 +224,15 @@ def retry_delay(attempts_made: int, delays: tuple[float, ...]) -> float | None:
 
 def parse_delays(text: str) -> tuple[float, ...]:
     return tuple(float(part) for part in (text or "").split(",") if part.strip())
+
+
+# -- one-time codes (account.code_requested): sent where the gateway says, whatever the person's settings ----
+CODE_KIND = "one_time_code"
+
+
+def code_delivery(data: dict) -> tuple[str, str] | None:
+    """(channel, address) for a one-time code, or None if the event names no channel we can send on."""
+    channel, address = data.get("channel"), data.get("address")
+    if channel not in EXTERNAL_CHANNELS or not isinstance(address, str) or not address.strip():
+        return None
+    return channel, address.strip()

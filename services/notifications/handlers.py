@@ -20,6 +20,10 @@ def notify(event: Event, uow: UnitOfWork) -> None:
     service.notify(uow, event_id=event.id, event_type=event.type, data=event.data)
 
 
+def send_code(event: Event, uow: UnitOfWork) -> None:
+    service.send_code(uow, event_id=event.id, data=event.data)
+
+
 PERIODIC = [(2.0, service.keep_senders_running)]
 
 NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "delivery.picked_up",
@@ -29,5 +33,6 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
 HANDLERS = {
     "account.registered": [on_account],
     "account.updated": [on_account],
+    "account.code_requested": [send_code],
     **{event_type: [notify] for event_type in NOTIFYING_EVENTS},
 }

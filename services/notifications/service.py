@@ -127,6 +127,28 @@ def keep_senders_running(db: Database) -> None:
     dispatch.ensure_running(db)
 
 
+# -- one-time codes (account.code_requested) ---------------------------------------------------------
+def send_code(uow: UnitOfWork, *, event_id: str, data: dict) -> bool:
+    """One delivery row for the code on the channel the gateway chose, sent after commit like any other.
+    No inbox message: the person asking may not be logged in, and the code does not belong in a list that
+    stays. The delivery's `notification_id` is the event id (there is no inbox row to point at)."""
+    where = domain.code_delivery(data)
+    session = uow.session
+    if where is None or session.scalar(select(Delivery.id).where(Delivery.event_id == event_id)) is not None:
+        return False
+    channel, address = where
+    locale = domain.account_locale(data.get("locale"))
+    words = messages.render(domain.CODE_KIND, locale, data, name=data.get("name") or "")
+    contact = domain.Contact(user_id=data["user_id"], email=address, phone=address)
+    text_address, text, html = domain.channel_message(channel, contact, words.short, words.text, words.html)
+    session.add(Delivery(notification_id=event_id, event_id=event_id, event_type="account.code_requested",
+                         recipient_id=data["user_id"], channel=channel, address=text_address, locale=locale,
+                         subject=words.title, text=text, html=html, status=domain.PENDING,
+                         next_attempt_at=utcnow()))
+    _send_after_commit(uow)
+    return True
+
+
 # -- the inbox --------------------------------------------------------------------------------------
 def _utc(moment):
     # SQLite hands back naive datetimes; every time we store is UTC

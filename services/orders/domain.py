@@ -504,6 +504,24 @@ def add_to_cart(current_qty: int, more: int) -> int:
     return qty
 
 
+def merge_carts(current: dict[str, int], incoming: dict[str, int]) -> tuple[dict[str, int], list[str]]:
+    """A visitor's cookie cart joins the account's cart at login: quantities of the same item are added (at most
+    MAX_CART_QTY), new items join while there is room (MAX_CART_LINES). Returns the merged cart and the items that
+    did not fit. The account's own lines always stay."""
+    merged = dict(current)
+    left_out = []
+    for listing_id, qty in incoming.items():
+        if qty < 1:
+            continue
+        if listing_id in merged:
+            merged[listing_id] = min(MAX_CART_QTY, merged[listing_id] + qty)
+        elif len(merged) < MAX_CART_LINES:
+            merged[listing_id] = min(MAX_CART_QTY, qty)
+        else:
+            left_out.append(listing_id)
+    return merged, left_out
+
+
 # -- couriers ----------------------------------------------------------------------------------------
 class DistrictRequired(DomainError):
     code = "district_required"

@@ -137,6 +137,10 @@ class CartLineIn(Schema):
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
 
 
+class CartMergeIn(Schema):
+    lines = fields.List(fields.Nested(CartLineIn), required=True, validate=validate.Length(max=100))
+
+
 class CartQtyIn(Schema):
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
 
@@ -150,6 +154,10 @@ class CartLineOut(Schema):
 class CartOut(Schema):
     lines = fields.List(fields.Nested(CartLineOut))
     count = fields.Integer()
+
+
+class CartMergeOut(CartOut):
+    left_out = fields.List(fields.String(), metadata={"description": "items that did not fit (the cart was full)"})
 
 
 class WorkListOut(Schema):

@@ -195,6 +195,23 @@ def remove_from_cart(uow: UnitOfWork, shopper_id: str, listing_id: str) -> dict:
         return cart(uow.session, shopper_id)
 
 
+def merge_cart(uow: UnitOfWork, shopper_id: str, lines: list[dict]) -> dict:
+    """The cookie cart a visitor filled before logging in, added into the account's cart (domain.merge_carts)."""
+    incoming: dict[str, int] = {}
+    for line in lines:
+        incoming[line["listing_id"]] = incoming.get(line["listing_id"], 0) + line["qty"]
+    with uow:
+        rows = {l.listing_id: l for l in uow.session.scalars(select(CartLine).where(CartLine.shopper_id == shopper_id))}
+        merged, left_out = domain.merge_carts({k: r.qty for k, r in rows.items()}, incoming)
+        for listing_id, qty in merged.items():
+            if listing_id in rows:
+                rows[listing_id].qty = qty
+            else:
+                uow.session.add(CartLine(shopper_id=shopper_id, listing_id=listing_id, qty=qty))
+        uow.commit()
+        return {**cart(uow.session, shopper_id), "left_out": left_out}
+
+
 def empty_cart(uow: UnitOfWork, shopper_id: str) -> dict:
     with uow:
         uow.session.execute(delete(CartLine).where(CartLine.shopper_id == shopper_id))

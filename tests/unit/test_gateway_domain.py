@@ -139,3 +139,36 @@ def test_a_profile_edit_refuses_what_it_may_not_touch_and_channels_without_an_ad
     assert problems == {"role": ["cannot be changed here"], "locale": ["id or en"]}
     _, problems = domain.profile_changes({"channels": ["whatsapp"]}, "siti@desa.id", None, ["inapp", "email"])
     assert problems == {"channels": ["WhatsApp notifications need a phone number"]}
+
+
+def test_a_one_time_code_works_once_until_it_expires_and_five_wrong_guesses_lock_it():
+    key = b"k"
+    right = domain.hash_code(key, domain.RESET_PASSWORD, "acc-1", "123456")
+    judge = lambda **kw: domain.judge_code(**{"found": True, "expected_hash": right, "used": False,  # noqa: E731
+                                              "expired": False, "attempts": 0, **kw})
+    assert judge(given_hash=right).ok
+    assert judge(given_hash=domain.hash_code(key, domain.RESET_PASSWORD, "acc-1", "654321")).count_attempt
+    assert judge(given_hash=right, used=True).reason == "used"
+    assert judge(given_hash=right, expired=True).reason == "expired"
+    assert judge(given_hash=right, attempts=domain.CODE_MAX_ATTEMPTS).reason == "too_many_attempts"
+    assert domain.judge_code(found=False, expected_hash=None, given_hash=right, used=False, expired=False,
+                             attempts=0).reason == "missing"
+    # the same digits for another account or purpose are another code
+    assert right != domain.hash_code(key, domain.RESET_PASSWORD, "acc-2", "123456")
+    assert right != domain.hash_code(key, domain.VERIFY_PHONE, "acc-1", "123456")
+    assert domain.clean_code(" 123-456 ") == "123456" and len(domain.new_code()) == 6
+
+
+def test_sellers_agents_and_couriers_need_a_proven_phone_and_codes_are_rationed():
+    assert domain.needs_verified_phone("courier", False) and not domain.needs_verified_phone("courier", True)
+    assert not domain.needs_verified_phone("shopper", False)
+    assert domain.may_send_code(domain.CODE_SENDS_PER_WINDOW - 1) and not domain.may_send_code(
+        domain.CODE_SENDS_PER_WINDOW)
+    assert domain.code_channel("phone") == "whatsapp" and domain.code_channel("email") == "email"
+
+
+def test_region_codes_know_their_level_and_parent():
+    assert [domain.region_level(c) for c in ("35", "35.05", "35.05.07", "35.05.07.2004")] == [1, 2, 3, 4]
+    assert domain.region_level("35.5") is None and domain.region_level("35.05.07.20041") is None
+    assert domain.region_parent("35.05.07.2004") == "35.05.07" and domain.region_parent("35") is None
+    assert domain.region_key("  Sanan  Kulon ") == "sanan kulon"

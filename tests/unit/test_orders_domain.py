@@ -379,3 +379,14 @@ def test_the_board_is_the_districts_ready_parcels_without_a_courier():
     assert f.on_board_of(" sanankulon ") and not f.on_board_of("Kanigoro") and not f.on_board_of(None)
     f.assign(order, "c1")
     assert not f.on_board_of("Sanankulon")
+
+
+def test_a_visitors_cart_merges_into_the_accounts_cart_adding_quantities_within_the_limits():
+    from services.orders import domain as orders_domain
+    merged, left_out = orders_domain.merge_carts({"a": 2, "b": 1}, {"a": 3, "c": 1})
+    assert merged == {"a": 5, "b": 1, "c": 1} and left_out == []
+    merged, _ = orders_domain.merge_carts({"a": orders_domain.MAX_CART_QTY - 1}, {"a": 5})
+    assert merged["a"] == orders_domain.MAX_CART_QTY
+    full = {f"x{i}": 1 for i in range(orders_domain.MAX_CART_LINES)}
+    merged, left_out = orders_domain.merge_carts(full, {"x0": 1, "new": 2})
+    assert merged["x0"] == 2 and "new" not in merged and left_out == ["new"]

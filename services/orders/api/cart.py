@@ -8,7 +8,7 @@ from pasar.idempotency import idempotent
 from pasar.web import read_session, uow
 
 from .. import service
-from ..schemas import CartLineIn, CartOut, CartQtyIn
+from ..schemas import CartLineIn, CartMergeIn, CartMergeOut, CartOut, CartQtyIn
 from .answers import AUTH, domain_errors
 
 cart_blp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The shopper's cart")
@@ -34,6 +34,18 @@ def add_to_cart(body):
     """Add `qty` of a listing (added to what is already there, so a retry should carry an Idempotency-Key).
     Prices and stock are the catalog's, checked at checkout."""
     return service.add_to_cart(uow(), current_identity().user_id, body["listing_id"], body["qty"])
+
+
+@cart_blp.route("/merge", methods=["POST"])
+@idempotent
+@cart_blp.arguments(CartMergeIn)
+@cart_blp.response(200, CartMergeOut)
+@cart_blp.doc(security=AUTH)
+@require_roles("shopper")
+def merge_cart(body):
+    """Add a visitor's cart (filled before logging in) into this one: the same item's quantities are added, at
+    most 999 each and 50 items in all. Send an Idempotency-Key: a repeated merge would add twice."""
+    return service.merge_cart(uow(), current_identity().user_id, body["lines"])
 
 
 @cart_blp.route("/lines/<listing_id>", methods=["PUT"])
