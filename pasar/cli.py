@@ -48,6 +48,7 @@ def cmd_worker(args) -> None:
     logs.configure(f"{args.app}-worker")
     tracing.setup(f"{args.app}-worker")  # before build_worker makes the engines
     worker = build_worker(args.app)
+    metrics.serve_worker(args.app)  # WORKER_METRICS_PORT: a port of its own where it shares no folder with web
     worker.install_signal_handlers()
     worker.run()
 
