@@ -233,7 +233,7 @@ def test_apps_reach_each_other_through_their_services_on_the_port_they_listen_on
 # -- secrets, pod security, probes ------------------------------------------------------------------------------
 
 def test_only_the_gateways_web_pods_hold_the_signing_key_and_every_app_pod_verifies(rendered):
-    _, docs = rendered
+    overlay, docs = rendered
     for name, pod in pod_templates(docs).items():
         secrets = {v["secret"]["secretName"].rsplit("-", 1)[0] for v in pod.get("volumes", []) if "secret" in v}
         (container,) = pod["containers"]
@@ -248,6 +248,8 @@ def test_only_the_gateways_web_pods_hold_the_signing_key_and_every_app_pod_verif
                     "Deployment/payments-worker": {"pasar-payments-secrets"},
                     "Deployment/notifications-web": {"pasar-notifications-secrets"},
                     "Deployment/notifications-worker": {"pasar-notifications-secrets"}}.get(name, set())
+        if overlay == "production" and name in ("Deployment/catalog-web", "Deployment/catalog-worker"):
+            expected = {"pasar-catalog-store"}  # the photo bucket's keys (CATALOG_MEDIA_STORE=s3)
         assert provider_secrets == expected, name
 
 
