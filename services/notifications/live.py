@@ -112,8 +112,8 @@ class FeedWakeups:
                 client = redis.Redis.from_url(redis_url(), socket_connect_timeout=2, health_check_interval=30)
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(channel())
-                self.connected.set()
                 self._wake_everyone()
+                self.connected.set()
                 backoff = 0.5
                 while True:
                     message = pubsub.get_message(timeout=30)
