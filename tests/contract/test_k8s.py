@@ -71,6 +71,8 @@ DEFAULTED = {
     **{name: "object-store defaults that suit most S3-compatible stores"
        for name in ("S3_REGION", "S3_PREFIX", "S3_ADDRESSING_STYLE")},
     "WORKER_METRICS_HOST": "the default listens on the pod's address",
+    "CATALOG_MAX_PHOTO_PIXELS": "business rule; the default is the product's",        # issue 20's setting
+    "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",  # issue 20's setting
 }
 # Environment variables that are not settings: pieces the pod spec composes AMQP_URL and DATABASE_URL from.
 COMPOSED = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "DB_USERNAME", "DB_PASSWORD"}
