@@ -61,6 +61,7 @@ def cmd_worker(args) -> None:
     workers = workers if isinstance(workers, list) else [workers]
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: [w.stop() for w in workers])
+    metrics.serve_worker(args.app)  # WORKER_METRICS_PORT: a port of its own where it shares no folder with web
     run_consumers(workers)
 
 

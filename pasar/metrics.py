@@ -6,8 +6,10 @@ mode keeps them in small memory-mapped files instead: `pasar web <app>` writes u
 `<METRICS_DIR>/<app>/web`, `pasar worker <app>` under `<METRICS_DIR>/<app>/worker` (METRICS_DIR defaults to
 `var/metrics`). Each command empties its own folder when it starts, so a restart does not add up a dead
 process's files twice and the web and worker never wipe each other's. An app's `/metrics` merges both
-folders: one scrape per service shows its requests, its worker's events and its saga timings. Workers open
-no port of their own.
+folders: one scrape per service shows its requests, its worker's events and its saga timings. On one host
+workers open no port of their own. Where web and worker do not share a filesystem (a Kubernetes pod each),
+WORKER_METRICS_PORT makes `pasar worker` serve its own folder's series on that port (serve_worker below);
+the web pod's /metrics then shows the web's series and the state gauges, the worker pod's its events.
 
 Gauges that describe state rather than count happenings (outbox backlog and age, queue depth, consumers) are
 read when scraped, by the web process, from the database and the broker.
@@ -191,6 +193,24 @@ def exposition(app: str, db=None, broker_counts=lambda: None) -> tuple[bytes, st
         registry.register(_Forward(REGISTRY))
     registry.register(_StateGauges(app, db, broker_counts))
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def serve_worker(app: str) -> int | None:
+    """WORKER_METRICS_PORT set: serve this worker's series (its own multiprocess folder) over HTTP on a thread of
+    its own, for a scraper that cannot read the web process's folder. Returns the port, or None when unset."""
+    port = config.int_setting("WORKER_METRICS_PORT", 0)
+    if not port:
+        return None
+    from prometheus_client import CollectorRegistry, start_http_server
+    registry = CollectorRegistry()
+    if multiprocess():
+        from prometheus_client.multiprocess import MultiProcessCollector
+        MultiProcessCollector(registry, path=str(process_dir(app, "worker")))
+    else:
+        from prometheus_client import REGISTRY
+        registry.register(_Forward(REGISTRY))
+    start_http_server(port, addr=config.setting("WORKER_METRICS_HOST", "0.0.0.0"), registry=registry)
+    return port
 
 
 class _Forward:

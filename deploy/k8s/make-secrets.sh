@@ -17,4 +17,6 @@ done
 # (notifications); fill them in for production.
 [ -f "$dir/payments.env" ] || printf 'STRIPE_SECRET_KEY=\nSTRIPE_PUBLISHABLE_KEY=\nSTRIPE_WEBHOOK_SECRET=\n' > "$dir/payments.env"
 [ -f "$dir/notifications.env" ] || printf 'SMTP_USER=\nSMTP_PASSWORD=\nWHATSAPP_TOKEN=\n' > "$dir/notifications.env"
+# The object store's keys for the catalog's photos (production: CATALOG_MEDIA_STORE=s3); fill them in.
+[ -f "$dir/catalog-store.env" ] || printf 'AWS_ACCESS_KEY_ID=\nAWS_SECRET_ACCESS_KEY=\n' > "$dir/catalog-store.env"
 echo "secrets for $1 in $dir"

@@ -1,7 +1,8 @@
 """Pictures: check an upload really is a small enough JPEG/PNG/WebP, re-encode it (which also drops
 EXIF, GPS included), keep a small thumbnail for slow village links, and draw placeholders for demo data.
 
-Files live under PASAR_VAR_DIR/media/<key>; keys are generated here, never taken from the client."""
+Files live under PASAR_VAR_DIR/media/<key>, or in an S3-compatible bucket (storage.py); keys are generated
+here, never taken from the client."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +13,8 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from pasar import config
+
+from . import storage
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 FULL_SIZE = 1200      # longest side of the stored picture
@@ -112,27 +115,21 @@ def store_image(data: bytes, folder: str, stem: str) -> StoredImage:
     full, thumb = _jpeg(image, FULL_SIZE, 82), _jpeg(image, THUMB_SIZE, 70)
     width, height = image.size
     image.close()
-    directory = media_root() / folder
-    directory.mkdir(parents=True, exist_ok=True)
     image_key, thumb_key = f"{folder}/{stem}.jpg", f"{folder}/{stem}-thumb.jpg"
-    (media_root() / image_key).write_bytes(full)
-    (media_root() / thumb_key).write_bytes(thumb)
+    storage.store().put(image_key, full)
+    storage.store().put(thumb_key, thumb)
     return StoredImage(image_key, thumb_key, width, height)
 
 
 def remove(*keys: str) -> None:
     for key in keys:
         if key:
-            (media_root() / key).unlink(missing_ok=True)
+            storage.store().delete(key)
 
 
 def is_stored_picture(key: str) -> bool:
-    """A key names a stored JPEG inside the media folder (never a path out of it)."""
-    root = media_root()
-    try:
-        return ".." not in key and key.endswith(".jpg") and (root / key).is_file()
-    except (OSError, ValueError):  # a name the file system cannot even look up
-        return False
+    """A key names a stored JPEG inside the media folder or bucket (never a path out of it)."""
+    return storage.store().exists(key)
 
 
 def url_for_key(key: str | None) -> str | None:

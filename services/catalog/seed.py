@@ -156,7 +156,7 @@ SHOPS = [
 def _placeholder(folder: str, stem: str, label: str) -> media.StoredImage:
     key = f"{folder}/{stem}.jpg"
     stored = media.StoredImage(key, f"{folder}/{stem}-thumb.jpg", 640, 480)
-    if not (media.media_root() / stored.image_key).exists() or not (media.media_root() / stored.thumb_key).exists():
+    if not media.is_stored_picture(stored.image_key) or not media.is_stored_picture(stored.thumb_key):
         stored = media.store_image(media.placeholder_png(label), folder, stem)
     return stored
 

@@ -18,7 +18,7 @@ from pasar.auth import current_identity, require_roles
 from pasar.errors import error_body
 from pasar.web import ctx, uow
 
-from . import service
+from . import live, service
 from .schemas import (FailedOut, FailedQuery, InboxOut, InboxQuery, MarkedOut, NotificationOut, StreamQuery,
                       UnreadOut, DeliveryOut)
 
@@ -114,16 +114,15 @@ def stream(args):
     limit = float(config.setting("NOTIFY_STREAM_SECONDS", "55"))
     if args["max_seconds"]:
         limit = min(limit, args["max_seconds"])
-    poll = float(config.setting("NOTIFY_STREAM_POLL_SECONDS", "0.15"))
     keepalive = float(config.setting("NOTIFY_STREAM_KEEPALIVE_SECONDS", "10"))
 
     if not STREAM_SLOTS.take():
         body = error_body(503, "too many live feeds are open right now; try again shortly", "feeds_busy")
         return jsonify(body), 503, {"Retry-After": "10"}
+    waiter = live.FeedWaiter(me)  # woken through Redis when REDIS_URL is set, else a short poll (live.py)
 
     def events():
         nonlocal last
-        # why poll: the worker that writes messages is another process; a DB poll is one indexed query
         yield f"retry: 2000\n: feed for {me} from seq {last}\n\n"
         deadline = time.monotonic() + limit
         quiet_since = time.monotonic()
@@ -138,12 +137,14 @@ def stream(args):
             if time.monotonic() - quiet_since >= keepalive:
                 yield ": keep-alive\n\n"
                 quiet_since = time.monotonic()
-            time.sleep(poll)
+            now = time.monotonic()
+            waiter.wait(min(deadline - now, quiet_since + keepalive - now))
         yield f"event: reconnect\ndata: {json.dumps({'last_id': last})}\n\n"
 
     response = Response(events(), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    response.call_on_close(STREAM_SLOTS.give_back)  # the server closes the body when the feed ends or breaks
+    # the server closes the body when the feed ends or breaks
+    response.call_on_close(lambda: (waiter.close(), STREAM_SLOTS.give_back()))
     return response
 
 

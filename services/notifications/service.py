@@ -17,7 +17,7 @@ from pasar.db import Database, UnitOfWork
 from pasar.errors import conflict, not_found
 from pasar.stamps import utcnow
 
-from . import dispatch, domain, messages
+from . import dispatch, domain, live, messages
 from .models import Contact, Delivery, Notification
 
 FEED_BATCH = 50  # messages per live-feed poll
@@ -86,6 +86,8 @@ def record(uow: UnitOfWork, *, event_id: str, event_type: str, intents: list[dom
         recorded += 1
     if external:
         _send_after_commit(uow)
+    if recorded:
+        _announce_after_commit(uow, {intent.recipient_id for intent in intents})
     return recorded
 
 
@@ -119,6 +121,11 @@ def _send_after_commit(uow: UnitOfWork) -> None:
     dispatch.ensure_running(db)  # normally already running (PERIODIC); also covers a worker built without it
     # send as soon as the rows are visible, instead of waiting for the loop's next poll
     sa_event.listen(uow.session, "after_commit", lambda _s: dispatch.wake(db), once=True)
+
+
+def _announce_after_commit(uow: UnitOfWork, recipients: set[str]) -> None:
+    # open live feeds (in any notifications web process) read the new rows once they are visible (live.py)
+    sa_event.listen(uow.session, "after_commit", lambda _s: live.announce(recipients), once=True)
 
 
 def keep_senders_running(db: Database) -> None:
@@ -230,7 +237,7 @@ def feed_start(db: Database, user_id: str, *, after: int | None, last_event_id: 
 
 
 def feed_after(db: Database, user_id: str, last: int) -> list[Notification]:
-    """My messages after seq `last`, oldest first (one indexed query; the feed polls it)."""
+    """My messages after seq `last`, oldest first (one indexed query; the feed runs it on each wake-up)."""
     with db.Session() as session:
         return list(session.scalars(select(Notification).where(
             Notification.recipient_id == user_id, Notification.seq > last)

@@ -64,10 +64,16 @@ DEFAULTED = {
     "METRICS_TOKEN": "Prometheus scrapes each pod inside the cluster; the Ingress only routes the gateway's /api and pages",
     "PROMETHEUS_MULTIPROC_DIR": "derived by the code from METRICS_DIR per app and process kind",
     "RATELIMIT_KEY_PREFIX": "one deployment per Redis: the default prefix is enough",
-    "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",
-    "CATALOG_MAX_PHOTO_PIXELS": "tuning with a production-grade default",
-    "REDIS_URL": "without a Redis in the cluster the gateway keeps the token denylist in its database "
-                 "and the services' ports stay inside the cluster (docs/SECURITY.md)",
+    "REDIS_KEY_PREFIX": "one deployment per Redis: the default prefix is enough",
+    "NOTIFY_STREAM_RECHECK_SECONDS": "tuning with a production-grade default",
+    **{name: "dev runs one pod of each: feeds poll, photos stay in the pod's folder; production sets them"
+       for name in ("REDIS_URL", "CATALOG_MEDIA_STORE", "S3_BUCKET", "S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                    "AWS_SECRET_ACCESS_KEY")},
+    **{name: "object-store defaults that suit most S3-compatible stores"
+       for name in ("S3_REGION", "S3_PREFIX", "S3_ADDRESSING_STYLE")},
+    "WORKER_METRICS_HOST": "the default listens on the pod's address",
+    "CATALOG_MAX_PHOTO_PIXELS": "business rule; the default is the product's",        # issue 20's setting
+    "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",  # issue 20's setting
 }
 # Environment variables that are not settings: pieces the pod spec composes AMQP_URL and DATABASE_URL from.
 COMPOSED = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "DB_USERNAME", "DB_PASSWORD"}
@@ -230,7 +236,7 @@ def test_apps_reach_each_other_through_their_services_on_the_port_they_listen_on
 # -- secrets, pod security, probes ------------------------------------------------------------------------------
 
 def test_only_the_gateways_web_pods_hold_the_signing_key_and_every_app_pod_verifies(rendered):
-    _, docs = rendered
+    overlay, docs = rendered
     for name, pod in pod_templates(docs).items():
         secrets = {v["secret"]["secretName"].rsplit("-", 1)[0] for v in pod.get("volumes", []) if "secret" in v}
         (container,) = pod["containers"]
@@ -245,6 +251,8 @@ def test_only_the_gateways_web_pods_hold_the_signing_key_and_every_app_pod_verif
                     "Deployment/payments-worker": {"pasar-payments-secrets"},
                     "Deployment/notifications-web": {"pasar-notifications-secrets"},
                     "Deployment/notifications-worker": {"pasar-notifications-secrets"}}.get(name, set())
+        if overlay == "production" and name in ("Deployment/catalog-web", "Deployment/catalog-worker"):
+            expected = {"pasar-catalog-store"}  # the photo bucket's keys (CATALOG_MEDIA_STORE=s3)
         assert provider_secrets == expected, name
 
 
@@ -359,3 +367,30 @@ def test_production_runs_three_broker_nodes_with_quorum_queues_and_dev_one_with_
         for item in container.get("env", []):
             if item["name"] == "AMQP_URL":
                 assert f"@{rabbit['metadata']['name']}:5672/" in item["value"]
+
+
+def test_workers_serve_their_own_metrics_and_production_shares_gateway_state_in_an_official_redis(rendered):
+    overlay, docs = rendered
+    for name, deployment in of_kind(docs, "Deployment").items():
+        if not name.endswith("-worker"):
+            continue
+        template = deployment["spec"]["template"]
+        (container,) = template["spec"]["containers"]
+        port = {item["name"]: item.get("value") for item in container["env"]}["WORKER_METRICS_PORT"]
+        assert [p["containerPort"] for p in container["ports"]] == [int(port)], name
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == port, name
+    settings = by_prefix(of_kind(docs, "ConfigMap"), "pasar-config")["data"]
+    if overlay != "production":
+        assert settings["RATELIMIT_STORAGE_URI"] == "memory://" and "REDIS_URL" not in settings
+        return
+    (redis,) = of_kind(docs, "StatefulSet").values()
+    (container,) = redis["spec"]["template"]["spec"]["containers"]
+    assert container["image"].startswith("redis:") and container["securityContext"]["readOnlyRootFilesystem"]
+    service = of_kind(docs, "Service")[redis["spec"]["serviceName"]]
+    address = f"redis://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}/0"
+    assert settings["RATELIMIT_STORAGE_URI"] == address and settings["REDIS_URL"] == address
+    assert settings["CATALOG_MEDIA_STORE"] == "s3"
+    for app in ("catalog-web", "catalog-worker", "orders-web"):
+        (app_container,) = of_kind(docs, "Deployment")[app]["spec"]["template"]["spec"]["containers"]
+        refs = [s["secretRef"]["name"] for s in app_container["envFrom"] if "secretRef" in s]
+        assert any(r.startswith("pasar-catalog-store") for r in refs) == app.startswith("catalog"), (app, refs)

@@ -1,7 +1,7 @@
 """Media: stored pictures, and the photo uploads again on the gateway's upload path."""
 from __future__ import annotations
 
-from flask import send_from_directory
+from flask import Response, send_from_directory
 from flask_smorest import Blueprint
 
 from pasar.auth import require_roles
@@ -9,7 +9,7 @@ from pasar.errors import not_found
 from pasar.idempotency import idempotent
 from pasar.web import documents_errors
 
-from .. import media
+from .. import media, storage
 from ..schemas import PhotoOut, PhotoUpload, ShopOut
 from .http import BEARER, refuse_impossible_ids
 from .products import store_listing_photo
@@ -27,8 +27,14 @@ def get_media(key: str):
     """A stored picture. Keys never change content (new uploads get new keys), so they cache for a year."""
     if not media.is_stored_picture(key):
         raise not_found("picture")
-    response = send_from_directory(media.media_root(), key, mimetype="image/jpeg", max_age=365 * 24 * 3600,
-                                   conditional=True)
+    if storage.store_kind() == "s3":  # read from the bucket and sent from here (why not a redirect: storage.py)
+        data = storage.store().read(key)
+        if data is None:
+            raise not_found("picture")
+        response = Response(data, mimetype="image/jpeg")
+    else:
+        response = send_from_directory(media.media_root(), key, mimetype="image/jpeg", max_age=365 * 24 * 3600,
+                                       conditional=True)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
