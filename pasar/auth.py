@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import jwt
 from flask import g, request
 
-from . import config
+from . import config, i18n
 from .errors import ApiError
 
 
@@ -238,3 +238,7 @@ def require_roles(*roles: str):
             return view(*args, **kwargs)
         return wrapper
     return decorate
+
+
+# the language of an error answer follows the caller's account when the route has not read the token yet
+i18n.use_identity_lookup(lambda: current_identity(optional=True))

@@ -54,14 +54,23 @@ def request_locale() -> str:
     return g.locale
 
 
+# Who is calling, when the route has not looked yet: pasar.auth registers its lookup here when it is imported
+# (auth depends on errors, which depends on this module, so this module must not import auth).
+_identity_lookup = None
+
+
+def use_identity_lookup(lookup) -> None:
+    global _identity_lookup
+    _identity_lookup = lookup
+
+
 def _account_locale() -> str | None:
     from flask import g
 
     identity = g.get("identity")
-    if identity is None:
+    if identity is None and _identity_lookup is not None:
         try:  # an error answer may come before the route looked at the token (a 404, a 422 from the schema)
-            from .auth import current_identity
-            identity = current_identity(optional=True)
+            identity = _identity_lookup()
         except Exception:  # an invalid or expired token has no locale we can trust
             return None
     return getattr(identity, "locale", None)

@@ -72,6 +72,9 @@ DEFAULTED = {
     **{name: "object-store defaults that suit most S3-compatible stores"
        for name in ("S3_REGION", "S3_PREFIX", "S3_ADDRESSING_STYLE")},
     "WORKER_METRICS_HOST": "the default listens on the pod's address",
+    **{name: "tuning with a production-grade default (docs/PERFORMANCE.md)" for name in (
+        "UPSTREAM_POOL_IDLE_SECONDS", "UPSTREAM_POOL_SIZE", "WEB_KEEPALIVE_SECONDS", "WORKER_BATCH",
+        "WORKER_CONCURRENCY")},
     "CATALOG_MAX_PHOTO_PIXELS": "business rule; the default is the product's",        # issue 20's setting
     "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",  # issue 20's setting
 }
