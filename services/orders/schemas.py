@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 from pasar.auth import current_identity
 from pasar.events import Address
 
-from .domain import MAX_CART_LINES, MAX_CART_QTY, dropoff_for
+from .domain import MAX_CART_LINES, MAX_CART_QTY, SELLER_REFUSALS, dropoff_for
 
 
 class OrderItemIn(Schema):
@@ -46,6 +46,14 @@ class FulfillmentOut(Schema):
     ready_at = fields.DateTime(allow_none=True)
     picked_up_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
+    ship_by = fields.DateTime(allow_none=True, metadata={
+        "description": "not handed to a courier by then: this parcel is cancelled and refunded"})
+    receipt_due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "not confirmed by the shopper by then: receipt is confirmed automatically"})
+    received_at = fields.DateTime(allow_none=True)
+    received_by = fields.String(allow_none=True, metadata={"description": "shopper | timer"})
+    cancel_reason = fields.String(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
 
 
 class WorkOut(FulfillmentOut):
@@ -164,6 +172,11 @@ class CourierIn(Schema):
 class DeliverIn(Schema):
     cod_amount_collected = fields.Integer(strict=True, allow_none=True, load_default=None,
                                           validate=validate.Range(min=0))
+
+
+class RefuseIn(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(SELLER_REFUSALS), metadata={
+        "description": "out_of_stock | harvest_failed | cannot_fill"})
 
 
 class DeclinedOut(Schema):
