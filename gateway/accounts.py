@@ -62,44 +62,6 @@ def _invalid(fields: dict) -> ApiError:
     return ApiError(422, "some fields are not valid", fields=fields)
 
 
-def _clean_contact(data: dict, problems: dict) -> tuple[str | None, str | None]:
-    email = phone = None
-    if data.get("email"):
-        try:
-            email = domain.normalise_email(data["email"])
-        except ValueError as exc:
-            problems["email"] = [str(exc)]
-    if data.get("phone"):
-        try:
-            phone = domain.normalise_phone(data["phone"])
-        except InvalidPhone as exc:
-            problems["phone"] = [str(exc)]
-    return email, phone
-
-
-def _clean_name(value, problems: dict) -> str | None:
-    name = (value or "").strip() if isinstance(value, str) else ""
-    if not 1 <= len(name) <= 120:
-        problems["name"] = ["1 to 120 characters"]
-        return None
-    if domain.has_control_characters(name):
-        problems["name"] = ["contains characters that are not allowed"]
-        return None
-    return name
-
-
-def _clean_district(value, problems: dict) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value.strip()) > 80:
-        problems["district"] = ["at most 80 characters"]
-        return None
-    if domain.has_control_characters(value):
-        problems["district"] = ["contains characters that are not allowed"]
-        return None
-    return value.strip() or None
-
-
 def _taken(session, email: str | None, phone: str | None, except_id: str | None = None) -> dict:
     problems = {}
     for column, value, label in ((Account.email, email, "email"), (Account.phone, phone, "phone")):
@@ -117,36 +79,15 @@ def register(data: dict, *, allow_admin: bool = False, account_id: str | None = 
     """Sign up with phone and/or email. Roles: shopper (default), seller, agent, courier.
 
     `allow_admin` and `account_id` are for the operator's command and the demo seed, never the API."""
-    problems: dict = {}
-    role = data.get("role") or "shopper"
-    if role not in (domain.ALL_ROLES if allow_admin else domain.PUBLIC_ROLES):
-        problems["role"] = [f"one of: {', '.join(domain.PUBLIC_ROLES)}"]
-    name = _clean_name(data.get("name"), problems)
-    email, phone = _clean_contact(data, problems)
-    if not data.get("email") and not data.get("phone"):
-        problems["phone"] = ["a phone number or an email address is needed"]
-    weak = domain.password_problem(data.get("password"))
-    if weak:
-        problems["password"] = [weak]
-    locale = data.get("locale") or "id"
-    if locale not in domain.LOCALES:
-        problems["locale"] = ["id or en"]
-    district = _clean_district(data.get("district"), problems)
-    channels = domain.default_channels(email, phone)
-    if data.get("channels") is not None and not problems:
-        try:
-            channels = domain.usable_channels(list(data["channels"]), email, phone)
-        except (ValueError, TypeError) as exc:
-            problems["channels"] = [str(exc)]
+    fields, problems = domain.new_account_fields(data, domain.ALL_ROLES if allow_admin else domain.PUBLIC_ROLES)
     if problems:
         raise _invalid(problems)
     password_hash = _hasher.hash(data["password"])  # outside the write transaction: it is the slow part
     with uow() as work:
-        taken = _taken(work.session, email, phone)
+        taken = _taken(work.session, fields["email"], fields["phone"])
         if taken:
             raise ApiError(409, "this phone number or email is already registered", "already_registered", taken)
-        account = Account(id=account_id or new_id(), role=role, name=name, email=email, phone=phone, password_hash=password_hash,
-                          locale=locale, district=district, channels=channels, created_at=utcnow(),
+        account = Account(id=account_id or new_id(), **fields, password_hash=password_hash, created_at=utcnow(),
                           updated_at=utcnow())
         work.session.add(account)
         try:
@@ -285,47 +226,19 @@ def get_account(user_id: str) -> Account | None:
 
 def update_profile(user_id: str, data: dict) -> Account:
     """Name, locale, district, notification channels, and (if free) email/phone."""
-    problems: dict = {}
-    allowed = {"name", "locale", "district", "channels", "email", "phone"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        problems.update({k: ["cannot be changed here"] for k in unknown})
     with uow(correlation_id=user_id) as work:
         account = work.session.get(Account, user_id)
         if account is None:
             raise ApiError(404, "account not found")
-        if "name" in data:
-            name = _clean_name(data["name"], problems)
-        if "locale" in data and data["locale"] not in domain.LOCALES:
-            problems["locale"] = ["id or en"]
-        if "district" in data:
-            district = _clean_district(data["district"], problems)
-        email, phone = _clean_contact(data, problems)
-        email = email if data.get("email") else (None if "email" in data else account.email)
-        phone = phone if data.get("phone") else (None if "phone" in data else account.phone)
-        if not email and not phone:
-            problems["phone"] = ["keep a phone number or an email address"]
-        channels = list(account.channels or [])
-        if not problems:
-            try:
-                wanted = list(data["channels"]) if data.get("channels") is not None else [
-                    c for c in channels if (c != "email" or email) and (c != "whatsapp" or phone)]
-                channels = domain.usable_channels(wanted, email, phone)
-            except (ValueError, TypeError) as exc:
-                problems["channels"] = [str(exc)]
+        changes, problems = domain.profile_changes(data, account.email, account.phone, list(account.channels or []))
         if problems:
             raise _invalid(problems)
-        taken = _taken(work.session, email if email != account.email else None,
-                       phone if phone != account.phone else None, except_id=account.id)
+        taken = _taken(work.session, changes["email"] if changes["email"] != account.email else None,
+                       changes["phone"] if changes["phone"] != account.phone else None, except_id=account.id)
         if taken:
             raise ApiError(409, "this phone number or email is already registered", "already_registered", taken)
-        if "name" in data:
-            account.name = name
-        if "locale" in data:
-            account.locale = data["locale"]
-        if "district" in data:
-            account.district = district
-        account.email, account.phone, account.channels = email, phone, channels
+        for column, value in changes.items():
+            setattr(account, column, value)
         account.updated_at = utcnow()
         try:
             work.session.flush()

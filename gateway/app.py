@@ -1,27 +1,16 @@
 """The gateway: the only public door. Accounts and tokens, routing to services, the web pages."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from pasar import config
 from pasar.web import create_service_app
 
-from . import protection
+from . import protection, web
 from .api import blp as auth_blp
+from .fanout import services_pool
 from .models import Base
 from .openapi import bp as openapi_bp
 from .routes import bp as proxy_bp, upstream
 from .web import pages
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def services_pool() -> ThreadPoolExecutor:
-    """Fans out to every service at once (health, OpenAPI); created lazily, after gunicorn forks."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=len(config.SERVICES), thread_name_prefix="fanout")
-    return _pool
 
 
 def _service_health(service: str) -> tuple[str, dict]:
@@ -40,8 +29,9 @@ def services_health() -> dict:
 def create_app(db=None):
     app = create_service_app("gateway", Base.metadata, [auth_blp], title="Pasar Desa API", db=db, text_guard=False,
                              extra_health_checks=services_health)  # the door reports every room behind it
-    protection.install(app)  # rate limits, body size limits, CORS, security headers
+    # rate limits, body size limits, CORS, security headers; a person at a form who hits a limit gets a page
+    protection.install(app, too_many_page=pages.too_many_attempts_page)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(proxy_bp)
-    app.register_blueprint(pages.bp)  # server-rendered web pages (gateway/web)
+    app.register_blueprint(web.bp)  # server-rendered web pages: pages.py's hooks + web.PAGE_MODULES' routes
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 PUBLIC_ROLES = ("shopper", "seller", "agent", "courier")  # admin is created by command only
@@ -142,11 +142,105 @@ def refresh_expiry(now: datetime, ttl_seconds: int) -> datetime:
     return now + timedelta(seconds=ttl_seconds)
 
 
-@dataclass
-class ProfileChange:
-    """What a PATCH /me may touch; role, email and phone changes are not self-service."""
-    name: str | None = None
-    locale: str | None = None
-    district: str | None = None
-    channels: list[str] | None = None
-    changed: list[str] = field(default_factory=list)
+# -- sign-up and profile fields: each check adds its words to `problems` (field -> [message]) ----------------
+PROFILE_FIELDS = frozenset({"name", "locale", "district", "channels", "email", "phone"})  # what PATCH /me may touch
+
+
+def clean_name(value, problems: dict) -> str | None:
+    name = (value or "").strip() if isinstance(value, str) else ""
+    if not 1 <= len(name) <= 120:
+        problems["name"] = ["1 to 120 characters"]
+        return None
+    if has_control_characters(name):
+        problems["name"] = ["contains characters that are not allowed"]
+        return None
+    return name
+
+
+def clean_district(value, problems: dict) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) > 80:
+        problems["district"] = ["at most 80 characters"]
+        return None
+    if has_control_characters(value):
+        problems["district"] = ["contains characters that are not allowed"]
+        return None
+    return value.strip() or None
+
+
+def clean_contact(data: dict, problems: dict) -> tuple[str | None, str | None]:
+    """The email and phone given in `data` (normalised), None where not given or not valid."""
+    email = phone = None
+    if data.get("email"):
+        try:
+            email = normalise_email(data["email"])
+        except ValueError as exc:
+            problems["email"] = [str(exc)]
+    if data.get("phone"):
+        try:
+            phone = normalise_phone(data["phone"])
+        except InvalidPhone as exc:
+            problems["phone"] = [str(exc)]
+    return email, phone
+
+
+def _channels_or_problem(wanted: list, email: str | None, phone: str | None, problems: dict) -> list[str] | None:
+    try:
+        return usable_channels(list(wanted), email, phone)
+    except (ValueError, TypeError) as exc:
+        problems["channels"] = [str(exc)]
+        return None
+
+
+def new_account_fields(data: dict, roles: tuple[str, ...] = PUBLIC_ROLES) -> tuple[dict, dict]:
+    """A sign-up's account fields (role, name, email, phone, locale, district, channels) and its problems.
+    The password is only judged here; hashing it is the caller's (slow) part."""
+    problems: dict = {}
+    role = data.get("role") or "shopper"
+    if role not in roles:
+        problems["role"] = [f"one of: {', '.join(PUBLIC_ROLES)}"]
+    name = clean_name(data.get("name"), problems)
+    email, phone = clean_contact(data, problems)
+    if not data.get("email") and not data.get("phone"):
+        problems["phone"] = ["a phone number or an email address is needed"]
+    weak = password_problem(data.get("password"))
+    if weak:
+        problems["password"] = [weak]
+    locale = data.get("locale") or "id"
+    if locale not in LOCALES:
+        problems["locale"] = ["id or en"]
+    district = clean_district(data.get("district"), problems)
+    channels = default_channels(email, phone)
+    if data.get("channels") is not None and not problems:
+        channels = _channels_or_problem(data["channels"], email, phone, problems)
+    return {"role": role, "name": name, "email": email, "phone": phone, "locale": locale, "district": district,
+            "channels": channels}, problems
+
+
+def profile_changes(data: dict, email: str | None, phone: str | None, channels: list[str]) -> tuple[dict, dict]:
+    """What a profile edit sets on an account that has `email`, `phone` and `channels` now, and its problems.
+
+    Email and phone are always in the changes (kept, replaced, or removed by an empty value); one of them must
+    stay. Channels the account loses the address for are dropped, unless new channels are asked for."""
+    problems: dict = {key: ["cannot be changed here"] for key in sorted(set(data) - PROFILE_FIELDS)}
+    changes: dict = {}
+    if "name" in data:
+        changes["name"] = clean_name(data["name"], problems)
+    if "locale" in data:
+        if data["locale"] not in LOCALES:
+            problems["locale"] = ["id or en"]
+        changes["locale"] = data["locale"]
+    if "district" in data:
+        changes["district"] = clean_district(data["district"], problems)
+    new_email, new_phone = clean_contact(data, problems)
+    email = new_email if data.get("email") else (None if "email" in data else email)
+    phone = new_phone if data.get("phone") else (None if "phone" in data else phone)
+    if not email and not phone:
+        problems["phone"] = ["keep a phone number or an email address"]
+    if not problems:
+        wanted = data["channels"] if data.get("channels") is not None else [
+            c for c in channels if (c != "email" or email) and (c != "whatsapp" or phone)]
+        channels = _channels_or_problem(wanted, email, phone, problems)
+    changes.update(email=email, phone=phone, channels=channels)
+    return changes, problems

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from pasar import config
 
+from .fanout import services_pool
 from .routes import ROUTES, upstream
 
 CACHE_SECONDS = float(config.setting("OPENAPI_CACHE_SECONDS", "60"))
@@ -103,7 +104,6 @@ def merged_spec() -> dict:
     with _lock:
         if _cache["doc"] is not None and time.monotonic() < _cache["until"]:
             return _cache["doc"]
-        from .app import services_pool
         specs = dict(zip(config.SERVICES, services_pool().map(_fetch, config.SERVICES)))
         own = current_app.extensions["pasar_api"].spec.to_dict()
         doc = merge(own, specs)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 
+from collections.abc import Callable
+
 from flask import Flask, g, jsonify, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
@@ -116,7 +118,8 @@ CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key, X-Request-ID, Last-Event-ID"
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, too_many_page: Callable | None = None) -> None:
+    """`too_many_page`: the answer a page (not /api/) gets when a rate limit refuses it."""
     hops = config.int_setting("TRUSTED_PROXY_HOPS", 0)
     if hops:  # behind nginx/a load balancer: count clients by the address it saw, not by the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -127,9 +130,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(TooManyRequests)
     def _too_many(err):
-        if not request.path.startswith("/api/"):  # a person at a form gets a page in their language, not JSON
-            from .web.pages import too_many_attempts_page
-            return too_many_attempts_page()
+        if too_many_page is not None and not request.path.startswith("/api/"):
+            return too_many_page()  # a person at a form gets a page in their language, not JSON
         response = jsonify(error_body(429, "too many requests; please wait a moment and try again"))
         response.status_code = 429
         return response

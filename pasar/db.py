@@ -79,7 +79,54 @@ def make_engine(url: str, immediate: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # a database that stops answering (cable cut, not a refusal) fails the connect within seconds instead
+    # of hanging the worker forever; keepalives notice a dead peer on a connection already open
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
+                                       "keepalives_interval": 5, "keepalives_count": 3})
+
+
+# SQLSTATEs that say "the database, not this transaction's data, is the problem" (PostgreSQL appendix A)
+_PG_CONFLICT_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_PG_OUTAGE_CLASSES = ("08", "53", "57P01", "57P02", "57P03", "58")  # connection, resources, shutdown, system I/O
+_SQLITE_CONFLICT = ("database is locked", "database is busy", "database table is locked")
+_SQLITE_OUTAGE = ("disk i/o error", "unable to open database file", "database or disk is full")
+
+
+def database_fault(exc: BaseException) -> str | None:
+    """"conflict" (retry the transaction soon), "outage" (reconnect later) or None (the code's own error).
+
+    Looks at one exception; callers walk the cause chain. SQLAlchemy wraps driver errors (`.orig`)."""
+    from sqlalchemy import exc as sa_exc
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give within its timeout
+        return "outage"
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return "outage"
+        exc = exc.orig if exc.orig is not None else exc
+    try:
+        import psycopg
+    except ImportError:  # an SQLite-only install
+        psycopg = None
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        state = getattr(exc, "sqlstate", None) or ""
+        if state in _PG_CONFLICT_STATES:
+            return "conflict"
+        if state.startswith(_PG_OUTAGE_CLASSES):
+            return "outage"
+        # refused, reset, "server closed the connection unexpectedly", "too many clients already" at
+        # connect: raised by the client library without a server SQLSTATE
+        if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)) and not state:
+            return "outage"
+        return None
+    import sqlite3
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if text.startswith(_SQLITE_CONFLICT):
+            return "conflict"
+        if text.startswith(_SQLITE_OUTAGE):
+            return "outage"
+    return None
 
 
 class Database:

@@ -1,1 +1,14 @@
-"""Server-rendered pages (storefront, seller dashboard, courier pages), served by the gateway."""
+"""Server-rendered pages (storefront, seller dashboard, courier pages), served by the gateway.
+
+`pages.bp` is the one `web` blueprint (hooks, template helpers); each page module adds its routes to it.
+This package puts them together, so whoever imports `gateway.web` gets the whole blueprint, and
+gateway/app.py registers it. pages.py imports no page module: the page modules import pages, never the
+other way round."""
+from __future__ import annotations
+
+from . import account_pages, courier_pages, seller_pages, storefront
+from .pages import bp
+
+PAGE_MODULES = (storefront, seller_pages, courier_pages, account_pages)
+
+__all__ = ["PAGE_MODULES", "bp"]

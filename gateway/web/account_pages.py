@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import g, redirect, request, url_for
 
+from pasar.auth import verify_access_token
+
 from ..protection import login_limits, register_limit
 from . import accounts_bridge, i18n, session
+from .forms import flatten_fields, general_error
 from .pages import bp, render
-from .storefront import flatten_fields, general_error
 
 ROLE_HOME = {"seller": "web.seller_home", "agent": "web.seller_home", "courier": "web.courier_home"}
 
@@ -18,7 +20,6 @@ def safe_next(target: str | None, role: str | None) -> str:
 
 
 def signed_in(tokens: dict, target: str | None):
-    from pasar.auth import verify_access_token
     role = verify_access_token(tokens["access_token"]).role
     response = redirect(safe_next(target, role), code=303)
     session.set_tokens(response, tokens)

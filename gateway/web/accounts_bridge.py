@@ -8,7 +8,7 @@ from __future__ import annotations
 from pasar.errors import ApiError, error_body
 
 from .. import accounts
-from .session import Reply
+from .reply import Reply
 
 
 def _pair(pair) -> dict:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import request
 
 from . import i18n
+from .forms import to_int
 from .pages import bp, flash_back, login_required, render
-from .seller_pages import to_int
-from .session import Reply, call, get_all, post
+from .reply import Reply
+from .session import call, get_all, post
 
 ACTIONS = {"terima": "accept", "tolak": "decline", "ambil-tugas": "claim", "sudah-diambil": "pickup"}
 DONE = ("DELIVERED",)

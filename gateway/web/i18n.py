@@ -243,42 +243,65 @@ def unit_label(unit: str | None) -> str:
     return gettext(UNITS.get(unit or "", unit or ""))
 
 
-# marshmallow's and the services' own words (English) -> the pages' words, in the reader's language
-_SERVICE_TEXT = [
-    (re.compile(r"^Missing data for required field\.?$"), "Wajib diisi.", False),
-    (re.compile(r"^Field may not be null\.?$"), "Wajib diisi.", False),
-    (re.compile(r"^Not a valid (integer|number)\.?$"), "Isi dengan angka.", False),
-    (re.compile(r"^Length must be between (?P<lo>\d+) and (?P<hi>\d+)\.?$"), "Panjangnya {lo} sampai {hi} huruf.", False),
-    (re.compile(r"^Must be greater than or equal to (?P<lo>\d+) and less than or equal to (?P<hi>\d+)\.?$"),
+# Errors the pages meet, by the error's `code` (the contract: codes are stable, messages are for developers).
+ERROR_TEXT = {
+    "validation_error": "Ada isian yang perlu diperbaiki.",   # 422: the fields say what
+    "payment_final": "Pembayaran ini sudah selesai.",         # payments: paid (or failed) already
+    "card_declined": "Kartu ditolak oleh bank.",              # payments: 402, attempts left
+    "too_many_declines": "Kartu ditolak oleh bank.",          # payments: 402, the last attempt
+    "already_registered": "Sudah terdaftar.",                 # gateway accounts: 409
+}
+
+# A field's message carries no code of its own today (`fields` is {"name": ["marshmallow's words"]}, and the
+# services' own field checks write in the same habit): each is known by the field it is said of, then by its
+# wording. Card and category words are only believed of their own fields. When the services send a code per
+# field, this table becomes a dict like ERROR_TEXT.
+_ANY = None
+_FIELD_TEXT = [  # (fields it is said of, or _ANY; the wording; the pages' words; format numbers as rupiah)
+    (_ANY, re.compile(r"^Missing data for required field\.?$"), "Wajib diisi.", False),
+    (_ANY, re.compile(r"^Field may not be null\.?$"), "Wajib diisi.", False),
+    (_ANY, re.compile(r"^Not a valid (integer|number)\.?$"), "Isi dengan angka.", False),
+    (_ANY, re.compile(r"^Length must be between (?P<lo>\d+) and (?P<hi>\d+)\.?$"), "Panjangnya {lo} sampai {hi} huruf.",
+     False),
+    (_ANY, re.compile(r"^Must be greater than or equal to (?P<lo>\d+) and less than or equal to (?P<hi>\d+)\.?$"),
      "Isi angka dari {lo} sampai {hi}.", True),
-    (re.compile(r"phone number like"), "Nomor HP seperti +6281234567890.", False),
-    (re.compile(r"^unknown category"), "Kategori ini tidak dikenal.", False),
-    (re.compile(r"^some fields are not valid$"), "Ada isian yang perlu diperbaiki.", False),
-    (re.compile(r"^(card_)?declined$|^insufficient_funds$|^do_not_honor$"), "Kartu ditolak oleh bank.", False),
-    (re.compile(r"sandbox accepts only the test cards"),
+    (_ANY, re.compile(r"phone number like"), "Nomor HP seperti +6281234567890.", False),
+    (("category",), re.compile(r"^unknown category"), "Kategori ini tidak dikenal.", False),
+    (("card_number",), re.compile(r"^(card_)?declined$|^insufficient_funds$|^do_not_honor$"),
+     "Kartu ditolak oleh bank.", False),
+    (("card_number",), re.compile(r"sandbox accepts only the test cards"),
      "Di mode uji coba hanya kartu uji yang diterima: 4242 4242 4242 4242.", False),
-    (re.compile(r"^this payment is already"), "Pembayaran ini sudah selesai.", False),
-    (re.compile(r"^at least (?P<n>\d+) characters$"), "Minimal {n} huruf.", False),
-    (re.compile(r"^at most (?P<n>\d+) characters$"), "Maksimal {n} huruf.", False),
-    (re.compile(r"^(?P<lo>\d+) to (?P<hi>\d+) characters$"), "Panjangnya {lo} sampai {hi} huruf.", False),
-    (re.compile(r"Indonesian (mobile )?number|phone number has only digits|phone number must be"),
+    (_ANY, re.compile(r"^at least (?P<n>\d+) characters$"), "Minimal {n} huruf.", False),
+    (_ANY, re.compile(r"^at most (?P<n>\d+) characters$"), "Maksimal {n} huruf.", False),
+    (_ANY, re.compile(r"^(?P<lo>\d+) to (?P<hi>\d+) characters$"), "Panjangnya {lo} sampai {hi} huruf.", False),
+    (_ANY, re.compile(r"Indonesian (mobile )?number|phone number has only digits|phone number must be"),
      "Nomor HP Indonesia seperti 0812-3456-7890.", False),
-    (re.compile(r"not a valid email"), "Alamat email tidak benar.", False),
-    (re.compile(r"characters that are not allowed"), "Ada huruf yang tidak boleh dipakai.", False),
-    (re.compile(r"^already registered$"), "Sudah terdaftar.", False),
+    (_ANY, re.compile(r"not a valid email"), "Alamat email tidak benar.", False),
+    (_ANY, re.compile(r"characters that are not allowed"), "Ada huruf yang tidak boleh dipakai.", False),
+    (_ANY, re.compile(r"^already registered$"), "Sudah terdaftar.", False),
 ]
 
 
-def service_text(message: str | None, fallback: str = "Periksa isian ini.") -> str:
-    """A message a service wrote (in English, for developers) as the page's reader should see it: known
-    messages are said in the reader's language; an unknown one is kept in English pages and replaced by a
-    plain request to check the field in Indonesian pages."""
+def _unknown(message: str, fallback: str) -> str:
+    """An untranslated message is kept in English pages and replaced by `fallback` in Indonesian ones."""
+    if message and g.get("lang") == "en":
+        return message
+    return gettext(fallback)
+
+
+def error_text(code: str | None, message: str | None, fallback: str = "Periksa isian ini.") -> str:
+    """A service's error (its `code`, then its developer's `message`) as the page's reader should see it."""
+    if code in ERROR_TEXT:
+        return gettext(ERROR_TEXT[code])
+    return _unknown((message or "").strip(), fallback)
+
+
+def field_text(code: str | None, field: str, message: str | None, fallback: str = "Periksa isian ini.") -> str:
+    """One field's error (`fields[field]` of an error with `code`) in the page's words and the reader's language."""
     text = (message or "").strip()
-    for pattern, words, numbers in _SERVICE_TEXT:
-        found = pattern.search(text)
+    for said_of, pattern, words, numbers in _FIELD_TEXT:
+        found = (said_of is _ANY or field in said_of) and pattern.search(text)
         if found:
             values = {k: (f"{int(v):,}".replace(",", ".") if numbers else v) for k, v in found.groupdict().items()}
             return gettext(words).format(**values)
-    if text and g.get("lang") == "en":
-        return text
-    return gettext(fallback)
+    return _unknown(text, fallback)

@@ -1,6 +1,8 @@
-"""The web pages' blueprint: hooks (identity, CSRF, language), template helpers, and the page modules.
+"""The web pages' blueprint: hooks (identity, CSRF, language), template helpers and page decorators.
 
-Registered by gateway/app.py. Pages are server-rendered and work without JavaScript; scripts only enhance
+The page modules (storefront, seller_pages, courier_pages, account_pages) add their routes to `bp`;
+gateway/web/__init__.py gathers them (`PAGE_MODULES`) and gateway/app.py registers `bp`. Nothing here
+imports a page module. Pages are server-rendered and work without JavaScript; scripts only enhance
 (card form, live feeds)."""
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from markupsafe import Markup
 
 from pasar import regions
 
-from . import i18n, session
+from . import accounts_bridge, i18n, session
 
 log = logging.getLogger("gateway.web")
 HERE = Path(__file__).parent
@@ -164,12 +166,9 @@ def switch_language(lang: str):
         response.set_cookie(session.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
         if g.get("user") is not None and g.user.locale != lang:
             # messages (inbox, WhatsApp, email) follow the account's language: keep it the same as the pages'
-            from . import accounts_bridge
             try:
                 accounts_bridge.update_profile(g.user.user_id, {"locale": lang})
             except Exception:  # the pages still switch; the messages keep their old language
                 log.warning("could not save the account's language", exc_info=True)
     return response
 
-
-from . import account_pages, courier_pages, seller_pages, storefront  # noqa: E402,F401  (routes register on bp)

@@ -6,11 +6,11 @@ import io
 
 from flask import g, request
 
-from . import i18n
+from . import i18n, session
+from .forms import flatten_fields, general_error, to_int
 from .pages import bp, flash_back, login_required, render
-from . import session
-from .session import Reply, call, get, get_all, post
-from .storefront import flatten_fields, general_error
+from .reply import Reply
+from .session import call, get, get_all, post
 
 SHOP_FIELDS = ("name", "owner_name", "street", "village", "district", "regency", "province", "story", "whatsapp")
 LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock")
@@ -28,11 +28,6 @@ def chosen_shop(shops: list[dict]) -> dict | None:
         if shop.get("id") == wanted:
             return shop
     return shops[0] if shops else None
-
-
-def to_int(text: str | None) -> int | None:
-    digits = "".join(ch for ch in (text or "") if ch.isdigit())  # "Rp 25.000" -> 25000
-    return int(digits) if digits and len(digits) <= 12 else None
 
 
 def shrink_photo(upload) -> tuple[str, bytes, str]:
@@ -158,6 +153,33 @@ def new_listing():
                       toko=shop["id"])
 
 
+def listing_changes(form) -> tuple[dict, dict]:
+    """The edit form as the catalog's changes (a blank text field is left as it is, except the description,
+    which may be emptied), and the numbers that are not numbers."""
+    changes = {k: form.get(k, "").strip() for k in ("title", "description", "category", "unit")}
+    changes = {k: v for k, v in changes.items() if v or k == "description"}
+    errors: dict = {}
+    for key in ("price", "stock"):
+        if form.get(key, "").strip():
+            value = to_int(form[key])
+            if value is None:
+                errors[key] = i18n.gettext("Isi dengan angka")
+            else:
+                changes[key] = value
+    return changes, errors
+
+
+def save_listing(listing_id: str, changes: dict) -> dict:
+    """The changes, then a new photo if one came: the errors to show again (none: all saved)."""
+    saved = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes)
+    if not saved.ok:
+        return flatten_fields(saved.fields) or {"_": general_error(saved, "Produk gagal disimpan")}
+    photo = upload_photo(listing_id)
+    if photo is not None and not photo.ok:
+        return {"photo": general_error(photo, "Foto gagal diunggah")}
+    return {}
+
+
 @bp.route("/penjual/produk/<listing_id>", methods=["GET", "POST"])
 @login_required("seller", "agent")
 def edit_listing(listing_id: str):
@@ -169,23 +191,8 @@ def edit_listing(listing_id: str):
     shop = {"id": listing.get("shop_id"), **(listing.get("shop") or {})}
     errors: dict = {}
     if request.method == "POST":
-        changes = {k: request.form.get(k, "").strip() for k in ("title", "description", "category", "unit")}
-        changes = {k: v for k, v in changes.items() if v or k == "description"}
-        for key in ("price", "stock"):
-            if request.form.get(key, "").strip():
-                value = to_int(request.form[key])
-                if value is None:
-                    errors[key] = i18n.gettext("Isi dengan angka")
-                else:
-                    changes[key] = value
-        if not errors:
-            saved = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes)
-            if not saved.ok:
-                errors = flatten_fields(saved.fields) or {"_": general_error(saved, "Produk gagal disimpan")}
-        if not errors:
-            photo = upload_photo(listing_id)
-            if photo is not None and not photo.ok:
-                errors = {"photo": general_error(photo, "Foto gagal diunggah")}
+        changes, errors = listing_changes(request.form)
+        errors = errors or save_listing(listing_id, changes)
         if not errors:
             return flash_back("web.seller_home", "saved", toko=shop["id"])
         listing = get(f"/api/v1/products/{listing_id}").body or listing

@@ -8,9 +8,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import requests
 from flask import g, request
@@ -20,6 +18,8 @@ from pasar.auth import Identity, verify_access_token
 from pasar.errors import ApiError
 
 from ..routes import ROUTES, upstream
+from . import accounts_bridge
+from .reply import Reply
 
 log = logging.getLogger("gateway.web")
 
@@ -29,44 +29,6 @@ CSRF_COOKIE = "pd_csrf"
 CART_COOKIE = "pd_cart"
 LANG_COOKIE = "lang"
 TIMEOUT = (2, 10)
-
-
-@dataclass
-class Reply:
-    """A service's answer as a page sees it: status 0 means the service could not be reached."""
-    status: int
-    body: Any = None
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def unavailable(self) -> bool:
-        return self.status == 0 or self.status >= 500
-
-    @property
-    def message(self) -> str:
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return self.body["error"].get("message") or ""
-        return ""
-
-    @property
-    def fields(self) -> dict:
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return self.body["error"].get("fields") or {}
-        return {}
-
-    def items(self) -> list:
-        """A list body, or the list inside a paged body ({"items": [...]} and friends)."""
-        if isinstance(self.body, list):
-            return self.body
-        if isinstance(self.body, dict):
-            for key in ("items", "results", "data", "products", "shops", "orders", "deliveries",
-                        "fulfillments", "notifications", "payouts", "categories"):
-                if isinstance(self.body.get(key), list):
-                    return self.body[key]
-        return []
 
 
 def service_of(path: str) -> str:
@@ -146,7 +108,6 @@ def load_identity() -> None:
             pass
     refresh = request.cookies.get(REFRESH_COOKIE)
     if refresh:
-        from . import accounts_bridge
         tokens = accounts_bridge.refresh(refresh)
         if tokens:
             try:

@@ -7,7 +7,9 @@ from pasar import config
 
 from . import i18n, session
 from .pages import bp, flash_back, login_required, render
-from .session import Reply, get, get_all, post
+from .forms import flatten_fields, general_error
+from .reply import Reply
+from .session import get, get_all, post
 from ..routes import upstream
 
 SORTS = ("newest", "popular", "price_asc", "price_desc")
@@ -235,22 +237,6 @@ def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
             "same": reply.body["same_district"], "other": reply.body["other_district"]}
 
 
-def flatten_fields(fields: dict) -> dict:
-    """A service's field errors, one line per form field, in the words and language of the page."""
-    flat = {}
-    for key, value in (fields or {}).items():
-        if isinstance(value, dict):
-            flat.update(flatten_fields(value))
-        else:
-            messages = value if isinstance(value, list) else [value]
-            flat[key] = " ".join(dict.fromkeys(i18n.service_text(str(m)) for m in messages))
-    return flat
-
-
-def general_error(reply: Reply, fallback: str) -> str:
-    return i18n.service_text(reply.message, fallback) if reply.message else i18n.gettext(fallback)
-
-
 def last_address() -> dict:
     """The address of the shopper's last order, so a second order needs no typing; else name and district."""
     address = {"name": g.user.name or "", "district": g.user.district or ""}
@@ -277,6 +263,41 @@ def payment_of(order_id: str) -> Reply:
 UNPAID_FOR_GOOD = ("failed", "cancelled")  # a payment that takes no more cards: the card attempts used up, or voided
 
 
+def send_card(order_id: str, payment: Reply) -> tuple[bool, Reply, int, str | None]:
+    """The card typed into the form, to payments' sandbox: (paid, the payment as it is now, the page's status,
+    what to tell the shopper). Paid: 200 with the payment; declined: 402 with the payment as it is now (still
+    pending while attempts are left); anything else is the form's error."""
+    number = request.form.get("card_number", "").replace(" ", "")[:19]
+    pid = payment.body.get("payment_id") if payment.ok else None
+    reply = post(f"/api/v1/payments/{pid}/sandbox", json_body={"card_number": number}) if pid else Reply(409)
+    now = reply.body if reply.ok else (reply.body or {}).get("payment") if reply.status == 402 \
+        and isinstance(reply.body, dict) else None
+    if isinstance(now, dict):
+        return now.get("status") == "succeeded", Reply(200, now), 402, None
+    return False, payment_of(order_id), 409 if reply.status == 409 else 422, card_error(reply)
+
+
+def card_error(reply: Reply) -> str:
+    card_problem = (reply.fields.get("card_number") or [None])[0]
+    if card_problem:
+        return i18n.field_text(reply.code, "card_number", card_problem, "Pembayaran ditolak")
+    return i18n.error_text(reply.code, reply.message, "Pembayaran ditolak")
+
+
+def pay_outcome(order: dict, shown: dict | None, status: int, error: str | None) -> dict:
+    """What the pay page says about the payment as it is now: over for good (declined), or another card welcome."""
+    # orders is about to cancel an order whose payment takes no more cards: say it now, not a form that cannot pay
+    declined = bool(shown and shown.get("status") in UNPAID_FOR_GOOD
+                    and order.get("status") in ("PLACED", "AWAITING_PAYMENT"))
+    if shown and shown.get("status") == "failed" and shown.get("failure_reason") == "too_many_declines":
+        declined, error = True, i18n.gettext("Kartu ditolak {n} kali, jadi pesanan ini dibatalkan.").format(
+            n=int(shown.get("attempts") or 0))
+    retry = bool(shown and shown.get("status") == "pending" and (shown.get("attempts") or 0) > 0
+                 and order.get("status") == "AWAITING_PAYMENT")
+    return {"declined": declined, "error": error,
+            "retry": retry and status != 422}  # not a test card after a decline: one message is enough
+
+
 @bp.route("/bayar/<order_id>", methods=["GET", "POST"])
 @login_required("shopper")
 def pay(order_id: str):
@@ -285,44 +306,17 @@ def pay(order_id: str):
     order, problem = order_or_404(order_id)
     if problem:
         return problem
-    payment = payment_of(order_id)
-    error, declined, status = None, False, 200
+    payment, status, error = payment_of(order_id), 200, None
     if request.method == "POST":
-        card = {"number": request.form.get("card_number", "").replace(" ", "")[:19],
-                "exp": request.form.get("card_exp", "")[:7], "cvc": request.form.get("card_cvc", "")[:4],
-                "name": request.form.get("card_name", "")[:100]}
-        pid = payment.body.get("payment_id") if payment.ok else None
-        reply = post(f"/api/v1/payments/{pid}/sandbox", json_body={"card_number": card["number"]}) if pid \
-            else Reply(409)
-        # paid: 200 with the payment; declined: 402 with the payment as it is now (pending: try again)
-        now = reply.body if reply.ok else (reply.body or {}).get("payment") if reply.status == 402 \
-            and isinstance(reply.body, dict) else None
-        if isinstance(now, dict) and now.get("status") == "succeeded":
+        paid, payment, status, error = send_card(order_id, payment)
+        if paid:
             return redirect(url_for("web.order", order_id=order_id, note="paid"), code=303)
-        if isinstance(now, dict):
-            status = 402
-            payment = Reply(200, now)
-        else:
-            status = 409 if reply.status == 409 else 422
-            error = i18n.service_text((reply.fields.get("card_number") or [None])[0] or reply.message,
-                                      "Pembayaran ditolak")
-            payment = payment_of(order_id)
         order = order_or_404(order_id)[0] or order
     shown = payment.body if payment.ok and isinstance(payment.body, dict) else None
-    if shown and shown.get("status") in UNPAID_FOR_GOOD and order.get("status") in ("PLACED", "AWAITING_PAYMENT"):
-        declined = True  # orders is about to cancel the order; say it now rather than show a form that cannot pay
-    if shown and shown.get("status") == "failed" and shown.get("failure_reason") == "too_many_declines":
-        declined, error = True, i18n.gettext("Kartu ditolak {n} kali, jadi pesanan ini dibatalkan.").format(
-            n=int(shown.get("attempts") or 0))
-    retry = bool(shown and shown.get("status") == "pending" and (shown.get("attempts") or 0) > 0
-                 and order.get("status") == "AWAITING_PAYMENT")
-    if retry and status == 422:  # not a test card after a decline: one message is enough
-        retry = False
     stripe_key = (payment.body or {}).get("publishable_key") if payment.ok else None
-    stripe_key = stripe_key or config.setting("STRIPE_PUBLISHABLE_KEY")
-    return render("pay.html", status if request.method == "POST" else 200, order=order, payment=shown,
-                  stripe_key=stripe_key, error=error, declined=declined, retry=retry,
-                  attempts_left=int((shown or {}).get("attempts_left") or 0))
+    return render("pay.html", status, order=order, payment=shown,
+                  stripe_key=stripe_key or config.setting("STRIPE_PUBLISHABLE_KEY"),
+                  attempts_left=int((shown or {}).get("attempts_left") or 0), **pay_outcome(order, shown, status, error))
 
 
 TIMELINE = ("PLACED", "AWAITING_PAYMENT", "CONFIRMED", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED",

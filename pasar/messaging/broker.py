@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 
@@ -16,8 +17,10 @@ from ..stamps import utcnow
 log = logging.getLogger("pasar.messaging")
 
 
-def connection_parameters(amqp_url: str, *, quick: bool = False) -> pika.URLParameters:
+def connection_parameters(amqp_url: str, *, quick: bool = False, name: str | None = None) -> pika.URLParameters:
     params = pika.URLParameters(amqp_url)
+    if name:  # shown by the management UI and `rabbitmqctl list_connections client_properties`
+        params.client_properties = {"connection_name": f"{name} pid {os.getpid()}"}
     params.connection_attempts = 1
     params.socket_timeout = 2 if quick else 5
     params.blocked_connection_timeout = 10
@@ -59,7 +62,7 @@ def broker_status(amqp_url: str, queue: str | None = None) -> tuple[bool, str, d
 
 
 def publish_envelope(channel, exchange: str, envelope: dict) -> None:
-    """Persistent message with the event id as message_id; the channel is in confirm mode, so
+    """The one place an event leaves for the broker. Persistent message with the event id as message_id; the channel is in confirm mode, so
     basic_publish returns only once the broker has taken responsibility (or raises)."""
     channel.basic_publish(
         exchange=exchange,
@@ -112,21 +115,26 @@ def send_outbox_rows(db: Database, channel, exchange: str, ids=None, *, older_th
 class Publisher:
     """Per-process publisher used right after a commit, so events leave without waiting for the relay.
 
-    Best effort by design: if the broker is away, rows stay in the outbox and the relay sends them.
-    After a failure it stays quiet for a few seconds so web requests are not slowed by reconnects."""
+    Best effort by design: the rows are committed before it runs, so if the broker is away they stay in
+    the outbox and the worker's relay sends them. It reconnects on the next publish after a failure;
+    after repeated failures it stays quiet for a jittered, growing pause (reset by the next success) so
+    web requests are not slowed by reconnect attempts while the broker is down."""
 
     def __init__(self, settings: config.MessagingSettings | None = None):
+        from .faults import Backoff
         self.settings = settings or config.messaging()
         self._lock = threading.Lock()
         self._connection = None
         self._channel = None
         self._quiet_until = 0.0
+        self._backoff = Backoff(base=1.0, cap=15.0, healthy_after=0.0)
 
     def _ensure_channel(self):
         if self._channel is not None and self._channel.is_open and self._connection.is_open:
             return self._channel
         self.close()
-        self._connection = pika.BlockingConnection(connection_parameters(self.settings.amqp_url, quick=True))
+        self._connection = pika.BlockingConnection(
+            connection_parameters(self.settings.amqp_url, quick=True, name="publisher"))
         self._channel = self._connection.channel()
         self._channel.confirm_delivery()
         self._channel.exchange_declare(exchange=self.settings.exchange, exchange_type="topic", durable=True)
@@ -138,12 +146,15 @@ class Publisher:
         with self._lock:
             for attempt in (1, 2):  # a second try covers a connection the broker dropped while idle
                 try:
-                    return send_outbox_rows(db, self._ensure_channel(), self.settings.exchange, ids)
-                except Exception as exc:
+                    sent = send_outbox_rows(db, self._ensure_channel(), self.settings.exchange, ids)
+                except Exception as exc:  # never the request's problem: the row waits for the relay
                     self.close()
                     if attempt == 2:
-                        self._quiet_until = time.monotonic() + 5
+                        self._quiet_until = time.monotonic() + self._backoff.failed()
                         log.warning("immediate publish failed; the relay will send it", extra={"error": str(exc)})
+                else:
+                    self._backoff.reset()
+                    return sent
             return 0
 
     def close(self) -> None:

@@ -1,10 +1,12 @@
 """The consuming side: inbox dedupe in the handler's transaction, ack after commit, retry with growing
-delay, park after N attempts or on a broken contract, and reconnect with backoff when the broker goes.
+delay, park after N attempts or on a broken contract, and reconnect with backoff when the broker or the
+database goes (an infrastructure fault is never counted against the message; see faults.py).
 The same loop relays the service's outbox, so one worker process per service does both jobs."""
 from __future__ import annotations
 
 import json
 import logging
+import random
 import signal
 import threading
 import time
@@ -18,6 +20,7 @@ from ..db import Database, UnitOfWork
 from ..stamps import utcnow
 from ..events import ContractError, Event, parse_envelope
 from .broker import connection_parameters, send_outbox_rows
+from .faults import CONFLICT, OUTAGE, Backoff, Fault, InfrastructureFault, classify
 from .topology import declare_topology
 
 log = logging.getLogger("pasar.worker")
@@ -32,7 +35,8 @@ def _as_list(handlers) -> list[Handler]:
 class Worker:
     def __init__(self, service: str, db: Database, handlers: dict[str, Handler | Iterable[Handler]],
                  settings: config.MessagingSettings | None = None,
-                 periodic: Iterable[tuple[float, Callable[[Database], list[str] | None]]] = ()):
+                 periodic: Iterable[tuple[float, Callable[[Database], list[str] | None]]] = (),
+                 backoff: Backoff | None = None):
         self.service = service
         self.db = db
         self.handlers = {key: _as_list(h) for key, h in handlers.items()}
@@ -43,6 +47,8 @@ class Worker:
         self.ready = threading.Event()
         self._stopping = threading.Event()
         self._connection = None
+        self._publisher = None
+        self.backoff = backoff or Backoff()
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -53,21 +59,33 @@ class Worker:
         self._stopping.set()
 
     def run(self) -> None:
-        backoff = 0.5
+        """Consume until stopped. Nothing that goes wrong in a session ends the process: the session's
+        connections are dropped and a new one starts after a jittered, growing pause."""
         while not self._stopping.is_set():
             try:
-                self._consume()
-                backoff = 0.5
-            except (pika.exceptions.AMQPError, OSError) as exc:
+                self._session()
+            except Exception as exc:  # any failure of the loop itself: reconnect, never exit
                 self.ready.clear()
-                log.warning("broker unavailable; reconnecting", extra={"in_seconds": backoff, "error": repr(exc)})
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                fault = classify(exc)
+                delay = self.backoff.failed()
+                if fault is None:
+                    log.exception("worker session failed; reconnecting", extra={"in_seconds": round(delay, 2)})
+                else:
+                    log.warning(f"{fault.source} unavailable; reconnecting",
+                                extra={"in_seconds": round(delay, 2), "fault": fault.kind, "error": repr(exc)})
+                if fault is None or fault.source == "database":
+                    self._drop_database_connections()
+                self._stopping.wait(delay)
             finally:
                 self._close()
+        self.ready.clear()
 
-    def _consume(self) -> None:
-        self._connection = pika.BlockingConnection(connection_parameters(self.settings.amqp_url))
+    def _session(self) -> None:
+        """One connected period: database first (no point taking messages it cannot store), then the
+        broker; consume, relay the outbox and run periodic jobs until stopped or something breaks."""
+        self.db.ping()
+        self._connection = pika.BlockingConnection(
+            connection_parameters(self.settings.amqp_url, name=f"{self.service}-worker"))
         channel = self._connection.channel()
         self.names = declare_topology(channel, self.service, self.handlers.keys(), self.settings)
         channel.basic_qos(prefetch_count=self.settings.prefetch)
@@ -80,6 +98,7 @@ class Worker:
         last_run = [0.0] * len(self.periodic)
         while not self._stopping.is_set():
             self._connection.process_data_events(time_limit=0.1)
+            self.backoff.healthy()
             if time.monotonic() - last_sweep >= self.settings.outbox_sweep_seconds:
                 last_sweep = time.monotonic()
                 self.relay_outbox(older_than=self.settings.outbox_grace_seconds)
@@ -91,11 +110,21 @@ class Worker:
     def _run_periodic(self, job) -> None:
         try:
             emitted = job(self.db)
-        except Exception:  # a failing job must not stop consumption; it runs again next interval
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is not None and fault.kind == OUTAGE:
+                raise  # the database went: reconnect like for any other outage
+            # the job's own error or a lost race: it runs again next interval; consumption goes on
             log.exception("periodic job failed", extra={"job": getattr(job, "__name__", repr(job))})
             return
         if emitted:
             self.relay_outbox(ids=emitted)
+
+    def _drop_database_connections(self) -> None:
+        try:  # pooled connections may be dead; the next session opens fresh ones
+            self.db.dispose()
+        except Exception:
+            log.warning("could not drop pooled database connections", exc_info=True)
 
     def _close(self) -> None:
         try:
@@ -106,38 +135,59 @@ class Worker:
         self._connection = None
 
     def relay_outbox(self, ids=None, older_than: float = 0.0) -> int:
+        """Follow-up events of a handled message (`ids`) or the sweep of rows left unsent (`older_than`)."""
         return send_outbox_rows(self.db, self._publisher, self.settings.exchange, ids, older_than=older_than)
 
     # -- one message -------------------------------------------------------------------------------
     def _on_message(self, channel, method, properties, body: bytes) -> None:
+        """The one place a delivered message is handled. Ack only after the handler's transaction
+        committed; a broker or database fault anywhere here ends the session (see run), and the broker
+        redelivers what was not acked."""
         headers = dict(properties.headers or {})
         attempt = int(headers.get(ATTEMPT_HEADER, 1))
         try:
             event = parse_envelope(json.loads(body))
         except (ValueError, ContractError) as exc:  # JSON errors are ValueErrors too
             self._park(body, properties, method.routing_key, f"contract: {exc}", attempt)
-            channel.basic_ack(method.delivery_tag)
+            self._ack(channel, method.delivery_tag)
             return
         token = logs.correlation_id.set(event.correlation_id)
         try:
             emitted = self.apply(event)
         except Exception as exc:
+            fault = classify(exc)
+            if fault is not None:
+                self._give_back(channel, method, event, fault, exc)
+                return
             log.exception("handler failed", extra={"event_id": event.id, "type": event.type, "attempt": attempt})
             reason = f"{type(exc).__name__}: {exc}"
             if attempt < self.settings.max_attempts:
                 self._retry(body, properties, attempt, reason)
             else:
                 self._park(body, properties, event.type, f"failed {attempt} times; last error: {reason}", attempt)
-            channel.basic_ack(method.delivery_tag)
+            self._ack(channel, method.delivery_tag)
             return
         finally:
             logs.correlation_id.reset(token)
-        channel.basic_ack(method.delivery_tag)  # only after the handler's transaction committed
+        self._ack(channel, method.delivery_tag)  # only after the handler's transaction committed
         if emitted:
-            try:
-                self.relay_outbox(ids=emitted)
-            except Exception:
-                log.warning("publishing follow-up events failed; the relay will retry them")
+            # sent at once for speed; if this fails the rows wait in the outbox and the sweep sends them
+            self.relay_outbox(ids=emitted)
+
+    def _give_back(self, channel, method, event: Event, fault: Fault, exc: BaseException) -> None:
+        """Not the message's fault: it returns to the queue as it was (no attempt counted)."""
+        if fault.kind == CONFLICT:
+            log.info("transaction conflict; message requeued",
+                     extra={"event_id": event.id, "type": event.type, "error": repr(exc)})
+            channel.basic_nack(method.delivery_tag, requeue=True)
+            self._stopping.wait(random.uniform(0.02, 0.2))  # let the other transaction finish first
+            return
+        log.warning("infrastructure fault while handling; pausing to reconnect",
+                    extra={"event_id": event.id, "type": event.type, "error": repr(exc)})
+        raise InfrastructureFault(fault, exc) from exc  # unacked: redelivered on the next connection
+
+    def _ack(self, channel, delivery_tag) -> None:
+        channel.basic_ack(delivery_tag)
 
     def apply(self, event: Event) -> list[str] | None:
         """Run the handlers and record the event in the inbox, in one transaction.

@@ -83,6 +83,61 @@ def crafter_seller_id(shop_id: str) -> str:
     return f"shop:{shop_id}"
 
 
+class FieldProblems(ValueError):
+    """Input that breaks a rule, said per field (the API answers it as a 422 with these fields)."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("some fields are not valid")
+        self.fields = fields
+
+
+def shop_owners(actor: Actor, shop_id: str, seller_id: str | None, agent_id: str | None) -> tuple[str, str | None]:
+    """Who owns and who manages a new shop. A seller's shop is its own and an agent's belongs to the crafter
+    (the shop itself); only an admin names them, and must name at least one."""
+    if actor.role != "admin" and (seller_id or agent_id):
+        raise FieldProblems(_named_by_non_admin(seller_id, agent_id))
+    if actor.role == "seller":
+        return actor.user_id, None
+    if actor.role == "agent":  # a crafter without an account: the shop itself is the seller
+        return crafter_seller_id(shop_id), actor.user_id
+    if not seller_id and not agent_id:
+        raise FieldProblems({"seller_id": ["give seller_id or agent_id"]})
+    return seller_id or crafter_seller_id(shop_id), agent_id
+
+
+def _named_by_non_admin(seller_id: str | None, agent_id: str | None) -> dict[str, list[str]]:
+    named = {"seller_id": seller_id, "agent_id": agent_id}
+    return {key: ["only an admin may set this"] for key, value in named.items() if value}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person from the sellers directory (kept from account events)."""
+    name: str | None
+    phone: str | None
+
+
+def default_owner_name(owner: Contact | None, actor: Actor, actor_name: str) -> str:
+    """The directory's name for the owner; a seller opening its own shop before the directory knows it
+    goes by the name on its login."""
+    if owner is not None:
+        return owner.name
+    return actor_name if actor.role == "seller" else ""
+
+
+def default_whatsapp(owner: Contact | None, manager: Contact | None) -> str | None:
+    """The directory's phone is the default pickup contact: the owner's, else the managing agent's."""
+    return (owner and owner.phone) or (manager and manager.phone) or None
+
+
+# -- photos --------------------------------------------------------------------------------------------
+MAX_LISTING_PHOTOS = 8
+
+
+def photo_limit_reached(photo_count: int) -> bool:
+    return photo_count >= MAX_LISTING_PHOTOS
+
+
 # -- stock ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StockView:
@@ -109,6 +164,16 @@ def reservation_problems(items: list[dict], listings: dict[str, StockView]) -> l
             problems.append({"listing_id": listing_id, "requested": qty, "available": max(view.stock, 0),
                              "reason": "insufficient"})
     return problems
+
+
+def sellable_status(listing_status: str, shop_status: str | None) -> str:
+    """A closed shop's listings are off the market, whatever their own status."""
+    return "closed" if shop_status is not None and shop_status != "active" else listing_status
+
+
+def publicly_visible(listing_status: str, shop_status: str | None) -> bool:
+    """Anyone may see a published listing of an open shop (or of a shop that is not known here)."""
+    return listing_status == "published" and (shop_status is None or shop_status == "active")
 
 
 def merged_quantities(items: list[dict]) -> dict[str, int]:

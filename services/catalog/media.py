@@ -93,6 +93,15 @@ def remove(*keys: str) -> None:
             (media_root() / key).unlink(missing_ok=True)
 
 
+def is_stored_picture(key: str) -> bool:
+    """A key names a stored JPEG inside the media folder (never a path out of it)."""
+    root = media_root()
+    try:
+        return ".." not in key and key.endswith(".jpg") and (root / key).is_file()
+    except (OSError, ValueError):  # a name the file system cannot even look up
+        return False
+
+
 def url_for_key(key: str | None) -> str | None:
     return f"/api/v1/media/{key}" if key else None
 

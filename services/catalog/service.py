@@ -1,15 +1,23 @@
-"""Catalog operations shared by the API and the event handlers: loading with the right locks, the stock
-ledger, event payloads, search queries and the views the API returns."""
+"""Every catalog use case, once: the routes in api/ and the event handlers in handlers.py each call one
+function here. They take plain arguments (ids, the acting person, validated dicts) and a unit of work (or a
+read session), and raise pasar.errors.ApiError the API answers as it is.
+
+Who commits: the use cases behind a request commit their own unit of work (and only then publish or tidy
+up files); the ones behind an event leave the commit to the worker, which records the event in the inbox in
+the same transaction so it is applied once."""
 from __future__ import annotations
 
-import math
-import time
-
-from sqlalchemy import and_, false, func, or_, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import domain, media
-from .models import Category, Listing, Photo, Seller, Shop, StockMovement
+from pasar.db import UnitOfWork
+from pasar.errors import ApiError, not_found
+from pasar.stamps import new_id, utcnow
+
+from . import domain, media, views
+from .domain import Actor
+from .models import Category, Listing, Photo, Reservation, Seller, Shop, StockAnswer, StockMovement
+from .views import category_names
 
 
 # -- locking -------------------------------------------------------------------------------------
@@ -47,22 +55,6 @@ def refresh_search_text(listing: Listing, shop: Shop | None, category_name: str 
         shop.regency if shop else "", shop.district if shop else "")
 
 
-CATEGORY_CACHE_SECONDS = 30.0
-_category_cache: dict[str, tuple[float, dict[str, str]]] = {}
-
-
-def category_names(session: Session, fresh: bool = False) -> dict[str, str]:
-    """slug -> Bahasa Indonesia name. The list changes rarely (an admin adds one), and reading it on every
-    listing page cost a sixth of the page, so each process keeps it for CATEGORY_CACHE_SECONDS."""
-    key = str(session.get_bind().url)
-    cached = _category_cache.get(key)
-    if not fresh and cached and cached[0] > time.monotonic():
-        return cached[1]
-    names = dict(session.execute(select(Category.slug, Category.name_id)).all())
-    _category_cache[key] = (time.monotonic() + CATEGORY_CACHE_SECONDS, names)
-    return names
-
-
 def pickup_phone(session: Session, shop: Shop) -> str:
     """The shop's WhatsApp number, else its seller's phone, else its agent's (from the sellers directory)."""
     if shop.whatsapp:
@@ -75,146 +67,386 @@ def pickup_phone(session: Session, shop: Shop) -> str:
     return ""
 
 
-# -- search --------------------------------------------------------------------------------------
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+# -- who manages what (a shop or listing someone does not manage is simply not found) -------------
+def manages(who: Actor | None, shop: Shop | None) -> bool:
+    return who is not None and shop is not None and domain.can_manage_shop(who, shop.seller_id, shop.agent_id)
 
 
-def listing_query(is_postgres: bool, args: dict, statuses: tuple[str, ...] = ("published",),
-                  open_shops_only: bool = True):
-    """The filtered query (listings joined with their shop) for browse and search, without ordering."""
-    query = select(Listing, Shop).join(Shop, Shop.id == Listing.shop_id)
-    if statuses:
-        query = query.where(Listing.status.in_(statuses))
-    if open_shops_only:
-        query = query.where(Shop.status == "active")  # a closed shop's listings leave the market
-    terms = domain.search_terms(args.get("q"))
-    if terms:
-        if is_postgres:
-            query = query.where(text("to_tsvector('simple', listings.search_text) @@ to_tsquery('simple', :tsq)")
-                                .bindparams(tsq=domain.tsquery_text(terms)))
-        else:  # SQLite: every word must appear somewhere in the document (search_text is lower-case)
-            query = query.where(and_(*[Listing.search_text.like(_like(t), escape="\\") for t in terms]))
-    if args.get("category"):
-        query = query.where(Listing.category == args["category"])
-    if args.get("district"):
-        query = query.where(func.lower(Shop.district) == args["district"].lower())
-    if args.get("regency"):
-        query = query.where(func.lower(Shop.regency) == args["regency"].lower())
-    if args.get("shop_id"):
-        query = query.where(Listing.shop_id == args["shop_id"])
-    if args.get("min_price") is not None:
-        query = query.where(Listing.price >= args["min_price"])
-    if args.get("max_price") is not None:
-        query = query.where(Listing.price <= args["max_price"])
-    if args.get("in_stock"):
-        query = query.where(Listing.stock > 0)
-    return query
+def _managed_shop(work: UnitOfWork, shop_id: str, who: Actor) -> Shop:
+    """The shop, locked, if `who` manages it."""
+    shop = get_for_update(work.session, work.db.is_postgres, Shop, shop_id)
+    if not manages(who, shop):
+        raise not_found("shop")
+    return shop
 
 
-ORDERINGS = {
-    "newest": (Listing.created_at.desc(), Listing.id),
-    "price_asc": (Listing.price.asc(), Listing.id),
-    "price_desc": (Listing.price.desc(), Listing.id),
-    "popular": (Listing.sold_count.desc(), Listing.created_at.desc(), Listing.id),
-}
+def _managed_listing(work: UnitOfWork, listing_id: str, who: Actor) -> tuple[Listing, Shop]:
+    """The listing, locked, with its shop, if `who` manages that shop."""
+    listing = get_for_update(work.session, work.db.is_postgres, Listing, listing_id)
+    shop = work.session.get(Shop, listing.shop_id) if listing else None
+    if listing is None or not manages(who, shop):
+        raise not_found("product")
+    return listing, shop
 
 
-def search(session: Session, is_postgres: bool, args: dict, statuses=("published",),
-           open_shops_only: bool = True) -> dict:
-    query = listing_query(is_postgres, args, statuses, open_shops_only)
+def _visible_shop(session: Session, shop_id: str, who: Actor | None) -> Shop:
+    """An open shop for anyone; a closed one only for its managers."""
+    shop = session.get(Shop, shop_id)
+    if shop is None or (shop.status != "active" and not manages(who, shop)):
+        raise not_found("shop")
+    return shop
+
+
+def _invalid(fields: dict) -> ApiError:
+    return ApiError(422, "some fields are not valid", fields=fields)
+
+
+def _category_name(session: Session, slug: str) -> str:
+    category = session.get(Category, slug)
+    if category is None:
+        raise _invalid({"category": [f"unknown category {slug!r}"]})
+    return category.name_id
+
+
+def _publishable(listing: Listing, message: str = "some fields are not valid") -> None:
+    problems = domain.publish_problems(listing.title, listing.price, listing.category)
+    if problems:
+        raise ApiError(422, message, fields=problems)
+
+
+def _stored_photo(upload: bytes, folder: str, stem: str) -> media.StoredImage:
+    """The upload re-encoded with its thumbnail; too large is 413, not a picture 422."""
+    if len(upload) > media.max_photo_bytes():
+        message = f"the picture is larger than {media.max_photo_bytes() // 1024} KB"
+        raise ApiError(413, message, fields={"photo": [message]})
+    try:
+        return media.store_image(upload, folder, stem)
+    except media.BadImage as exc:
+        status = 413 if "larger" in str(exc) else 422
+        raise ApiError(status, str(exc), fields={"photo": [str(exc)]}) from exc
+
+
+def _shop_answer(session: Session, shop: Shop, manager: bool) -> dict:
+    return views.shop_view(shop, views.published_counts(session, [shop.id]).get(shop.id, 0), manager)
+
+
+# -- categories ----------------------------------------------------------------------------------
+def list_categories(session: Session) -> list[Category]:
+    return session.scalars(select(Category).order_by(Category.position, Category.slug)).all()
+
+
+def add_category(work: UnitOfWork, data: dict) -> dict:
+    if work.session.get(Category, data["slug"]) is not None:
+        raise ApiError(409, "this category already exists", "conflict", {"slug": ["already exists"]})
+    category = Category(**data)
+    work.session.add(category)
+    work.commit()
+    category_names(work.session, fresh=True)
+    return {"slug": category.slug, "name_id": category.name_id, "name_en": category.name_en,
+            "position": category.position}
+
+
+# -- shops ---------------------------------------------------------------------------------------
+def list_shops(session: Session, args: dict, who: Actor | None) -> dict:
+    """Open shops for everyone, or (`mine`) the shops `who` manages in any status."""
+    query = views.shops_query(args, who if args.get("mine") else None)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page, per_page = args.get("page", 1), args.get("per_page", 20)
-    rows = session.execute(query.order_by(*ORDERINGS[args.get("sort") or "newest"])
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    items = listing_views(session, rows)
-    return {"items": items, "total": total, "page": page, "per_page": per_page,
-            "pages": math.ceil(total / per_page) if total else 0}
+    page, per_page = args["page"], args["per_page"]
+    shops = session.scalars(query.order_by(Shop.name, Shop.id).limit(per_page).offset((page - 1) * per_page)).all()
+    counts = views.published_counts(session, [s.id for s in shops])
+    return {"items": [views.shop_view(s, counts.get(s.id, 0), manages(who, s)) for s in shops],
+            "total": total, "page": page, "per_page": per_page, "pages": -(-total // per_page)}
 
 
-# -- views ---------------------------------------------------------------------------------------
-def photo_view(photo: Photo) -> dict:
-    return {"id": photo.id, "url": media.url_for_key(photo.image_key), "thumb_url": media.url_for_key(photo.thumb_key),
-            "width": photo.width, "height": photo.height, "position": photo.position}
+def create_shop(work: UnitOfWork, who: Actor, data: dict, actor_name: str = "") -> dict:
+    """`data` as ShopIn loads it; `actor_name` is the name on the creator's login."""
+    data = dict(data)
+    shop_id = new_id()
+    try:
+        seller_id, agent_id = domain.shop_owners(who, shop_id, data.pop("seller_id"), data.pop("agent_id"))
+    except domain.FieldProblems as exc:
+        raise _invalid(exc.fields) from exc
+    owner = _contact(work.session, seller_id)
+    manager = _contact(work.session, agent_id) if agent_id else None
+    if not data.get("owner_name"):
+        data["owner_name"] = domain.default_owner_name(owner, who, actor_name)
+    if not data.get("whatsapp"):
+        data["whatsapp"] = domain.default_whatsapp(owner, manager)
+    shop = Shop(id=shop_id, seller_id=seller_id, agent_id=agent_id, **data)
+    work.session.add(shop)
+    work.commit()
+    return views.shop_view(shop, 0, True)
 
 
-def shop_brief(shop: Shop | None) -> dict | None:
-    if shop is None:
-        return None
-    return {"id": shop.id, "name": shop.name, "village": shop.village, "district": shop.district,
-            "regency": shop.regency, "province": shop.province, "agent_managed": shop.agent_id is not None}
+def _contact(session: Session, user_id: str) -> domain.Contact | None:
+    seller = session.get(Seller, user_id)
+    return domain.Contact(seller.name, seller.phone) if seller is not None else None
 
 
-def listing_views(session: Session, rows) -> list[dict]:
-    """Views for (listing, shop) rows with two more queries in all (photos, categories), not per row."""
-    ids = [listing.id for listing, _ in rows]
-    photos: dict[str, list[Photo]] = {}
-    if ids:
-        for photo in session.scalars(select(Photo).where(Photo.listing_id.in_(ids))
-                                     .order_by(Photo.position, Photo.created_at)):
-            photos.setdefault(photo.listing_id, []).append(photo)
-    names = category_names(session)
-    return [listing_view(listing, shop, photos.get(listing.id, []), names) for listing, shop in rows]
+def get_shop(session: Session, shop_id: str, who: Actor | None) -> dict:
+    shop = _visible_shop(session, shop_id, who)
+    return _shop_answer(session, shop, manages(who, shop))
 
 
-def listing_view(listing: Listing, shop: Shop | None, photos: list[Photo], names: dict[str, str]) -> dict:
-    return {
-        "id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id, "shop": shop_brief(shop),
-        "title": listing.title, "description": listing.description, "category": listing.category,
-        "category_name": names.get(listing.category) if listing.category else None, "unit": listing.unit,
-        "price": listing.price, "stock": listing.stock, "in_stock": listing.stock > 0,
-        "low_stock_threshold": listing.low_stock_threshold, "sold_count": listing.sold_count,
-        "status": listing.status, "thumb_url": media.url_for_key(photos[0].thumb_key) if photos else None,
-        "photos": [photo_view(p) for p in photos], "created_at": listing.created_at,
-        "updated_at": listing.updated_at, "published_at": listing.published_at,
-    }
+def update_shop(work: UnitOfWork, shop_id: str, who: Actor, data: dict) -> dict:
+    shop = _managed_shop(work, shop_id, who)
+    for key, value in data.items():
+        setattr(shop, key, value)
+    if {"name", "district", "regency"} & set(data):  # these are part of every listing's search text
+        names = category_names(work.session)
+        for listing in work.session.scalars(select(Listing).where(Listing.shop_id == shop.id)):
+            refresh_search_text(listing, shop, names.get(listing.category))
+    work.commit()
+    return _shop_answer(work.session, shop, True)
 
 
-def listing_detail(session: Session, listing: Listing) -> dict:
-    shop = session.get(Shop, listing.shop_id)
-    return listing_views(session, [(listing, shop)])[0]
+def set_shop_photo(work: UnitOfWork, shop_id: str, who: Actor, upload: bytes) -> dict:
+    """The shop's profile photo, re-encoded with a small thumbnail; the old files go once the new one is saved."""
+    shop = _managed_shop(work, shop_id, who)
+    stored = _stored_photo(upload, f"shops/{shop.id}", new_id())
+    old = shop.photo_key
+    shop.photo_key = stored.image_key
+    work.commit()
+    answer = _shop_answer(work.session, shop, True)
+    if old:
+        media.remove(old, old.replace(".jpg", "-thumb.jpg"))
+    return answer
 
 
-def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
-    view = {
-        "id": shop.id, "seller_id": shop.seller_id, "agent_id": shop.agent_id,
-        "agent_managed": shop.agent_id is not None, "name": shop.name, "owner_name": shop.owner_name,
-        "village": shop.village, "district": shop.district, "regency": shop.regency, "province": shop.province,
-        "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
-        "photo_thumb_url": media.url_for_key(shop.photo_key.replace(".jpg", "-thumb.jpg")) if shop.photo_key else None,
-        "status": shop.status, "listing_count": listing_count, "created_at": shop.created_at, "can_manage": manager,
-    }
-    if manager:  # contact details stay with the people who run the shop
-        view.update(street=shop.street, whatsapp=shop.whatsapp)
-    return view
+def shop_products(session: Session, shop_id: str, who: Actor | None, args: dict) -> dict:
+    """Published products of a shop; its managers may also ask for drafts, archived ones or all (`status`)."""
+    args = dict(args)
+    shop = _visible_shop(session, shop_id, who)
+    wanted = args.pop("status", None) or "published"
+    manager = manages(who, shop)
+    if wanted != "published" and not manager:
+        raise not_found("shop")
+    statuses = domain.STATUSES if wanted == "all" else (wanted,)
+    return views.search(session, views.on_postgres(session), {**args, "shop_id": shop.id},
+                        statuses=statuses, open_shops_only=not manager)
 
 
-def published_counts(session: Session, shop_ids: list[str]) -> dict[str, int]:
-    if not shop_ids:
-        return {}
-    rows = session.execute(select(Listing.shop_id, func.count()).where(
-        Listing.shop_id.in_(shop_ids), Listing.status == "published").group_by(Listing.shop_id))
-    return dict(rows.all())
+# -- products ------------------------------------------------------------------------------------
+def browse(session: Session, args: dict) -> dict:
+    return views.search(session, views.on_postgres(session), args)
 
 
-def shops_query(args: dict, managed_by: domain.Actor | None):
-    query = select(Shop)
-    if managed_by is not None:
-        if managed_by.role == "seller":
-            query = query.where(Shop.seller_id == managed_by.user_id)
-        elif managed_by.role == "agent":
-            query = query.where(Shop.agent_id == managed_by.user_id)
-        elif managed_by.role != "admin":
-            query = query.where(false())
+def create_listing(work: UnitOfWork, who: Actor, data: dict) -> dict:
+    data = dict(data)
+    session = work.session
+    shop = session.get(Shop, data["shop_id"])
+    if not manages(who, shop):
+        raise _invalid({"shop_id": ["no shop of yours has this id"]})
+    category_name = _category_name(session, data["category"])
+    stock = data.pop("stock")
+    listing = Listing(seller_id=shop.seller_id, stock=0, sold_count=0, **data)
+    if listing.status == "published":
+        listing.published_at = utcnow()
+    refresh_search_text(listing, shop, category_name)
+    session.add(listing)
+    session.flush()
+    move_stock(session, listing, "initial", stock, stock, actor_id=who.user_id, note="listing created")
+    if listing.status == "published":
+        work.emit("listing.published", listing_event(listing, shop), correlation_id=listing.id)
+    work.commit()
+    return views.listing_detail(session, listing)
+
+
+def get_product(session: Session, listing_id: str, who: Actor | None) -> dict:
+    listing = session.get(Listing, listing_id)
+    shop = session.get(Shop, listing.shop_id) if listing else None
+    visible = listing is not None and domain.publicly_visible(listing.status, shop.status if shop else None)
+    if not visible and not manages(who, shop):
+        raise not_found("product")
+    return views.listing_views(session, [(listing, shop)])[0]
+
+
+def update_listing(work: UnitOfWork, listing_id: str, who: Actor, data: dict) -> dict:
+    """Edit fields; a new `stock` is an adjustment in the ledger (with `stock_note`)."""
+    data = dict(data)
+    session = work.session
+    listing, shop = _managed_listing(work, listing_id, who)
+    note = data.pop("stock_note", "") or "manual adjustment"
+    new_stock = data.pop("stock", None)
+    if "category" in data:
+        _category_name(session, data["category"])
+    for key, value in data.items():
+        setattr(listing, key, value)
+    if new_stock is not None and new_stock != listing.stock:
+        before = listing.stock
+        move_stock(session, listing, "adjust", new_stock - before, abs(new_stock - before),
+                   actor_id=who.user_id, note=note)
+        if domain.dropped_below(before, listing.stock, listing.low_stock_threshold):
+            work.emit("stock.low", listing_event(listing, shop), correlation_id=listing.id)
+    if listing.status == "published":
+        _publishable(listing)
+    refresh_search_text(listing, shop, category_names(session).get(listing.category))
+    listing.updated_at = utcnow()
+    if listing.status == "published":
+        work.emit("listing.updated", listing_event(listing, shop), correlation_id=listing.id)
+    work.commit()
+    return views.listing_detail(session, listing)
+
+
+def change_status(work: UnitOfWork, listing_id: str, who: Actor, wanted: str) -> dict:
+    """draft → published → archived (and back: archived → draft/published, published → draft)."""
+    listing, shop = _managed_listing(work, listing_id, who)
+    try:
+        listing.status = domain.next_status(listing.status, wanted)
+    except domain.IllegalTransition as exc:
+        raise ApiError(409, str(exc), "illegal_transition") from exc
+    listing.updated_at = utcnow()
+    if listing.status == "published":
+        _publishable(listing, "this listing cannot be published yet")
+        listing.published_at = utcnow()
+        work.emit("listing.published", listing_event(listing, shop), correlation_id=listing.id)
     else:
-        query = query.where(Shop.status == "active")
-    if args.get("district"):
-        query = query.where(func.lower(Shop.district) == args["district"].lower())
-    if args.get("regency"):
-        query = query.where(func.lower(Shop.regency) == args["regency"].lower())
-    for term in domain.search_terms(args.get("q")):
-        pattern = _like(term)
-        query = query.where(or_(func.lower(Shop.name).like(pattern, escape="\\"),
-                                func.lower(Shop.village).like(pattern, escape="\\"),
-                                func.lower(Shop.regency).like(pattern, escape="\\")))
-    return query
+        work.emit("listing.updated", listing_event(listing, shop), correlation_id=listing.id)
+    work.commit()
+    return views.listing_detail(work.session, listing)
+
+
+def add_listing_photo(work: UnitOfWork, listing_id: str, who: Actor, upload: bytes) -> dict:
+    session = work.session
+    listing, _ = _managed_listing(work, listing_id, who)
+    count = session.scalar(select(func.count()).select_from(Photo).where(Photo.listing_id == listing.id))
+    if domain.photo_limit_reached(count):
+        raise ApiError(409, f"a listing has at most {domain.MAX_LISTING_PHOTOS} photos", "too_many_photos")
+    photo_id = new_id()
+    stored = _stored_photo(upload, f"listings/{listing.id}", photo_id)
+    photo = Photo(id=photo_id, listing_id=listing.id, position=count, image_key=stored.image_key,
+                  thumb_key=stored.thumb_key, width=stored.width, height=stored.height)
+    session.add(photo)
+    listing.updated_at = utcnow()
+    work.commit()
+    return views.photo_view(photo)
+
+
+def delete_listing_photo(work: UnitOfWork, listing_id: str, photo_id: str, who: Actor) -> None:
+    listing, _ = _managed_listing(work, listing_id, who)
+    photo = work.session.get(Photo, photo_id)
+    if photo is None or photo.listing_id != listing.id:
+        raise not_found("photo")
+    keys = (photo.image_key, photo.thumb_key)
+    work.session.delete(photo)
+    work.commit()
+    media.remove(*keys)
+
+
+def stock_ledger(session: Session, listing_id: str, who: Actor, page: int, per_page: int) -> list[StockMovement]:
+    """Every stock movement of a listing, newest first (its managers only)."""
+    listing = session.get(Listing, listing_id)
+    if listing is None or not manages(who, session.get(Shop, listing.shop_id)):
+        raise not_found("product")
+    return session.scalars(select(StockMovement).where(StockMovement.listing_id == listing.id)
+                           .order_by(StockMovement.created_at.desc(), StockMovement.id)
+                           .limit(per_page).offset((page - 1) * per_page)).all()
+
+
+# -- stock for orders (event use cases: the worker commits) ----------------------------------------
+def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict]) -> None:
+    """All of an order's lines or none: answers `stock.reserved` (with each line's price, shop and pickup)
+    or `stock.rejected` (with every problem). A second delivery of the same order changes nothing."""
+    session = work.session
+    if session.get(StockAnswer, order_id) is not None:
+        return  # already answered for this order (the same fact re-sent under a new event id)
+    wanted = domain.merged_quantities(items)
+    listings = _listings_locked(work, wanted)
+    shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({l.shop_id for l in listings.values()})))}
+    problems = domain.reservation_problems(items, {
+        l.id: domain.StockView(l.id, domain.sellable_status(l.status, _status(shops.get(l.shop_id))), l.stock)
+        for l in listings.values()})
+    # The answer row's primary key makes a racing duplicate of this order fail (and retry into the
+    # early return above) instead of reserving twice.
+    session.add(StockAnswer(order_id=order_id, outcome="rejected" if problems else "reserved"))
+    session.flush()
+    if problems:
+        work.emit("stock.rejected", {"order_id": order_id, "problems": problems}, correlation_id=order_id)
+        return
+    lines = []
+    for listing_id, qty in wanted.items():  # in the order the shopper listed them
+        listing, shop = listings[listing_id], shops.get(listings[listing_id].shop_id)
+        before = listing.stock
+        move_stock(session, listing, "reserve", -qty, qty, order_id=order_id)
+        listing.sold_count += qty
+        session.add(Reservation(order_id=order_id, listing_id=listing.id, seller_id=listing.seller_id, qty=qty))
+        lines.append(_reserved_line(session, listing, shop, qty))
+        if domain.dropped_below(before, listing.stock, listing.low_stock_threshold):
+            work.emit("stock.low", listing_event(listing, shop), correlation_id=order_id)
+    session.flush()
+    work.emit("stock.reserved", {"order_id": order_id, "lines": lines}, correlation_id=order_id)
+
+
+def _status(shop: Shop | None) -> str | None:
+    return shop.status if shop is not None else None
+
+
+def _listings_locked(work: UnitOfWork, wanted: dict[str, int]) -> dict[str, Listing]:
+    # an id PostgreSQL cannot even compare (NUL) names no listing: it is answered "unknown"
+    # instead of failing the message until it is parked and the order waits for ever
+    lookup = sorted(listing_id for listing_id in wanted if "\x00" not in listing_id)
+    query = select(Listing).where(Listing.id.in_(lookup)).order_by(Listing.id)
+    if work.db.is_postgres:
+        # row locks taken in id order, so two orders touching the same listings cannot deadlock, and a
+        # second order for the last unit waits here and then sees the stock the first one left
+        query = query.with_for_update()
+    return {listing.id: listing for listing in work.session.scalars(query)}
+
+
+def _reserved_line(session: Session, listing: Listing, shop: Shop | None, qty: int) -> dict:
+    if shop is not None:
+        pickup = domain.pickup_address(shop.street, shop.village, shop.district, shop.regency, shop.province,
+                                       pickup_phone(session, shop))
+    else:
+        pickup = domain.pickup_address("", "", "", "", "", "")
+    return {"listing_id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id,
+            "title": listing.title, "qty": qty, "unit_price": listing.price, "unit": listing.unit,
+            "shop_name": shop.name if shop else "", "agent_id": shop.agent_id if shop else None, "pickup": pickup}
+
+
+def _held(work: UnitOfWork, order_id: str, seller_id: str | None = None) -> list[tuple[Reservation, Listing]]:
+    """Held reservations of an order with their listings locked (id order, as reserve locks them)."""
+    session = work.session
+    query = select(Reservation).where(Reservation.order_id == order_id, Reservation.status == "held")
+    if seller_id is not None:
+        query = query.where(Reservation.seller_id == seller_id)
+    held = session.scalars(query.order_by(Reservation.listing_id)).all()
+    if not held:
+        return []
+    listing_query = select(Listing).where(Listing.id.in_([r.listing_id for r in held])).order_by(Listing.id)
+    if work.db.is_postgres:
+        listing_query = listing_query.with_for_update()
+    listings = {l.id: l for l in session.scalars(listing_query)}
+    return [(r, listings[r.listing_id]) for r in held]
+
+
+def release_stock(work: UnitOfWork, order_id: str, note: str) -> None:
+    """Order cancelled or rejected: the held units go back on the shelf. Idempotent by state: only held
+    reservations move, so a second cancel (or a cancel after delivery) changes nothing."""
+    for reservation, listing in _held(work, order_id):
+        move_stock(work.session, listing, "release", reservation.qty, reservation.qty, order_id=order_id, note=note)
+        listing.sold_count = max(0, listing.sold_count - reservation.qty)
+        reservation.status = "released"
+
+
+def commit_stock(work: UnitOfWork, order_id: str, seller_id: str | None, fulfillment_id: str = "") -> None:
+    """Delivered: that seller's reserved units have left for good. Without a seller_id (older producers)
+    every held line of the order is committed."""
+    for reservation, listing in _held(work, order_id, seller_id):
+        move_stock(work.session, listing, "commit", 0, reservation.qty, order_id=order_id,
+                   note=f"fulfillment {fulfillment_id}")
+        reservation.status = "committed"
+
+
+# -- the sellers directory -----------------------------------------------------------------------
+def remember_seller(work: UnitOfWork, user_id: str, role: str, name: str, phone: str | None = None,
+                    email: str | None = None, district: str | None = None) -> None:
+    """Keep name, phone and district of sellers and agents: the default pickup phone of their shops."""
+    session = work.session
+    seller = session.get(Seller, user_id)
+    if seller is None:
+        if role not in ("seller", "agent"):
+            return
+        seller = Seller(user_id=user_id)
+        session.add(seller)
+    seller.role, seller.name, seller.phone, seller.email, seller.district = role, name, phone, email, district

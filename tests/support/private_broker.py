@@ -54,6 +54,20 @@ class PrivateBroker:
         wait_until(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=1).close() or True,
                    timeout=30, message="private broker listening again")
 
+    def close_all_connections(self, reason: str = "closed by the test") -> None:
+        """The broker closes every client connection now (as on a node restart or a network cut), while
+        it keeps running, so a client's very next operation on that connection fails."""
+        self._ctl("close_all_connections", reason, timeout=60)
+
+    def connection_names(self) -> list[str]:
+        out = subprocess.run(["rabbitmqctl", "-n", self.name, "-q", "list_connections", "client_properties"],
+                             env=self.env, check=True, timeout=60, capture_output=True, text=True).stdout
+        return [line for line in out.splitlines() if "connection_name" in line]
+
+    def restart(self) -> None:
+        self.stop_app()
+        self.start_app()
+
     def shutdown(self) -> None:
         try:
             self._ctl("stop", timeout=60)

@@ -1,6 +1,7 @@
 """A tiny service used to prove the messaging layer: it applies `listing.updated` events by adding a row
 per event to `applied`, so "applied once" is a row count. The event's title steers its behaviour:
-"explode" raises, "slow" (with PROBE_SLOW_MARKER set) signals and then hangs before committing."""
+"explode" raises, "slow" (with PROBE_SLOW_MARKER set) signals and then hangs before committing, and
+"echo:<x>" emits a follow-up `listing.updated` titled "reply:<x>" (which this worker then applies too)."""
 from __future__ import annotations
 
 import os
@@ -22,6 +23,8 @@ attempts: list[float] = []  # in-process record of every handler call (survives 
 def apply_listing_update(event, uow) -> None:
     attempts.append(time.monotonic())
     uow.session.execute(applied.insert().values(event_id=event.id, title=event.data["title"]))
+    if event.data["title"].startswith("echo:"):
+        uow.emit("listing.updated", listing_event("reply:" + event.data["title"][len("echo:"):]))
     if event.data["title"] == "explode":
         raise RuntimeError("the village road is flooded")
     marker = os.environ.get("PROBE_SLOW_MARKER")
@@ -47,6 +50,11 @@ def applied_count(db: Database, event_id: str | None = None, title: str | None =
         query = query.where(applied.c.title == title)
     with db.engine.connect() as conn:
         return conn.execute(query).scalar_one()
+
+
+def applied_counts_by_event(db: Database) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return dict(conn.execute(select(applied.c.event_id, func.count()).group_by(applied.c.event_id)).all())
 
 
 def listing_event(title: str) -> dict:

@@ -69,3 +69,42 @@ def test_search_words_and_prefix_query():
     assert domain.search_terms("Kopi  ARABIKA, Toraja!") == ["kopi", "arabika", "toraja"]
     assert domain.tsquery_text(["kopi", "toraja"]) == "kopi:* & toraja:*"
     assert domain.search_terms("'; DROP TABLE x; --") == ["drop", "table", "x"]
+
+
+# -- new shops: owners and contact defaults ----------------------------------------------------------
+def test_a_new_shops_owner_follows_the_creators_role():
+    assert domain.shop_owners(Actor("s-1", "seller"), "abc", None, None) == ("s-1", None)
+    assert domain.shop_owners(Actor("a-1", "agent"), "abc", None, None) == ("shop:abc", "a-1")
+    assert domain.shop_owners(Actor("admin", "admin"), "abc", "s-2", None) == ("s-2", None)
+    assert domain.shop_owners(Actor("admin", "admin"), "abc", None, "a-2") == ("shop:abc", "a-2")
+
+
+def test_only_an_admin_names_a_shops_owner_and_must_name_one():
+    with pytest.raises(domain.FieldProblems) as seller_named:
+        domain.shop_owners(Actor("s-1", "seller"), "abc", None, "a-9")
+    assert seller_named.value.fields == {"agent_id": ["only an admin may set this"]}
+    with pytest.raises(domain.FieldProblems) as nobody:
+        domain.shop_owners(Actor("admin", "admin"), "abc", None, None)
+    assert nobody.value.fields == {"seller_id": ["give seller_id or agent_id"]}
+
+
+def test_contact_defaults_come_from_the_directory_first():
+    sri, budi = domain.Contact("Sri", None), domain.Contact("Budi", "+628111")
+    assert domain.default_owner_name(sri, Actor("s-1", "seller"), "login") == "Sri"
+    assert domain.default_owner_name(None, Actor("s-1", "seller"), "login") == "login"
+    assert domain.default_owner_name(None, Actor("a-1", "agent"), "login") == ""
+    assert domain.default_whatsapp(sri, budi) == "+628111"
+    assert domain.default_whatsapp(domain.Contact("Sri", "+628222"), budi) == "+628222"
+    assert domain.default_whatsapp(None, None) is None
+
+
+def test_a_closed_shop_takes_its_listings_off_the_market():
+    assert domain.sellable_status("published", "closed") == "closed"
+    assert domain.sellable_status("published", "active") == "published"
+    assert domain.sellable_status("draft", None) == "draft"
+    assert domain.publicly_visible("published", None) and not domain.publicly_visible("published", "closed")
+    assert not domain.publicly_visible("draft", "active")
+
+
+def test_the_eighth_photo_is_the_last():
+    assert not domain.photo_limit_reached(7) and domain.photo_limit_reached(8)

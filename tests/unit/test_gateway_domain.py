@@ -98,3 +98,44 @@ def test_merged_openapi_keeps_routed_paths_and_renames_clashing_schemas():
     assert merged["components"]["schemas"]["CatalogError"] == {"type": "string"}
     assert merged["components"]["schemas"]["Error"]["type"] == "object"
     assert merged["x-unavailable-services"] == ["orders"]
+
+
+# -- sign-up and profile rules (gateway/domain.py; accounts.py only loads, checks "taken" and writes) ------------
+def test_a_sign_up_is_cleaned_and_gets_the_channels_its_contacts_reach():
+    fields, problems = domain.new_account_fields({"name": "  Siti ", "phone": "0812-3456-7890", "password": "rahasia123"})
+    assert problems == {}
+    assert fields == {"role": "shopper", "name": "Siti", "email": None, "phone": "+6281234567890", "locale": "id",
+                      "district": None, "channels": ["inapp", "whatsapp"]}
+
+
+def test_a_sign_up_says_every_problem_at_once_and_never_offers_admin():
+    _, problems = domain.new_account_fields({"name": "", "password": "short", "role": "admin", "locale": "fr"})
+    assert problems == {"role": ["one of: shopper, seller, agent, courier"], "name": ["1 to 120 characters"],
+                        "phone": ["a phone number or an email address is needed"],
+                        "password": ["at least 8 characters"], "locale": ["id or en"]}
+    fields, problems = domain.new_account_fields({"name": "Op", "email": "op@desa.id", "password": "rahasia123",
+                                                  "role": "admin"}, domain.ALL_ROLES)
+    assert problems == {} and fields["role"] == "admin" and fields["channels"] == ["inapp", "email"]
+
+
+def test_a_profile_edit_keeps_the_contacts_it_does_not_name():
+    changes, problems = domain.profile_changes({"name": "Bu Siti", "locale": "en"}, None, "+6281234567890",
+                                               ["inapp", "whatsapp"])
+    assert problems == {}
+    assert changes == {"name": "Bu Siti", "locale": "en", "email": None, "phone": "+6281234567890",
+                       "channels": ["inapp", "whatsapp"]}
+
+
+def test_removing_the_phone_drops_whatsapp_and_one_contact_must_stay():
+    changes, problems = domain.profile_changes({"phone": ""}, "siti@desa.id", "+6281234567890",
+                                               ["inapp", "email", "whatsapp"])
+    assert problems == {} and changes["phone"] is None and changes["channels"] == ["inapp", "email"]
+    _, problems = domain.profile_changes({"phone": None}, None, "+6281234567890", ["inapp", "whatsapp"])
+    assert problems == {"phone": ["keep a phone number or an email address"]}
+
+
+def test_a_profile_edit_refuses_what_it_may_not_touch_and_channels_without_an_address():
+    _, problems = domain.profile_changes({"role": "admin", "locale": "fr"}, "siti@desa.id", None, ["inapp", "email"])
+    assert problems == {"role": ["cannot be changed here"], "locale": ["id or en"]}
+    _, problems = domain.profile_changes({"channels": ["whatsapp"]}, "siti@desa.id", None, ["inapp", "email"])
+    assert problems == {"channels": ["WhatsApp notifications need a phone number"]}

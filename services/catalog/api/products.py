@@ -1,0 +1,112 @@
+"""Products: browse and search the market; sellers and agents manage their listings, photos and stock."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from pasar.auth import require_roles
+from pasar.idempotency import idempotent
+from pasar.web import documents_errors, read_session, uow
+
+from .. import service
+from ..schemas import (BrowseArgs, ListingIn, ListingOut, ListingPage, ListingPatch, MovementOut, PhotoOut,
+                       PhotoUpload, ShopQuery, StatusIn)
+from .http import BEARER, actor, conditional_get, optional_actor, plain_json, refuse_impossible_ids, uploaded_photo
+
+blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
+                description="Village products: browse, search, manage")
+blp.after_request(conditional_get)
+blp.before_request(refuse_impossible_ids)
+
+
+@blp.route("")
+@documents_errors(blp, 422)
+@blp.arguments(BrowseArgs, location="query")
+@blp.response(200, ListingPage)
+def browse(args):
+    """Browse and search published products: words (`q`), filters, sort, pages with totals."""
+    with read_session() as session:
+        return plain_json(service.browse(session, args))
+
+
+@blp.route("", methods=["POST"])
+@idempotent
+@documents_errors(blp, 401, 403, 422)
+@blp.arguments(ListingIn)
+@blp.response(201, ListingOut)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def create_listing(data):
+    with uow() as work:
+        return service.create_listing(work, actor(), data)
+
+
+@blp.route("/<listing_id>")
+@documents_errors(blp, 404)
+@blp.response(200, ListingOut)
+def get_product(listing_id: str):
+    with read_session() as session:
+        return plain_json(service.get_product(session, listing_id, optional_actor()))
+
+
+@blp.route("/<listing_id>", methods=["PATCH"])
+@documents_errors(blp, 401, 403, 404, 422)
+@blp.arguments(ListingPatch)
+@blp.response(200, ListingOut)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def update_listing(data, listing_id: str):
+    with uow() as work:
+        return service.update_listing(work, listing_id, actor(), data)
+
+
+@blp.route("/<listing_id>/status", methods=["POST"])
+@documents_errors(blp, 401, 403, 404, 409, 422)
+@blp.arguments(StatusIn)
+@blp.response(200, ListingOut)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def change_status(data, listing_id: str):
+    """draft → published → archived (and back: archived → draft/published, published → draft)."""
+    with uow() as work:
+        return service.change_status(work, listing_id, actor(), data["status"])
+
+
+@blp.route("/<listing_id>/photos", methods=["POST"])
+@idempotent
+@documents_errors(blp, 401, 403, 404, 409, 413, 422)
+@blp.arguments(PhotoUpload, location="files")
+@blp.response(201, PhotoOut)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def upload_listing_photo(files, listing_id: str):
+    """Upload a photo (JPEG/PNG/WebP); it is re-encoded and a small thumbnail is made for lists."""
+    return store_listing_photo(listing_id)
+
+
+def store_listing_photo(listing_id: str) -> dict:
+    """Also offered on the gateway's upload path (api/media.py)."""
+    with uow() as work:
+        return service.add_listing_photo(work, listing_id, actor(), uploaded_photo())
+
+
+@blp.route("/<listing_id>/photos/<photo_id>", methods=["DELETE"])
+@documents_errors(blp, 401, 403, 404)
+@blp.response(204)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def delete_listing_photo(listing_id: str, photo_id: str):
+    with uow() as work:
+        service.delete_listing_photo(work, listing_id, photo_id, actor())
+    return ""
+
+
+@blp.route("/<listing_id>/stock-ledger")
+@documents_errors(blp, 401, 403, 404, 422)
+@blp.arguments(ShopQuery(only=("page", "per_page")), location="query")
+@blp.response(200, MovementOut(many=True))
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def stock_ledger(args, listing_id: str):
+    """Every stock movement of a listing, newest first (its managers only)."""
+    with read_session() as session:
+        return service.stock_ledger(session, listing_id, actor(), args["page"], args["per_page"])
