@@ -238,6 +238,7 @@ CONTRACTS: dict[str, type[Schema]] = {
     "fulfillment.received": FulfillmentReceived,
     "fulfillment.cancelled": FulfillmentCancelled,
     "delivery.assigned": DeliveryEvent,
+    "delivery.accepted": DeliveryEvent,
     "delivery.unassigned": DeliveryEvent,
     "delivery.picked_up": DeliveryEvent,
     "delivery.delivered": DeliveryEvent,

@@ -403,7 +403,10 @@ class Fulfillment:
         self._move(ASSIGNED)
         self.courier_id = courier_id
         self.accepted = accepted
-        return [self._delivery_event("delivery.assigned", order, courier_id, accepted=accepted)]
+        event = self._delivery_event("delivery.assigned", order, courier_id, accepted=accepted)
+        if not accepted:  # an offer: enough to choose the job, not the shopper's name, phone and street
+            event.data["dropoff"] = dropoff_area(order.delivery_address)
+        return [event]
 
     def on_board_of(self, district: str | None) -> bool:
         """Ready, with no courier, in this district: any courier of the district may claim it."""
@@ -424,8 +427,11 @@ class Fulfillment:
         self._ensure_courier(courier_id)
         if self.status != ASSIGNED:
             raise IllegalTransition(self.status, ASSIGNED, "fulfillment")
+        if self.accepted:
+            return []
         self.accepted = True
-        return []
+        # now the job is theirs: the shopper's name, phone and street (the offer carried only the area)
+        return [self._delivery_event("delivery.accepted", self.order, courier_id)]
 
     def decline(self, order: Order, courier_id: str) -> list[DomainEvent]:
         self._ensure_courier(courier_id)
@@ -529,12 +535,24 @@ def same_district(a: str | None, b: str | None) -> bool:
 DROPOFF_AREA = ("village", "district", "regency", "province")
 
 
-def dropoff_for(viewer_role: str | None, viewer_id: str | None, courier_id: str | None, address: dict) -> dict:
-    """A courier sees where a parcel goes only roughly (village and district, enough to choose a job) until it is
-    theirs: the shopper's name, phone and street are not for every courier on duty in the district."""
-    if viewer_role == "courier" and courier_id != viewer_id:
-        return {key: address[key] for key in DROPOFF_AREA if key in (address or {})}
+def dropoff_area(address: dict | None) -> dict:
+    return {key: address[key] for key in DROPOFF_AREA if key in (address or {})}
+
+
+def dropoff_for(viewer_role: str | None, viewer_id: str | None, courier_id: str | None, address: dict,
+                accepted: bool = True) -> dict:
+    """A courier sees where a parcel goes only roughly (village and district, enough to choose a job) until they
+    accepted it: the shopper's name, phone and street are not for every courier on duty in the district, nor for
+    one merely offered the job."""
+    if viewer_role == "courier" and (courier_id != viewer_id or not accepted):
+        return dropoff_area(address)
     return address
+
+
+def courier_contact_visible(status: str) -> bool:
+    """The shopper sees their courier's name and phone once the parcel is on its way, not before (an offer may
+    still be declined)."""
+    return status in (PICKED_UP, DELIVERED)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class FulfillmentOut(Schema):
     received_by = fields.String(allow_none=True, metadata={"description": "shopper | timer"})
     cancel_reason = fields.String(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
+    courier = fields.Function(lambda f: getattr(f, "courier_contact", None), allow_none=True, metadata={
+        "description": "the courier's name and phone, for the shopper once the parcel is picked up"})
 
 
 class WorkOut(FulfillmentOut):
@@ -64,7 +66,8 @@ class WorkOut(FulfillmentOut):
 
     def _dropoff(self, f):
         viewer = current_identity(optional=True)
-        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, f.order.delivery_address)
+        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, f.order.delivery_address,
+                           f.accepted)
 
 
 class OrderOut(Schema):

@@ -363,9 +363,20 @@ def list_orders(session: Session, shopper_id: str, status: str | None, limit: in
 def order_with_timeline(session: Session, order_id: str, viewer_id: str,
                         is_admin: bool) -> tuple[Order, list[TimelineEntry]]:
     order = _own_order(session, order_id, viewer_id, is_admin)
+    _show_courier_contacts(session, order)
     timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order_id)
                                .order_by(TimelineEntry.id)).all()
     return order, list(timeline)
+
+
+def _show_courier_contacts(session: Session, order: Order) -> None:
+    """Each parcel on its way carries its courier's name and phone for the shopper (a plain attribute for the
+    answer, never stored)."""
+    ids = {f.courier_id for f in order.fulfillments if f.courier_id and domain.courier_contact_visible(f.status)}
+    couriers = {c.user_id: c for c in session.scalars(select(Courier).where(Courier.user_id.in_(ids)))} if ids else {}
+    for f in order.fulfillments:
+        c = couriers.get(f.courier_id) if domain.courier_contact_visible(f.status) else None
+        f.courier_contact = {"name": c.name, "phone": c.phone} if c else None
 
 
 def cancel_order(uow: UnitOfWork, order_id: str, viewer_id: str, is_admin: bool) -> Order:

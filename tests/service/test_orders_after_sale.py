@@ -138,3 +138,40 @@ def test_a_picked_up_parcel_can_no_longer_be_refused(db):
     with pytest.raises(domain.DomainError) as late:
         service.refuse_fulfillment(UnitOfWork(db), f.id, "seller-1", False, "out_of_stock")
     assert late.value.code == "already_picked_up"
+
+
+# -- contacts at the right moment ------------------------------------------------------------------------
+def test_an_offered_courier_learns_the_shoppers_name_phone_and_street_only_after_accepting(db):
+    courier(db, "courier-1", "Sanankulon", available=True)
+    order = two_seller_order(db)
+    f = parcel_of(order, "seller-1")
+    service.mark_ready(UnitOfWork(db), f.id, "seller-1", False)  # offered to courier-1
+    (offer,) = events(db, "delivery.assigned")
+    assert offer["accepted"] is False and offer["dropoff"] == {"district": "Sanankulon"}
+    with db.Session() as session:
+        offered = service.visible_delivery(session, f.id, "courier-1", False, None)
+        assert domain.dropoff_for("courier", "courier-1", offered.courier_id, ADDRESS, offered.accepted) == {
+            "district": "Sanankulon"}
+    service.accept_delivery(UnitOfWork(db), f.id, "courier-1", False, None)
+    service.accept_delivery(UnitOfWork(db), f.id, "courier-1", False, None)  # again: told once
+    (accepted,) = events(db, "delivery.accepted")
+    assert accepted["dropoff"] == ADDRESS
+    with db.Session() as session:
+        mine = service.visible_delivery(session, f.id, "courier-1", False, None)
+        assert domain.dropoff_for("courier", "courier-1", mine.courier_id, ADDRESS, mine.accepted) == ADDRESS
+
+
+def test_the_shopper_sees_the_couriers_name_and_phone_once_the_parcel_is_picked_up(db):
+    courier(db, "courier-1", "Sanankulon")
+    order = two_seller_order(db)
+    f = parcel_of(order, "seller-1")
+    service.mark_ready(UnitOfWork(db), f.id, "seller-1", False)
+    service.claim_delivery(UnitOfWork(db), f.id, "courier-1", False, "Sanankulon")
+
+    def contacts():
+        with db.Session() as session:
+            seen, _ = service.order_with_timeline(session, order.id, SHOPPER, False)
+            return {x.seller_id: x.courier_contact for x in seen.fulfillments}
+    assert contacts() == {"seller-1": None, "seller-2": None}
+    service.pick_up(UnitOfWork(db), f.id, "courier-1", False, None)
+    assert contacts() == {"seller-1": {"name": "Budi", "phone": "+62812"}, "seller-2": None}
