@@ -108,30 +108,30 @@ def _courier(data: dict, kind: str) -> list[Intent]:
     return [Intent(courier, kind, context, data.get("order_id"))]
 
 
+def _payee(data: dict) -> list[Intent]:
+    payee = data.get("payee_id")
+    return [Intent(payee, "payout_created", dict(data), data.get("order_id"))] if reachable_person(payee) else []
+
+
+# event type -> who is told what (the template's name is the kind)
+_WHO_HEARS = {
+    "order.confirmed": lambda t, d: _shopper(t, d, "order_confirmed") + _preparers(d),
+    "order.rejected": lambda t, d: _shopper(t, d, "order_rejected"),
+    "order.cancelled": lambda t, d: _shopper(t, d, "order_cancelled"),
+    "delivery.picked_up": lambda t, d: _shopper(t, d, "delivery_on_its_way", pickup=d.get("pickup") or {}),
+    "delivery.delivered": lambda t, d: _shopper(t, d, "delivery_delivered", pickup=d.get("pickup") or {}),
+    "payment.refunded": lambda t, d: _shopper(t, d, "payment_refunded"),
+    "stock.low": lambda t, d: _sellers_of_listing(d, "stock_low"),
+    "payout.created": lambda t, d: _payee(d),
+    "delivery.assigned": lambda t, d: _courier(d, "delivery_assigned"),
+    "delivery.unassigned": lambda t, d: _courier(d, "delivery_unassigned"),
+}
+
+
 def intents_for(event_type: str, data: dict) -> list[Intent]:
     """Who is told what about an event. Optional fields may be missing: the rules tell whom they can."""
-    if event_type == "order.confirmed":
-        return _shopper(event_type, data, "order_confirmed") + _preparers(data)
-    if event_type == "order.rejected":
-        return _shopper(event_type, data, "order_rejected")
-    if event_type == "order.cancelled":
-        return _shopper(event_type, data, "order_cancelled")
-    if event_type == "delivery.picked_up":
-        return _shopper(event_type, data, "delivery_on_its_way", pickup=data.get("pickup") or {})
-    if event_type == "delivery.delivered":
-        return _shopper(event_type, data, "delivery_delivered", pickup=data.get("pickup") or {})
-    if event_type == "payment.refunded":
-        return _shopper(event_type, data, "payment_refunded")
-    if event_type == "stock.low":
-        return _sellers_of_listing(data, "stock_low")
-    if event_type == "payout.created":
-        payee = data.get("payee_id")
-        return [Intent(payee, "payout_created", dict(data), data.get("order_id"))] if reachable_person(payee) else []
-    if event_type == "delivery.assigned":
-        return _courier(data, "delivery_assigned")
-    if event_type == "delivery.unassigned":
-        return _courier(data, "delivery_unassigned")
-    return []
+    rule = _WHO_HEARS.get(event_type)
+    return rule(event_type, data) if rule else []
 
 
 def cancelled_for_preparers(order_id: str, people: list[str], data: dict) -> list[Intent]:
@@ -152,6 +152,32 @@ def channels_for(contact: Contact | None) -> list[str]:
     if WHATSAPP in chosen and contact.phone:
         out.append(WHATSAPP)
     return out
+
+
+def account_locale(locale) -> str:
+    """The language an account asked for, if we speak it; else Bahasa Indonesia."""
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+def chosen_channels(channels) -> list[str]:
+    """The channels an account chose, the ones we know only."""
+    return [c for c in (channels or []) if c in (INAPP, *EXTERNAL_CHANNELS)]
+
+
+def channel_message(channel: str, contact: Contact, short: str, text: str, html: str) -> tuple[str | None, str,
+                                                                                               str | None]:
+    """(address, text, html) one external channel sends: the whole email, or the short line on WhatsApp."""
+    if channel == EMAIL:
+        return contact.email, text, html
+    return contact.phone, f"Pasar Desa: {short}", None
+
+
+def resume_point(after: int | None, last_event_id: str | None) -> int | None:
+    """Where a live feed resumes: `?after=`, else a numeric Last-Event-ID; None = from now on."""
+    if after is not None:
+        return after
+    header = (last_event_id or "").strip()
+    return int(header) if header.isdigit() else None
 
 
 def locale_of(contact: Contact | None) -> str:

@@ -101,11 +101,31 @@ def attempts_left(status: str, attempts: int, max_attempts: int) -> int:
     return max(0, max_attempts - int(attempts or 0)) if status == PENDING else 0
 
 
+def decline_answer(final: bool, last_decline: str | None, attempts_left: int) -> tuple[str, str]:
+    """What the shopper is told when the sandbox declines their card: the error code and message."""
+    if final:
+        return (TOO_MANY_DECLINES, f"the card was declined ({last_decline}) and the card attempts are used up; "
+                                   "the order will be cancelled")
+    return "card_declined", f"the card was declined ({last_decline}); {attempts_left} attempt(s) left"
+
+
 def orders_must_hear_failure(previous: str, order_cancelled: bool) -> bool:
     """A payment just ended unpaid (attempts used up, or voided at the provider). Orders hears
     payment.failed once: not when orders itself cancelled the order (it is the one who asked), and not
     when the payment had already failed (orders was told then)."""
     return previous == PENDING and not order_cancelled
+
+
+# -- who opens a payment, who sees one ---------------------------------------------------------------
+def confirmation_opens_payment(method: str | None, fulfillments, total) -> bool:
+    """order.confirmed opens a payment only for cash on delivery (it needs no answer from us), and only
+    when the event carries what the payment is made of."""
+    return method == "cod" and bool(fulfillments) and total is not None
+
+
+def may_see_payment(shopper_id: str, viewer_id: str, is_admin: bool) -> bool:
+    """A payment is its shopper's (and an admin's): to anyone else it does not exist."""
+    return shopper_id == viewer_id or is_admin
 
 
 # -- commission -------------------------------------------------------------------------------------
@@ -145,6 +165,29 @@ def split(goods_amount: int, delivery_fee: int, rate: Decimal) -> Split:
 
 # -- agents and the crafters they manage ------------------------------------------------------------
 CRAFTER_PREFIX = "shop:"  # a crafter without an account is paid through its shop: seller_id "shop:<shop_id>"
+
+
+class AgentNotNamed(ValueError):
+    """An admin reading managed balances must say whose."""
+
+
+def agent_to_read(viewer_id: str, is_admin: bool, asked_agent_id: str | None) -> str:
+    """Whose crafters' balances a reader sees: an agent its own; an admin the agent it names."""
+    if not is_admin:
+        return viewer_id
+    if not asked_agent_id:
+        raise AgentNotNamed("an admin names the agent")
+    return asked_agent_id
+
+
+def is_manager_claim(payee_id, agent_id) -> bool:
+    """An event's (payee, agent) pair worth remembering: two ids that fit (64 characters) and a managed crafter."""
+    return (isinstance(payee_id, str) and isinstance(agent_id, str) and len(payee_id) <= 64 and len(agent_id) <= 64
+            and agent_manages(payee_id, agent_id))
+
+
+def clean_shop_name(shop_name) -> str | None:
+    return (shop_name.strip()[:200] or None) if isinstance(shop_name, str) else None
 
 
 def agent_manages(payee_id: str | None, agent_id: str | None) -> bool:
@@ -292,7 +335,19 @@ class PaymentProvider(Protocol):
         """Send a seller's payout to their connected account; returns the transfer id."""
 
 
+class WebhookRejected(ValueError):
+    """A provider webhook that does not verify (forged, tampered, stale) or is not the provider's event."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 # -- sandbox ----------------------------------------------------------------------------------------
+SANDBOX_LABEL = "MODE UJI — tidak ada uang sungguhan / TEST MODE — no real money is charged"
+SANDBOX_CARDS_SHOWN = {"4242424242424242": "berhasil / succeeds", "4000000000000002": "ditolak / declined"}
+
 SANDBOX_CARDS = {  # a declined card is one failed attempt (see decline()), like a decline at Stripe
     "4242424242424242": (OUTCOME_SUCCEEDED, None),
     "4000000000000002": (OUTCOME_FAILED, "card_declined"),

@@ -22,16 +22,10 @@ def on_payment_requested(event: Event, uow: UnitOfWork) -> None:
 
 
 def on_order_confirmed(event: Event, uow: UnitOfWork) -> None:
-    """Cash on delivery needs no answer from us, so the confirmation alone may open it (whichever of
-    payment.requested / order.confirmed arrives first; the other finds it open)."""
     d = event.data
-    if d.get("payment_method") != "cod" or not d.get("fulfillments") or d.get("total") is None:
-        return
-    service.open_payment(uow, order_id=d["order_id"], shopper_id=d.get("shopper_id") or "", method="cod",
-                         amount=d["total"], shares=[
-                             {"fulfillment_id": f["fulfillment_id"], "seller_id": f["seller_id"],
-                              "goods_amount": f["goods_amount"], "delivery_fee": f["delivery_fee"]}
-                             for f in d["fulfillments"]])
+    service.open_cod_on_confirmation(uow, order_id=d["order_id"], shopper_id=d.get("shopper_id"),
+                                     method=d.get("payment_method"), total=d.get("total"),
+                                     fulfillments=d.get("fulfillments"))
 
 
 def _occurred_at(event: Event) -> datetime:
@@ -44,10 +38,7 @@ def _occurred_at(event: Event) -> datetime:
 def remember_managers_of_order(event: Event, uow: UnitOfWork) -> None:
     """order.confirmed (card and cash alike) names each fulfillment's payee, its managing agent and shop.
     payment.requested does not carry the agent, so the confirmation is where payments learns it."""
-    for f in event.data.get("fulfillments") or []:
-        if isinstance(f, dict):
-            service.remember_manager(uow, payee_id=f.get("seller_id"), agent_id=f.get("agent_id"),
-                                     shop_name=f.get("shop_name"), seen_at=_occurred_at(event))
+    service.remember_managers(uow, event.data.get("fulfillments"), seen_at=_occurred_at(event))
 
 
 def remember_manager_of_delivery(event: Event, uow: UnitOfWork) -> None:

@@ -198,3 +198,14 @@ def get_provider(name: str) -> domain.PaymentProvider:
     if name == "cod":
         return CashOnDeliveryProvider()
     raise ValueError(f"unknown payment provider {name!r}")
+
+
+def verify_stripe_webhook(payload: bytes, signature: str | None, secret: str) -> ProviderReport | None:
+    """parse_stripe_webhook with its refusals as domain.WebhookRejected, so the service layer needs no
+    Stripe types (a second provider's webhook verifier answers the same way)."""
+    try:
+        return parse_stripe_webhook(payload, signature, secret)
+    except stripe.SignatureVerificationError as exc:
+        raise domain.WebhookRejected("bad_signature", "the Stripe signature does not verify") from exc
+    except ValueError as exc:
+        raise domain.WebhookRejected("bad_payload", "the webhook payload is not a Stripe event") from exc

@@ -1,22 +1,39 @@
-"""Payments use cases, shared by the event handlers, the HTTP API and the reconcile command.
+"""Payments use cases, every one written once: the event handlers, the HTTP API (services/payments/api/)
+and the reconcile command all call these.
 
-Every function takes the caller's UnitOfWork and never commits: a change to a payment, its ledger
-movements and the events it causes commit together (or not at all)."""
+Two kinds of call:
+- the building blocks (open_payment, apply_report, settle_delivery, ...) take the caller's entered
+  UnitOfWork and never commit: an event handler's change, its ledger movements, the events it causes
+  and the worker's inbox row commit together (or not at all);
+- the request use cases (section "requests" at the end) are what one HTTP request does: they take a
+  fresh UnitOfWork (or the Database, to read), commit it themselves, and refuse with pasar.errors.ApiError
+  (the kernel's error type, free of Flask), so a route only parses, authorises, calls one and answers.
+
+Providers are reached only through providers.get_provider(name) / providers.card_provider_name() and the
+webhook verifier: the one seam a second provider (Xendit, Midtrans) plugs into."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from pasar.config import setting
-from pasar.db import UnitOfWork
+from pasar.db import Database, UnitOfWork
+from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain, providers
 from .models import (ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment, PaymentShare,
                      Payout, ProviderEvent)
+
+if TYPE_CHECKING:
+    from pasar.auth import Identity
 
 log = logging.getLogger("payments.service")
 
@@ -113,6 +130,17 @@ def open_payment(uow: UnitOfWork, *, order_id: str, shopper_id: str, method: str
     return payment
 
 
+def open_cod_on_confirmation(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, method: str | None,
+                             total: int | None, fulfillments: list[dict] | None) -> Payment | None:
+    """order.confirmed: cash on delivery needs no answer from us, so the confirmation alone may open it
+    (whichever of payment.requested / order.confirmed arrives first; the other finds it open)."""
+    if not domain.confirmation_opens_payment(method, fulfillments, total):
+        return None
+    return open_payment(uow, order_id=order_id, shopper_id=shopper_id or "", method="cod", amount=total, shares=[
+        {"fulfillment_id": f["fulfillment_id"], "seller_id": f["seller_id"], "goods_amount": f["goods_amount"],
+         "delivery_fee": f["delivery_fee"]} for f in fulfillments])
+
+
 def cancel_for_order(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, method: str | None,
                      reason: str | None) -> Payment:
     """The order is cancelled: void an unpaid payment, refund a paid one, and remember the
@@ -132,20 +160,25 @@ def cancel_for_order(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, 
         payment.status = domain.CANCELLED
         payment.failure_reason = reason
     elif payment.status in (domain.PENDING, domain.FAILED):
-        # a failed payment (card attempts used up) is voided too: at Stripe its intent would still take a card
-        failed = payment.status == domain.FAILED
-        if failed and already_cancelled:
-            return payment  # voided when the order was first cancelled
-        paid_after_all = providers.get_provider(payment.provider).cancel(
-            provider_ref=payment.provider_ref, order_id=order_id)
-        if paid_after_all is not None:
-            apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
-        elif not failed:
-            payment.status = domain.CANCELLED
-            payment.failure_reason = reason
+        _void_unpaid(uow, payment, reason, already_cancelled)
     elif payment.status == domain.SUCCEEDED:
         refund_payment(uow, payment, reason or "order_cancelled")
     return payment
+
+
+def _void_unpaid(uow: UnitOfWork, payment: Payment, reason: str | None, already_cancelled: bool) -> None:
+    """Void a pending or failed card payment at its provider: a failed one (card attempts used up) too, as
+    at Stripe its intent would still take a card. The provider may say it was paid after all."""
+    failed = payment.status == domain.FAILED
+    if failed and already_cancelled:
+        return  # voided when the order was first cancelled
+    paid_after_all = providers.get_provider(payment.provider).cancel(
+        provider_ref=payment.provider_ref, order_id=payment.order_id)
+    if paid_after_all is not None:
+        apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
+    elif not failed:
+        payment.status = domain.CANCELLED
+        payment.failure_reason = reason
 
 
 def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
@@ -166,49 +199,59 @@ def _record_refund(uow: UnitOfWork, payment: Payment, amount: int, reason: str) 
 def apply_outcome(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> bool:
     """Move a card payment by what its provider reports. Late, repeated and out-of-order reports are
     harmless (domain.next_status). Returns whether anything changed."""
-    new_status = domain.next_status(payment.status, report.outcome)
-    if new_status is None:
+    if domain.next_status(payment.status, report.outcome) is None:
         return False
-    if report.outcome == domain.OUTCOME_SUCCEEDED:
-        received = report.amount if report.amount is not None else int(payment.amount)
-        if received != payment.amount:
-            log.warning("provider captured a different amount", extra={"order_id": payment.order_id})
-        post(uow, domain.capture(payment.id, payment.order_id, received))
-        payment.status = domain.SUCCEEDED
-        payment.failure_reason = None
-        uow.emit("payment.succeeded", _event(payment, amount=received), correlation_id=payment.order_id)
-        if payment.order_cancelled:  # the order is gone (timed out, cancelled): the money goes back
-            refund_payment(uow, payment, "order_cancelled")
-    elif report.outcome == domain.OUTCOME_FAILED:
-        # a decline is one failed attempt: the payment stays pending (orders hears nothing and keeps waiting)
-        # until the attempts are used up, which is final
-        step = domain.decline(payment.status, payment.attempts, max_card_attempts())
-        previous = payment.status
-        payment.attempts = step.attempts
-        payment.last_decline = (report.reason or "declined")[:255]
-        payment.status = step.status
-        if step.final:
-            payment.failure_reason = domain.TOO_MANY_DECLINES
-            if domain.orders_must_hear_failure(previous, payment.order_cancelled):
-                uow.emit("payment.failed", _event(payment, reason=payment.failure_reason, attempts=step.attempts,
-                                                  last_decline=payment.last_decline),
-                         correlation_id=payment.order_id)
-    elif report.outcome == domain.OUTCOME_CANCELLED:
-        previous = payment.status
-        payment.status = domain.CANCELLED
-        if domain.orders_must_hear_failure(previous, payment.order_cancelled):
-            # voided at the provider, not by us: final at once, the order must hear it
-            payment.failure_reason = report.reason or "cancelled_at_provider"
-            uow.emit("payment.failed", _event(payment, reason=payment.failure_reason),
-                     correlation_id=payment.order_id)
-    elif report.outcome == domain.OUTCOME_REFUNDED:
-        if captured_amount(uow.session, payment) == 0:
-            # the refund overtook the success report: the money had been taken, record that first
-            post(uow, domain.capture(payment.id, payment.order_id,
-                                     report.amount if report.amount else int(payment.amount)))
-        payment.status = domain.SUCCEEDED
-        _record_refund(uow, payment, captured_amount(uow.session, payment), report.reason or "refunded")
+    _OUTCOMES[report.outcome](uow, payment, report)
     return True
+
+
+def _captured(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    received = report.amount if report.amount is not None else int(payment.amount)
+    if received != payment.amount:
+        log.warning("provider captured a different amount", extra={"order_id": payment.order_id})
+    post(uow, domain.capture(payment.id, payment.order_id, received))
+    payment.status = domain.SUCCEEDED
+    payment.failure_reason = None
+    uow.emit("payment.succeeded", _event(payment, amount=received), correlation_id=payment.order_id)
+    if payment.order_cancelled:  # the order is gone (timed out, cancelled): the money goes back
+        refund_payment(uow, payment, "order_cancelled")
+
+
+def _declined(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    """A decline is one failed attempt: the payment stays pending (orders hears nothing and keeps waiting)
+    until the attempts are used up, which is final."""
+    step = domain.decline(payment.status, payment.attempts, max_card_attempts())
+    previous = payment.status
+    payment.attempts = step.attempts
+    payment.last_decline = (report.reason or "declined")[:255]
+    payment.status = step.status
+    if step.final:
+        payment.failure_reason = domain.TOO_MANY_DECLINES
+        if domain.orders_must_hear_failure(previous, payment.order_cancelled):
+            uow.emit("payment.failed", _event(payment, reason=payment.failure_reason, attempts=step.attempts,
+                                              last_decline=payment.last_decline),
+                     correlation_id=payment.order_id)
+
+
+def _cancelled_at_provider(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    previous = payment.status
+    payment.status = domain.CANCELLED
+    if domain.orders_must_hear_failure(previous, payment.order_cancelled):
+        # voided at the provider, not by us: final at once, the order must hear it
+        payment.failure_reason = report.reason or "cancelled_at_provider"
+        uow.emit("payment.failed", _event(payment, reason=payment.failure_reason), correlation_id=payment.order_id)
+
+
+def _refunded_at_provider(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) -> None:
+    if captured_amount(uow.session, payment) == 0:
+        # the refund overtook the success report: the money had been taken, record that first
+        post(uow, domain.capture(payment.id, payment.order_id, report.amount if report.amount else int(payment.amount)))
+    payment.status = domain.SUCCEEDED
+    _record_refund(uow, payment, captured_amount(uow.session, payment), report.reason or "refunded")
+
+
+_OUTCOMES = {domain.OUTCOME_SUCCEEDED: _captured, domain.OUTCOME_FAILED: _declined,
+             domain.OUTCOME_CANCELLED: _cancelled_at_provider, domain.OUTCOME_REFUNDED: _refunded_at_provider}
 
 
 def apply_report(uow: UnitOfWork, report: domain.ProviderReport, provider: str) -> str:
@@ -238,32 +281,56 @@ def settle_delivery(uow: UnitOfWork, data: dict, rate: Decimal | None = None) ->
     payment = payment_for_order(uow, order_id)
     if payment is None:
         raise LookupError(f"delivery for order {order_id} whose payment was never requested")
-    share = uow.session.get(PaymentShare, fulfillment_id)
-    if share is None:
-        if data.get("seller_id") is None or data.get("goods_amount") is None:
-            raise LookupError(f"fulfillment {fulfillment_id} is unknown to payments and the event lacks its amounts")
-        _add_missing_shares(uow, payment, [{"fulfillment_id": fulfillment_id, "seller_id": data["seller_id"],
-                                            "goods_amount": data["goods_amount"],
-                                            "delivery_fee": data.get("delivery_fee") or 0}])
-        uow.session.flush()
-        share = uow.session.get(PaymentShare, fulfillment_id)
+    share = _share_delivered(uow, payment, data)
     if share.delivered_at is not None:
         return []
-    goods, fee = int(share.goods_amount), int(share.delivery_fee)
-    if payment.method == "cod":
-        if payment.status not in (domain.COD_PENDING, domain.COD_COLLECTED):
-            raise ValueError(f"cash on delivery for order {order_id} in state {payment.status}")
-        collected = data.get("cod_amount_collected")
-        if collected is None:  # the courier's report carries no figure: the amount due is what was owed
-            collected = data.get("cod_amount_due") if data.get("cod_amount_due") is not None else goods + fee
-        post(uow, domain.cod_collected(fulfillment_id, order_id, courier_id, int(collected)))
-        share.cod_collected = int(collected)
-    elif payment.status != domain.SUCCEEDED:
-        raise ValueError(f"card order {order_id} delivered but its payment is {payment.status}")
-    parts = domain.split(goods, fee, rate)
+    _collect_cash_or_check_paid(uow, payment, share, data)
+    parts = domain.split(int(share.goods_amount), int(share.delivery_fee), rate)
     post(uow, domain.delivered(fulfillment_id, order_id, share.seller_id, courier_id, parts))
     share.delivered_at = utcnow()
     share.courier_id = courier_id
+    payouts = _pay_out(uow, payment, share, parts)
+    if payment.method == "cod" and all(s.delivered_at is not None for s in payment.shares):
+        payment.status = domain.COD_COLLECTED
+    return payouts
+
+
+def _share_delivered(uow: UnitOfWork, payment: Payment, data: dict) -> PaymentShare:
+    """The delivered fulfillment's share of the payment; one payments never heard of is added from the
+    event's amounts (or refused when it has none)."""
+    fulfillment_id = data["fulfillment_id"]
+    share = uow.session.get(PaymentShare, fulfillment_id)
+    if share is not None:
+        return share
+    if data.get("seller_id") is None or data.get("goods_amount") is None:
+        raise LookupError(f"fulfillment {fulfillment_id} is unknown to payments and the event lacks its amounts")
+    _add_missing_shares(uow, payment, [{"fulfillment_id": fulfillment_id, "seller_id": data["seller_id"],
+                                        "goods_amount": data["goods_amount"],
+                                        "delivery_fee": data.get("delivery_fee") or 0}])
+    uow.session.flush()
+    return uow.session.get(PaymentShare, fulfillment_id)
+
+
+def _collect_cash_or_check_paid(uow: UnitOfWork, payment: Payment, share: PaymentShare, data: dict) -> None:
+    """Cash on delivery: the courier now holds what they collected. A card order must have been paid."""
+    order_id = payment.order_id
+    if payment.method != "cod":
+        if payment.status != domain.SUCCEEDED:
+            raise ValueError(f"card order {order_id} delivered but its payment is {payment.status}")
+        return
+    if payment.status not in (domain.COD_PENDING, domain.COD_COLLECTED):
+        raise ValueError(f"cash on delivery for order {order_id} in state {payment.status}")
+    collected = data.get("cod_amount_collected")
+    if collected is None:  # the courier's report carries no figure: the amount due is what was owed
+        collected = data.get("cod_amount_due") if data.get("cod_amount_due") is not None \
+            else int(share.goods_amount) + int(share.delivery_fee)
+    post(uow, domain.cod_collected(share.fulfillment_id, order_id, data["courier_id"], int(collected)))
+    share.cod_collected = int(collected)
+
+
+def _pay_out(uow: UnitOfWork, payment: Payment, share: PaymentShare, parts: domain.Split) -> list[Payout]:
+    """The seller's and the courier's payouts for one delivered fulfillment, announced as payout.created."""
+    order_id, fulfillment_id, courier_id = payment.order_id, share.fulfillment_id, share.courier_id
     payouts = [
         Payout(id=new_id(), key=f"seller:{fulfillment_id}", order_id=order_id, fulfillment_id=fulfillment_id,
                payee_role="seller", payee_id=share.seller_id, amount=parts.seller, fee=parts.commission),
@@ -280,8 +347,6 @@ def settle_delivery(uow: UnitOfWork, data: dict, rate: Decimal | None = None) ->
             "fulfillment_id": fulfillment_id, "payout_id": payout.id, "amount": int(payout.amount),
             "fee": int(payout.fee), "method": payment.method, "status": payout.status,
             "shopper_id": payment.shopper_id}, correlation_id=order_id)
-    if payment.method == "cod" and all(s.delivered_at is not None for s in payment.shares):
-        payment.status = domain.COD_COLLECTED
     return payouts
 
 
@@ -340,10 +405,9 @@ def remember_manager(uow: UnitOfWork, *, payee_id, agent_id, shop_name, seen_at:
     """Orders told us (order.confirmed, delivery.*) that `agent_id` manages the crafter paid as `payee_id`.
     The newest news wins; an older event redelivered late only fills in a missing shop name.
     Returns whether the manager was recorded or changed."""
-    if not (isinstance(payee_id, str) and isinstance(agent_id, str) and len(payee_id) <= 64 and len(agent_id) <= 64
-            and domain.agent_manages(payee_id, agent_id)):
+    if not domain.is_manager_claim(payee_id, agent_id):
         return False
-    name = (shop_name.strip()[:200] or None) if isinstance(shop_name, str) else None
+    name = domain.clean_shop_name(shop_name)
     seen_at = _utc(seen_at)
     row = uow.session.get(ManagedPayee, payee_id, with_for_update=uow.db.is_postgres)
     if row is None:
@@ -361,6 +425,14 @@ def remember_manager(uow: UnitOfWork, *, payee_id, agent_id, shop_name, seen_at:
     return changed
 
 
+def remember_managers(uow: UnitOfWork, fulfillments, seen_at: datetime) -> int:
+    """order.confirmed names each fulfillment's payee, its managing agent and shop; returns how many
+    managers were recorded or changed."""
+    return sum(remember_manager(uow, payee_id=f.get("seller_id"), agent_id=f.get("agent_id"),
+                                shop_name=f.get("shop_name"), seen_at=seen_at)
+               for f in fulfillments or [] if isinstance(f, dict))
+
+
 def managed_payee_ids(agent_id: str):
     """The payees an agent manages, as a subquery for `in_`."""
     return select(ManagedPayee.payee_id).where(ManagedPayee.agent_id == agent_id)
@@ -372,37 +444,48 @@ def managed_balances(session, agent_id: str) -> dict:
     payees = list(session.scalars(select(ManagedPayee).where(ManagedPayee.agent_id == agent_id)
                                   .order_by(ManagedPayee.shop_name, ManagedPayee.payee_id)))
     ids = [p.payee_id for p in payees]
-    ledger: dict[str, int] = {}
-    payouts: dict[str, dict] = {pid: {"earned": 0, "commission": 0, "paid_out": 0, "payouts": 0, "owed_payouts": 0}
-                                for pid in ids}
-    if ids:
-        accounts = {domain.seller_payable(pid): pid for pid in ids}
-        for account, total in session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
-                                              .where(LedgerEntry.account.in_(list(accounts)))
-                                              .group_by(LedgerEntry.account)):
-            ledger[accounts[account]] = int(total or 0)
-        rows = session.execute(select(Payout.payee_id, Payout.status, func.count(), func.sum(Payout.amount),
-                                      func.sum(Payout.fee))
-                               .where(Payout.payee_role == "seller", Payout.payee_id.in_(ids))
-                               .group_by(Payout.payee_id, Payout.status))
-        for payee_id, status, count, amount, fee in rows:
-            row = payouts[payee_id]
-            row["earned"] += int(amount or 0)
-            row["commission"] += int(fee or 0)
-            row["payouts"] += int(count)
-            if status in PAID_OUT:
-                row["paid_out"] += int(amount or 0)
-            elif status == "owed":
-                row["owed_payouts"] += int(count)
+    ledger = _seller_ledgers(session, ids)
+    payouts = _seller_payout_totals(session, ids)
     managed = [{"payee_id": p.payee_id, "shop_id": p.payee_id[len(domain.CRAFTER_PREFIX):], "shop_name": p.shop_name,
                 "seller_payable": -ledger.get(p.payee_id, 0), **payouts[p.payee_id]} for p in payees]
     return {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
             "currency": "IDR"}
 
 
+def _seller_ledgers(session, payee_ids: list[str]) -> dict[str, int]:
+    """Each payee's seller-payable account balance (credit < 0), in one read."""
+    if not payee_ids:
+        return {}
+    accounts = {domain.seller_payable(pid): pid for pid in payee_ids}
+    return {accounts[account]: int(total or 0)
+            for account, total in session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                                                  .where(LedgerEntry.account.in_(list(accounts)))
+                                                  .group_by(LedgerEntry.account))}
+
+
+def _seller_payout_totals(session, payee_ids: list[str]) -> dict[str, dict]:
+    """Each payee's seller payouts summed: earned, commission, paid out, how many and how many owed."""
+    totals = {pid: {"earned": 0, "commission": 0, "paid_out": 0, "payouts": 0, "owed_payouts": 0} for pid in payee_ids}
+    if not payee_ids:
+        return totals
+    rows = session.execute(select(Payout.payee_id, Payout.status, func.count(), func.sum(Payout.amount),
+                                  func.sum(Payout.fee))
+                           .where(Payout.payee_role == "seller", Payout.payee_id.in_(payee_ids))
+                           .group_by(Payout.payee_id, Payout.status))
+    for payee_id, status, count, amount, fee in rows:
+        row = totals[payee_id]
+        row["earned"] += int(amount or 0)
+        row["commission"] += int(fee or 0)
+        row["payouts"] += int(count)
+        if status in PAID_OUT:
+            row["paid_out"] += int(amount or 0)
+        elif status == "owed":
+            row["owed_payouts"] += int(count)
+    return totals
+
+
 # -- reconciliation ---------------------------------------------------------------------------------
 def stuck_payments(session, older_than_seconds: float) -> list[Payment]:
-    from datetime import timedelta
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(session.scalars(select(Payment).where(
         Payment.status == domain.PENDING, Payment.provider == "stripe", Payment.updated_at <= cutoff)))
@@ -421,3 +504,178 @@ def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
     if report is None:
         return "still open"
     return apply_report(uow, report, payment.provider)
+
+
+# -- requests: what one HTTP request does (parse and authorise happen in the route) ---------------------
+def payment_view(payment: Payment, for_shopper: bool) -> dict:
+    """A payment as its shopper (or an admin) sees it. The client secret lets its holder pay: the shopper only."""
+    view = {"payment_id": payment.id, "order_id": payment.order_id, "status": payment.status,
+            "method": payment.method, "provider": payment.provider, "amount": int(payment.amount),
+            "currency": payment.currency, "failure_reason": payment.failure_reason,
+            "attempts": int(payment.attempts or 0),
+            "attempts_left": domain.attempts_left(payment.status, payment.attempts, max_card_attempts())
+            if payment.method == "card" else 0,
+            "last_decline": payment.last_decline,
+            "client_secret": None, "publishable_key": None, "sandbox": None}
+    if payment.provider == "stripe" and for_shopper:
+        view["client_secret"] = payment.client_secret
+        view["publishable_key"] = setting("STRIPE_PUBLISHABLE_KEY")
+    if payment.provider == "sandbox":
+        view["sandbox"] = {"test_mode": True, "label": domain.SANDBOX_LABEL,
+                           "pay_url": f"/api/v1/payments/{payment.id}/sandbox",
+                           "test_cards": dict(domain.SANDBOX_CARDS_SHOWN)}
+    return view
+
+
+def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
+    """An order's payment; another shopper's payment is "not found": its existence is not theirs to know."""
+    with db.Session() as session:
+        payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+        if payment is None or payment.provider == "none" or not domain.may_see_payment(
+                payment.shopper_id, who.user_id, who.is_admin):
+            raise not_found("payment")
+        return payment_view(payment, for_shopper=payment.shopper_id == who.user_id)
+
+
+@dataclass(frozen=True)
+class SandboxAttempt:
+    payment: dict                       # payment_view after the attempt
+    declined: tuple[str, str] | None    # (error code, message) when the card was declined
+
+
+def pay_in_sandbox(work: UnitOfWork, *, payment_id: str, shopper_id: str, card_number: str) -> SandboxAttempt:
+    """A shopper pays a test-mode payment with a test card; the outcome goes through the same door a
+    verified Stripe webhook uses (apply_report)."""
+    try:
+        outcome, reason = domain.sandbox_outcome(card_number)
+    except domain.UnknownTestCard as exc:
+        raise ApiError(422, str(exc), fields={"card_number": [str(exc)]}) from exc
+    with work:
+        payment = work.session.get(Payment, payment_id, with_for_update=work.db.is_postgres)
+        if payment is None or payment.shopper_id != shopper_id:
+            raise not_found("payment")
+        if payment.provider != "sandbox":
+            raise conflict("this payment is not in test mode", "not_sandbox")
+        if payment.status != domain.PENDING:
+            raise conflict(f"this payment is already {payment.status}", "payment_final")
+        report = domain.ProviderReport(f"sandbox:{payment.id}:{uuid.uuid4().hex}", outcome, payment.provider_ref,
+                                       int(payment.amount) if outcome == domain.OUTCOME_SUCCEEDED else None,
+                                       reason, payment.order_id)
+        apply_report(work, report, "sandbox")
+        work.commit()
+        view = payment_view(payment, for_shopper=True)
+    if outcome != domain.OUTCOME_FAILED:
+        return SandboxAttempt(view, None)
+    return SandboxAttempt(view, domain.decline_answer(view["status"] != domain.PENDING, view["last_decline"],
+                                                      view["attempts_left"]))
+
+
+def receive_stripe_webhook(payload: bytes, signature: str | None,
+                           new_uow: Callable[..., UnitOfWork]) -> dict:
+    """A Stripe webhook: verified with STRIPE_WEBHOOK_SECRET, then applied once (apply_report).
+    `new_uow(correlation_id=...)` opens the unit of work once the event names its order."""
+    secret = setting("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise ApiError(503, "stripe webhooks are not configured here", "webhooks_not_configured")
+    try:
+        report = providers.verify_stripe_webhook(payload, signature, secret)
+    except domain.WebhookRejected as exc:
+        raise ApiError(400, exc.message, exc.code) from exc
+    if report is None:
+        return {"received": True, "result": "ignored"}
+    try:
+        with new_uow(correlation_id=report.order_id) as work:
+            result = apply_report(work, report, "stripe")
+            work.commit()
+    except IntegrityError:  # the same event, delivered twice at once: the other delivery applied it
+        result = "duplicate"
+    log.info("stripe webhook", extra={"event_id": report.event_id, "outcome": report.outcome, "result": result})
+    return {"received": True, "result": result}
+
+
+def balance_of(session, user_id: str) -> dict:
+    """A seller's or courier's money: owed to them (liabilities shown positive) less the cash they hold."""
+    payable = -account_balance(session, domain.seller_payable(user_id))
+    earnings = -account_balance(session, domain.courier_earnings(user_id))
+    cash = account_balance(session, domain.cod_cash_held(user_id))
+    return {"user_id": user_id, "seller_payable": payable, "courier_earnings": earnings, "cod_cash_held": cash,
+            "net": payable + earnings - cash, "currency": "IDR"}
+
+
+def read_balance(db: Database, user_id: str) -> dict:
+    with db.Session() as session:
+        return balance_of(session, user_id)
+
+
+def read_managed_balances(db: Database, who: Identity, agent_id: str | None) -> dict:
+    """An agent reads its own crafters' balances; an admin names the agent."""
+    try:
+        whose = domain.agent_to_read(who.user_id, who.is_admin, agent_id)
+    except domain.AgentNotNamed as exc:
+        raise ApiError(422, "some fields are not valid", fields={"agent_id": [str(exc)]}) from exc
+    with db.Session() as session:
+        return managed_balances(session, whose)
+
+
+def platform_balances(db: Database) -> dict:
+    """Every ledger account's balance; the total is always 0."""
+    with db.Session() as session:
+        rows = session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                               .group_by(LedgerEntry.account).order_by(LedgerEntry.account)).all()
+        accounts = {account: int(total) for account, total in rows}
+        return {"accounts": accounts, "total": sum(accounts.values())}
+
+
+def payouts_for(db: Database, who: Identity, payee_id: str | None) -> list[Payout]:
+    """Newest first, at most 200. Seller/courier: their own; agent: its crafters' (`payee_id` narrows);
+    admin: all, or `payee_id`'s."""
+    stmt = select(Payout).order_by(Payout.created_at.desc(), Payout.id).limit(200)
+    if who.is_admin:
+        if payee_id:
+            stmt = stmt.where(Payout.payee_id == payee_id)
+    elif who.role == "agent":
+        stmt = stmt.where(Payout.payee_role == "seller", Payout.payee_id.in_(managed_payee_ids(who.user_id)))
+        if payee_id:
+            stmt = stmt.where(Payout.payee_id == payee_id)
+    else:
+        stmt = stmt.where(Payout.payee_id == who.user_id)
+    with db.Session() as session:
+        return list(session.scalars(stmt))
+
+
+def set_connected_account(work: UnitOfWork, seller_id: str, stripe_account_id: str) -> dict:
+    """This seller is paid by Stripe Connect transfer from now on."""
+    with work:
+        account = work.session.get(ConnectedAccount, seller_id)
+        if account is None:
+            account = ConnectedAccount(seller_id=seller_id, stripe_account_id=stripe_account_id)
+            work.session.add(account)
+        account.stripe_account_id = stripe_account_id
+        work.commit()
+        return {"seller_id": seller_id, "stripe_account_id": account.stripe_account_id}
+
+
+def mark_payout_paid(work: UnitOfWork, payout_id: str) -> Payout:
+    with work:
+        try:
+            payout = record_payout_paid(work, payout_id)
+        except NotAllowed as exc:
+            raise conflict(str(exc), "payout_not_owed") from exc
+        if payout is None:
+            raise not_found("payout")
+        work.commit()
+        return payout
+
+
+def remit_cod_cash(work: UnitOfWork, fulfillment_id: str) -> dict:
+    """The courier handed over one delivery's cash; answers the courier's balance after it."""
+    with work:
+        try:
+            share = record_cod_remitted(work, fulfillment_id)
+        except NotAllowed as exc:
+            raise conflict(str(exc), "already_remitted") from exc
+        if share is None:
+            raise not_found("cash-on-delivery delivery")
+        work.commit()
+        courier_id = share.courier_id
+    return read_balance(work.db, courier_id)

@@ -1,0 +1,63 @@
+"""/api/v1/balances: what the ledger says sellers, couriers, agents' crafters and the platform hold, and
+the admin's record of cash on delivery handed over."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from pasar.auth import current_identity, require_roles
+from pasar.web import ctx, documents_errors, uow
+
+from .. import service
+from ..schemas import BalanceOut, ManagedBalancesOut, ManagedQuery, PlatformBalancesOut
+
+balances_blp = Blueprint("balances", __name__, url_prefix="/api/v1/balances", description="Ledger balances")
+BEARER = [{"bearerAuth": []}]
+
+
+@balances_blp.route("/me")
+@documents_errors(balances_blp, 401, 403)
+@balances_blp.response(200, BalanceOut)
+@balances_blp.doc(security=BEARER, description="Seller or courier: your own balance. An agent holds no money of "
+                                               "its own: it reads its crafters' at /api/v1/balances/managed.")
+@require_roles("seller", "courier")
+def my_balance():
+    return service.read_balance(ctx().db, current_identity().user_id)
+
+
+@balances_blp.route("/managed")
+@documents_errors(balances_blp, 401, 403, 422)
+@balances_blp.arguments(ManagedQuery, location="query")
+@balances_blp.response(200, ManagedBalancesOut)
+@balances_blp.doc(security=BEARER, description=(
+    "Agent: the balance of every crafter's shop (payee `shop:<shop_id>`) it manages, as learnt from orders' "
+    "events; the crafters have no account, the agent hands them their money. `seller_payable` is owed now "
+    "(goods less commission, less payouts already paid). Only the agent that manages a crafter now sees it. "
+    "Admin: give `agent_id`."))
+@require_roles("agent")
+def managed_balances(query):
+    return service.read_managed_balances(ctx().db, current_identity(), query["agent_id"])
+
+
+@balances_blp.route("")
+@balances_blp.response(200, PlatformBalancesOut)
+@balances_blp.doc(security=BEARER)
+@require_roles("admin")
+def all_balances():
+    return service.platform_balances(ctx().db)
+
+
+@balances_blp.route("/<user_id>")
+@balances_blp.response(200, BalanceOut)
+@balances_blp.doc(security=BEARER)
+@require_roles("admin")
+def someones_balance(user_id: str):
+    return service.read_balance(ctx().db, user_id)
+
+
+@balances_blp.route("/cod-remittances/<fulfillment_id>", methods=["POST"])
+@balances_blp.response(200, BalanceOut)
+@balances_blp.doc(security=BEARER, description="Admin: the courier handed over the cash they collected for this "
+                                               "delivery. Answers the courier's balance after it.")
+@require_roles("admin")
+def record_cod_remittance(fulfillment_id: str):
+    return service.remit_cod_cash(uow(), fulfillment_id)
