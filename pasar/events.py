@@ -243,6 +243,7 @@ CONTRACTS: dict[str, type[Schema]] = {
     "delivery.picked_up": DeliveryEvent,
     "delivery.delivered": DeliveryEvent,
     "payout.created": PayoutCreated,
+    "payout.released": PayoutCreated,
 }
 VERSION = 1
 
