@@ -32,7 +32,7 @@ def parcel_reason(code: str | None) -> str:
     return PARCEL_REASONS.get(code or "", "penjual tidak bisa memenuhi pesanan ini.")
 
 
-PAYOUT_STATUS = {"owed": "Belum dibayar", "transferred": "Sudah ditransfer", "paid": "Sudah dibayar"}
+PAYOUT_STATUS = {"held": "Ditahan", "owed": "Belum dibayar", "transferred": "Sudah ditransfer", "paid": "Sudah dibayar"}
 
 STATUS = {
     "PLACED": "Pesanan dibuat",
@@ -60,11 +60,15 @@ EN = {
     "penjual tidak bisa memenuhi pesanan ini.": "the seller could not fill this order.",
     "penjual tidak menyerahkannya ke kurir tepat waktu.": "the seller did not hand it to a courier in time.",
     "Kurir": "Courier", "Tolak paket": "Refuse parcel", "Alasan": "Reason",
-    "Panen gagal": "Harvest failed", "Tidak bisa dipenuhi": "Cannot fill it",
     "Paket ditolak; pembeli mendapat uangnya kembali untuk bagian ini.":
     "Parcel refused; the shopper gets the money back for this part.",
     "Paket tidak bisa ditolak lagi.": "The parcel can no longer be refused.",
-    "Ditahan": "Held", "Tersedia": "Available",
+    "Ditahan": "Held", "Tersedia": "Available", "Panen gagal": "Harvest failed",
+    "Tidak bisa dipenuhi": "Cannot fill it",
+    "tersedia setelah pembeli menerima pesanan atau masa penerimaan berakhir":
+    "available once the shopper confirms receipt or the receipt window closes",
+    "Uang penjualan dibayarkan setelah pembeli menerima barangnya, dikurangi komisi.":
+    "Sales money is paid once the shopper has received the goods, less commission.",
     # statuses
     "Pesanan dibuat": "Order placed", "Menunggu pembayaran": "Awaiting payment",
     "Pesanan dikonfirmasi": "Order confirmed", "Disiapkan penjual": "Being prepared by the seller",

@@ -19,6 +19,8 @@ class PaymentOut(Schema):
     provider = fields.String()
     amount = fields.Integer()
     currency = fields.String()
+    refunded = fields.Integer(metadata={"description": "given back to the shopper so far: the whole payment, or "
+                                                       "parcel by parcel when one was cancelled on its own"})
     failure_reason = fields.String(allow_none=True, metadata={
         "description": "why the payment ended unpaid: too_many_declines (the card attempts are used up), "
                        "the provider's cancellation reason, or the order's cancellation"})

@@ -639,7 +639,8 @@ def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
         if payment is None or payment.provider == "none" or not domain.may_see_payment(
                 payment.shopper_id, who.user_id, who.is_admin):
             raise not_found("payment")
-        return payment_view(payment, for_shopper=payment.shopper_id == who.user_id)
+        return {**payment_view(payment, for_shopper=payment.shopper_id == who.user_id),
+                "refunded": refunded_amount(session, payment)}
 
 
 @dataclass(frozen=True)
