@@ -3,7 +3,14 @@ from marshmallow import Schema, fields, validate
 from pasar.auth import current_identity
 from pasar.events import Address
 
-from .domain import MAX_CART_LINES, MAX_CART_QTY, SELLER_REFUSALS, dropoff_for
+from .domain import MAX_CART_LINES, MAX_CART_QTY, SELLER_REFUSALS, as_utc, dropoff_for
+
+
+class UtcDateTime(fields.DateTime):
+    """Always with its zone: SQLite hands timestamps back without it, and every timestamp here is UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class OrderItemIn(Schema):
@@ -46,14 +53,14 @@ class FulfillmentOut(Schema):
     ready_at = fields.DateTime(allow_none=True)
     picked_up_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
-    ship_by = fields.DateTime(allow_none=True, metadata={
+    ship_by = UtcDateTime(allow_none=True, metadata={
         "description": "not handed to a courier by then: this parcel is cancelled and refunded"})
-    receipt_due_at = fields.DateTime(allow_none=True, metadata={
+    receipt_due_at = UtcDateTime(allow_none=True, metadata={
         "description": "not confirmed by the shopper by then: receipt is confirmed automatically"})
-    received_at = fields.DateTime(allow_none=True)
+    received_at = UtcDateTime(allow_none=True)
     received_by = fields.String(allow_none=True, metadata={"description": "shopper | timer"})
     cancel_reason = fields.String(allow_none=True)
-    cancelled_at = fields.DateTime(allow_none=True)
+    cancelled_at = UtcDateTime(allow_none=True)
     courier = fields.Function(lambda f: getattr(f, "courier_contact", None), allow_none=True, metadata={
         "description": "the courier's name and phone, for the shopper once the parcel is picked up"})
 

@@ -28,7 +28,7 @@ def two_shop_order(stack, here: str, method: str, courier_id: str):
     """Two sellers of `here`, one order with a product of each: (shopper, order, {seller_id: fulfillment})."""
     seller_a, listing_a = setup_listing(stack, here, stock=5, price=25000)
     seller_b, listing_b = setup_listing(stack, here, stock=5, price=40000)
-    courier = stack.client(courier_id, "courier", district=here)
+    courier = stack.client(courier_id, "courier", district=here, name="Pak Joko")
     _ok(courier.put("/api/v1/couriers/me", json={"available": True}))
     shopper = stack.client(f"shopper-{uuid.uuid4().hex[:6]}", "shopper")
     order = _ok(shopper.post("/api/v1/orders", json={
@@ -81,7 +81,8 @@ def test_a_seller_refuses_one_parcel_of_two_the_rest_is_delivered_and_the_money_
     assert delivered["status"] == "DELIVERED" and delivered["receipt_due_at"]
     done = wait_status(shopper, order["id"], "COMPLETED")  # the refused parcel does not hold the order open
     seen = {f["seller_id"]: f for f in done["fulfillments"]}
-    assert seen[seller_b]["courier"]["name"]  # the shopper sees who brought it
+    assert seen[seller_b]["courier"]["name"] == "Pak Joko"  # the shopper sees who brought it
+    assert seen[seller_a]["courier"] is None
     held = wait_until(lambda: (lambda b: b if b["seller_held"] else None)(balance(stack, seller_b, "seller")),
                       timeout=20, message="the seller's share held")
     assert (held["seller_held"], held["seller_available"]) == (40000 - 2000, 0)
