@@ -197,6 +197,39 @@ class PayoutCreated(Contract):
     payout_id = Id(allow_none=True, load_default=None)
 
 
+class FulfillmentReceived(Contract):
+    """The shopper confirmed receipt of one parcel, or its receipt window closed (received_by "timer"): the
+    seller's share stops being held."""
+    order_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    seller_id = Id(required=True)
+    received_by = fields.String(required=True, validate=validate.OneOf(("shopper", "timer")))
+    shopper_id = Id(allow_none=True, load_default=None)
+    goods_amount = Money(allow_none=True, load_default=None)
+    delivery_fee = Money(allow_none=True, load_default=None)
+
+
+class FulfillmentItem(Contract):
+    listing_id = Id(required=True)
+    qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class FulfillmentCancelled(Contract):
+    """One parcel cancelled on its own before pickup (the seller refused it, or nobody shipped it in time); the
+    rest of the order goes on. `refund_amount` is what the shopper gets back (0 for cash on delivery)."""
+    order_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    seller_id = Id(required=True)
+    reason = fields.String(required=True)
+    payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
+    goods_amount = Money(required=True)
+    delivery_fee = Money(required=True)
+    refund_amount = Money(required=True)
+    items = fields.List(fields.Nested(FulfillmentItem), required=True)
+    shopper_id = Id(allow_none=True, load_default=None)
+    order_status = fields.String(allow_none=True, load_default=None)
+
+
 CONTRACTS: dict[str, type[Schema]] = {
     "account.registered": AccountEvent,
     "account.updated": AccountEvent,
@@ -216,11 +249,15 @@ CONTRACTS: dict[str, type[Schema]] = {
     "order.rejected": OrderOutcome,
     "order.completed": OrderOutcome,
     "fulfillment.ready": FulfillmentReady,
+    "fulfillment.received": FulfillmentReceived,
+    "fulfillment.cancelled": FulfillmentCancelled,
     "delivery.assigned": DeliveryEvent,
+    "delivery.accepted": DeliveryEvent,
     "delivery.unassigned": DeliveryEvent,
     "delivery.picked_up": DeliveryEvent,
     "delivery.delivered": DeliveryEvent,
     "payout.created": PayoutCreated,
+    "payout.released": PayoutCreated,
 }
 VERSION = 1
 

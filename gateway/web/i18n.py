@@ -19,7 +19,20 @@ CANCEL_REASONS = {
     "stock": "Stok penjual tidak cukup untuk pesanan ini.",
 }
 
-PAYOUT_STATUS = {"owed": "Belum dibayar", "transferred": "Sudah ditransfer", "paid": "Sudah dibayar"}
+# why one parcel of an order was cancelled on its own (orders' FULFILLMENT_CANCEL_REASONS)
+PARCEL_REASONS = {
+    "out_of_stock": "stok penjual habis.",
+    "harvest_failed": "panen penjual gagal.",
+    "cannot_fill": "penjual tidak bisa memenuhi pesanan ini.",
+    "not_shipped": "penjual tidak menyerahkannya ke kurir tepat waktu.",
+}
+
+
+def parcel_reason(code: str | None) -> str:
+    return PARCEL_REASONS.get(code or "", "penjual tidak bisa memenuhi pesanan ini.")
+
+
+PAYOUT_STATUS = {"held": "Ditahan", "owed": "Belum dibayar", "transferred": "Sudah ditransfer", "paid": "Sudah dibayar"}
 
 STATUS = {
     "PLACED": "Pesanan dibuat",
@@ -37,6 +50,25 @@ STATUS = {
 }
 
 EN = {
+    # after the sale
+    "Pesanan diterima": "Order received", "Terima kasih! Penerimaan paket dicatat.": "Thank you! Receipt recorded.",
+    "Penerimaan belum bisa dicatat.": "Receipt could not be recorded yet.",
+    "Tanpa kabar dari Anda, penerimaan dicatat otomatis pada": "Without a word from you, receipt is recorded on",
+    "Paket ini dibatalkan": "This parcel was cancelled", "Uangnya dikembalikan ke kartu Anda.":
+    "The money goes back to your card.", "stok penjual habis.": "the seller ran out of stock.",
+    "panen penjual gagal.": "the seller's harvest failed.",
+    "penjual tidak bisa memenuhi pesanan ini.": "the seller could not fill this order.",
+    "penjual tidak menyerahkannya ke kurir tepat waktu.": "the seller did not hand it to a courier in time.",
+    "Kurir": "Courier", "Tolak paket": "Refuse parcel", "Alasan": "Reason",
+    "Paket ditolak; pembeli mendapat uangnya kembali untuk bagian ini.":
+    "Parcel refused; the shopper gets the money back for this part.",
+    "Paket tidak bisa ditolak lagi.": "The parcel can no longer be refused.",
+    "Ditahan": "Held", "Tersedia": "Available", "Panen gagal": "Harvest failed",
+    "Tidak bisa dipenuhi": "Cannot fill it",
+    "tersedia setelah pembeli menerima pesanan atau masa penerimaan berakhir":
+    "available once the shopper confirms receipt or the receipt window closes",
+    "Uang penjualan dibayarkan setelah pembeli menerima barangnya, dikurangi komisi.":
+    "Sales money is paid once the shopper has received the goods, less commission.",
     # statuses
     "Pesanan dibuat": "Order placed", "Menunggu pembayaran": "Awaiting payment",
     "Pesanan dikonfirmasi": "Order confirmed", "Disiapkan penjual": "Being prepared by the seller",

@@ -116,7 +116,7 @@ def _helpers():
     return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": who, "csrf_token": session.csrf_token,
             "new_form_key": session.new_form_key,
             "cart_count": sum(cart.items().values()) if request else 0, "status_label": i18n.status_label,
-            "unit_label": i18n.unit_label,
+            "unit_label": i18n.unit_label, "parcel_reason": i18n.parcel_reason,
             # only shoppers (and visitors, who sign up as shoppers) buy: the cart is not offered to anyone else
             "shops_here": who is None or who.role in ("shopper", "admin")}
 

@@ -268,6 +268,15 @@ def mark_ready(fulfillment_id: str):
     return flash_back("web.seller_orders", "ready" if reply.ok else "not_ready")
 
 
+@bp.route("/penjual/pesanan/<fulfillment_id>/tolak", methods=["POST"])
+@login_required("seller", "agent")
+def refuse_parcel(fulfillment_id: str):
+    """The seller cannot fill this parcel: it alone is cancelled and the shopper refunded for it."""
+    reason = request.form.get("reason") or "cannot_fill"
+    reply = post(f"/api/v1/fulfillments/{fulfillment_id}/refuse", json_body={"reason": reason})
+    return flash_back("web.seller_orders", "refused" if reply.ok else "not_refused")
+
+
 @bp.route("/penjual/uang")
 @login_required("seller", "agent")
 def seller_money():

@@ -411,6 +411,14 @@ def cancel_order(order_id: str):
     return flash_back("web.order", "cancelled" if reply.ok else "cancel_failed", order_id=order_id)
 
 
+@bp.route("/pesanan/<order_id>/diterima/<fulfillment_id>", methods=["POST"])
+@login_required("shopper")
+def confirm_receipt(order_id: str, fulfillment_id: str):
+    """"Pesanan diterima": the shopper says this seller's parcel arrived (the seller's money is released)."""
+    reply = post(f"/api/v1/orders/{order_id}/fulfillments/{fulfillment_id}/receive", json_body={})
+    return flash_back("web.order", "received" if reply.ok else "receive_failed", order_id=order_id)
+
+
 @bp.route("/pesanan")
 @login_required()
 def orders():

@@ -18,6 +18,12 @@ def release_stock(event: Event, uow: UnitOfWork) -> None:
     service.release_stock(uow, event.data["order_id"], note=event.data.get("reason") or event.type)
 
 
+def release_parcel_stock(event: Event, uow: UnitOfWork) -> None:
+    """One seller's parcel cancelled before pickup (refused, or not shipped in time): its units go back."""
+    service.release_stock(uow, event.data["order_id"], note=f"fulfillment {event.data['fulfillment_id']} "
+                          f"{event.data['reason']}", seller_id=event.data["seller_id"])
+
+
 def commit_stock(event: Event, uow: UnitOfWork) -> None:
     """A seller's parcel delivered: its reserved units have left for good."""
     service.commit_stock(uow, event.data["order_id"], event.data.get("seller_id"),
@@ -35,6 +41,7 @@ HANDLERS = {
     "order.placed": [reserve_stock],
     "order.cancelled": [release_stock],
     "order.rejected": [release_stock],
+    "fulfillment.cancelled": [release_parcel_stock],
     "delivery.delivered": [commit_stock],
     "account.registered": [remember_seller],
     "account.updated": [remember_seller],

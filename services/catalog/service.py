@@ -424,10 +424,11 @@ def _held(work: UnitOfWork, order_id: str, seller_id: str | None = None) -> list
     return [(r, listings[r.listing_id]) for r in held]
 
 
-def release_stock(work: UnitOfWork, order_id: str, note: str) -> None:
-    """Order cancelled or rejected: the held units go back on the shelf. Idempotent by state: only held
-    reservations move, so a second cancel (or a cancel after delivery) changes nothing."""
-    for reservation, listing in _held(work, order_id):
+def release_stock(work: UnitOfWork, order_id: str, note: str, seller_id: str | None = None) -> None:
+    """Order cancelled or rejected (or, with `seller_id`, one seller's parcel cancelled on its own): the held
+    units go back on the shelf. Idempotent by state: only held reservations move, so a second cancel (or a
+    cancel after delivery) changes nothing."""
+    for reservation, listing in _held(work, order_id, seller_id):
         move_stock(work.session, listing, "release", reservation.qty, reservation.qty, order_id=order_id, note=note)
         listing.sold_count = max(0, listing.sold_count - reservation.qty)
         reservation.status = "released"

@@ -108,9 +108,20 @@ def _courier(data: dict, kind: str) -> list[Intent]:
     return [Intent(courier, kind, context, data.get("order_id"))]
 
 
-def _payee(data: dict) -> list[Intent]:
+def _payee(data: dict, kind: str = "payout_created") -> list[Intent]:
     payee = data.get("payee_id")
-    return [Intent(payee, "payout_created", dict(data), data.get("order_id"))] if reachable_person(payee) else []
+    return [Intent(payee, kind, dict(data), data.get("order_id"))] if reachable_person(payee) else []
+
+
+def _parcel_cancelled(event_type: str, data: dict) -> list[Intent]:
+    """One parcel cancelled alone: the shopper hears what it means for their money, its seller (and agent) to
+    stop preparing it."""
+    out = _shopper(event_type, data, "parcel_cancelled")
+    context = {**data, "order_ref": short_order(data.get("order_id"))}
+    for person in dict.fromkeys((data.get("seller_id"), data.get("agent_id"))):
+        if reachable_person(person):
+            out.append(Intent(person, "parcel_cancelled_seller", context, data.get("order_id")))
+    return out
 
 
 # event type -> who is told what (the template's name is the kind)
@@ -123,6 +134,9 @@ _WHO_HEARS = {
     "payment.refunded": lambda t, d: _shopper(t, d, "payment_refunded"),
     "stock.low": lambda t, d: _sellers_of_listing(d, "stock_low"),
     "payout.created": lambda t, d: _payee(d),
+    "payout.released": lambda t, d: _payee(d, "payout_released"),
+    "fulfillment.cancelled": _parcel_cancelled,
+    "delivery.accepted": lambda t, d: _courier(d, "delivery_accepted"),
     "delivery.assigned": lambda t, d: _courier(d, "delivery_assigned"),
     "delivery.unassigned": lambda t, d: _courier(d, "delivery_unassigned"),
 }

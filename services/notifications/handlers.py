@@ -28,7 +28,9 @@ PERIODIC = [(2.0, service.keep_senders_running)]
 
 NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "delivery.picked_up",
                     "delivery.delivered", "payment.refunded", "stock.low", "payout.created",
-                    "delivery.assigned", "delivery.unassigned")
+                    "delivery.assigned", "delivery.unassigned",
+                    # after the sale (issue 16)
+                    "fulfillment.cancelled", "payout.released", "delivery.accepted")
 
 HANDLERS = {
     "account.registered": [on_account],

@@ -43,6 +43,13 @@ FULFILLMENT_TRANSITIONS = {
 ACTIVE_DELIVERY = (ASSIGNED, PICKED_UP)  # what counts towards a courier's load
 
 CANCEL_REASONS = ("payment_failed", "payment_timeout", "shopper_cancelled")
+# One fulfillment cancelled on its own, the rest of the order going on: the seller cannot fill it, or nobody
+# handed it to a courier in time (the unshipped timer).
+SELLER_REFUSALS = ("out_of_stock", "harvest_failed", "cannot_fill")
+NOT_SHIPPED = "not_shipped"
+FULFILLMENT_CANCEL_REASONS = SELLER_REFUSALS + (NOT_SHIPPED,)
+NOT_YET_PICKED_UP = (PENDING, READY_FOR_PICKUP, ASSIGNED)
+RECEIVED_BY_SHOPPER, RECEIVED_BY_TIMER = "shopper", "timer"
 
 
 class DomainError(Exception):
@@ -158,7 +165,8 @@ class Order:
             "payment_method": self.payment_method, "delivery_address": self.delivery_address})]
 
     def reserve(self, lines: list[dict], tariff: DeliveryTariff, now: datetime, payment_timeout: timedelta,
-                pickup_window: timedelta, new_id: Callable[[], str]) -> list[DomainEvent]:
+                pickup_window: timedelta, new_id: Callable[[], str],
+                ship_window: timedelta | None = None) -> list[DomainEvent]:
         """The catalog priced and reserved every line: split per seller, price delivery, ask for the money."""
         self._move(after_reservation(self.payment_method))
         self.lines = [dict(l) for l in lines]
@@ -195,7 +203,7 @@ class Order:
             self.payment_due_at = now + payment_timeout
             events[0].data["payment_due_at"] = _iso(self.payment_due_at)
         else:
-            events += self._confirmed(now, pickup_window)
+            events += self._confirmed(now, pickup_window, ship_window)
         return events
 
     def reject(self, problems: list[dict], now: datetime) -> list[DomainEvent]:
@@ -206,14 +214,15 @@ class Order:
                                                "reason": "stock", "problems": self.problems})]
 
     # -- money -------------------------------------------------------------------------------------
-    def payment_succeeded(self, payment_id: str, now: datetime, pickup_window: timedelta) -> list[DomainEvent]:
+    def payment_succeeded(self, payment_id: str, now: datetime, pickup_window: timedelta,
+                          ship_window: timedelta | None = None) -> list[DomainEvent]:
         if self.status != AWAITING_PAYMENT:  # PLACED -> CONFIRMED is cash on delivery's move, not this one
             raise IllegalTransition(self.status, CONFIRMED)
         self._move(CONFIRMED)
         self.paid = True
         self.payment_id = payment_id
         self.payment_due_at = None
-        return self._confirmed(now, pickup_window)
+        return self._confirmed(now, pickup_window, ship_window)
 
     def payment_failed(self, payment_id: str | None, now: datetime) -> list[DomainEvent]:
         if self.status != AWAITING_PAYMENT:  # a failure matters only while we are waiting for the money
@@ -233,10 +242,14 @@ class Order:
         self.payment_id = payment_id
         return [self._cancelled_event()]
 
-    def _confirmed(self, now: datetime, pickup_window: timedelta) -> list[DomainEvent]:
+    def _confirmed(self, now: datetime, pickup_window: timedelta,
+                   ship_window: timedelta | None = None) -> list[DomainEvent]:
+        """`ship_window`: how long a parcel may wait for its courier before the unshipped timer cancels it
+        (AUTO_CANCEL_UNSHIPPED_HOURS); without one, the pickup window."""
         self.confirmed_at = now
         for f in self.fulfillments:
             f.pickup_deadline = now + pickup_window
+            f.ship_by = now + (ship_window or pickup_window)
         return [DomainEvent("order.confirmed", {
             "order_id": self.id, "reason": None, "shopper_id": self.shopper_id,
             "payment_method": self.payment_method, "total": self.total, "goods_total": self.goods_total,
@@ -266,7 +279,8 @@ class Order:
         self.closed_at = now
         events = []
         for f in self.fulfillments:
-            events += f.cancel(self)
+            if f.status != CANCELLED:  # a parcel cancelled on its own earlier was refunded then
+                events += f.cancel(self)
         return [self._cancelled_event()] + events
 
     def _cancelled_event(self) -> DomainEvent:
@@ -278,12 +292,34 @@ class Order:
     def complete_if_all_delivered(self, now: datetime) -> list[DomainEvent]:
         if self.status != CONFIRMED or not self.fulfillments:
             return []
-        if any(f.status != DELIVERED for f in self.fulfillments):
+        if any(f.status not in (DELIVERED, CANCELLED) for f in self.fulfillments):
             return []
+        if not any(f.status == DELIVERED for f in self.fulfillments):
+            return []  # every parcel was cancelled: see cancel_fulfillment
         self._move(COMPLETED)
         self.closed_at = now
         return [DomainEvent("order.completed", {"order_id": self.id, "shopper_id": self.shopper_id,
                                                 "reason": None, "total": self.total})]
+
+    def cancel_fulfillment(self, fulfillment: "Fulfillment", reason: str, now: datetime) -> list[DomainEvent]:
+        """One parcel is cancelled before pickup, the rest of the order goes on. Its shopper is refunded that
+        part (card) or simply does not owe it (cash on delivery); the catalog releases its stock. When it was
+        the last parcel still open, the order ends: completed if anything was delivered, else cancelled (its
+        money was already given back parcel by parcel, so no order.cancelled asks for it again)."""
+        if reason not in FULFILLMENT_CANCEL_REASONS:
+            raise DomainError(f"unknown reason {reason!r}", "bad_reason")
+        if self.status != CONFIRMED:
+            raise DomainError(f"the order is {self.status}; only a confirmed order's parcel is cancelled alone",
+                              "order_not_confirmed")
+        events = fulfillment.cancel_alone(self, reason, now)
+        if all(f.status == CANCELLED for f in self.fulfillments):
+            self._move(CANCELLED)
+            self.cancel_reason = "parcels_cancelled"
+            self.closed_at = now
+        else:
+            events += self.complete_if_all_delivered(now)
+        events[0].data["order_status"] = self.status
+        return events
 
     def fulfillment(self, fulfillment_id: str) -> "Fulfillment":
         for f in self.fulfillments:
@@ -318,6 +354,12 @@ class Fulfillment:
         self.ready_at: datetime | None = None
         self.picked_up_at: datetime | None = None
         self.delivered_at: datetime | None = None
+        self.ship_by: datetime | None = None          # not handed to a courier by then: cancelled (timer)
+        self.receipt_due_at: datetime | None = None   # not confirmed by the shopper by then: confirmed (timer)
+        self.received_at: datetime | None = None
+        self.received_by: str | None = None           # RECEIVED_BY_SHOPPER | RECEIVED_BY_TIMER
+        self.cancel_reason: str | None = None
+        self.cancelled_at: datetime | None = None
 
     def _move(self, target: str) -> None:
         self.status = transition(self.status, target, FULFILLMENT_TRANSITIONS, "fulfillment")
@@ -361,7 +403,10 @@ class Fulfillment:
         self._move(ASSIGNED)
         self.courier_id = courier_id
         self.accepted = accepted
-        return [self._delivery_event("delivery.assigned", order, courier_id, accepted=accepted)]
+        event = self._delivery_event("delivery.assigned", order, courier_id, accepted=accepted)
+        if not accepted:  # an offer: enough to choose the job, not the shopper's name, phone and street
+            event.data["dropoff"] = dropoff_area(order.delivery_address)
+        return [event]
 
     def on_board_of(self, district: str | None) -> bool:
         """Ready, with no courier, in this district: any courier of the district may claim it."""
@@ -382,8 +427,11 @@ class Fulfillment:
         self._ensure_courier(courier_id)
         if self.status != ASSIGNED:
             raise IllegalTransition(self.status, ASSIGNED, "fulfillment")
+        if self.accepted:
+            return []
         self.accepted = True
-        return []
+        # now the job is theirs: the shopper's name, phone and street (the offer carried only the area)
+        return [self._delivery_event("delivery.accepted", self.order, courier_id)]
 
     def decline(self, order: Order, courier_id: str) -> list[DomainEvent]:
         self._ensure_courier(courier_id)
@@ -404,7 +452,8 @@ class Fulfillment:
         self.picked_up_at = now
         return [self._delivery_event("delivery.picked_up", order, courier_id)]
 
-    def deliver(self, order: Order, courier_id: str, cash_collected: int | None, now: datetime) -> list[DomainEvent]:
+    def deliver(self, order: Order, courier_id: str, cash_collected: int | None, now: datetime,
+                receipt_window: timedelta = timedelta(days=3)) -> list[DomainEvent]:
         self._ensure_courier(courier_id)
         if self.status != PICKED_UP:
             raise IllegalTransition(self.status, DELIVERED, "fulfillment")
@@ -419,13 +468,62 @@ class Fulfillment:
         self._move(DELIVERED)
         self.cod_amount_collected = cash_collected if self.cod_amount_due else None
         self.delivered_at = now
-        return [self._delivery_event("delivery.delivered", order, courier_id)]
+        self.receipt_due_at = now + receipt_window
+        return [self._delivery_event("delivery.delivered", order, courier_id,
+                                     receipt_due_at=_iso(self.receipt_due_at))]
 
-    def cancel(self, order: Order) -> list[DomainEvent]:
+    # -- after the door: receipt -------------------------------------------------------------------
+    @property
+    def received(self) -> bool:
+        return self.received_at is not None
+
+    def confirm_receipt(self, order: Order, by: str, now: datetime) -> list[DomainEvent]:
+        """The shopper says the parcel arrived ("Pesanan diterima"), or the receipt window closed without a
+        word. Either way the seller's share stops being held. A second confirmation changes nothing."""
+        if self.status != DELIVERED:
+            raise DomainError("this parcel has not been delivered yet", "not_delivered")
+        if self.received:
+            return []
+        self.received_at = now
+        self.received_by = by
+        return [DomainEvent("fulfillment.received", {
+            "order_id": self.order_id, "fulfillment_id": self.id, "seller_id": self.seller_id,
+            "agent_id": self.agent_id, "shop_name": self.shop_name, "shopper_id": order.shopper_id,
+            "courier_id": self.courier_id, "payment_method": order.payment_method,
+            "goods_amount": self.goods_amount, "delivery_fee": self.delivery_fee, "received_by": by,
+            "received_at": _iso(now)}, self.id)]
+
+    def receipt_overdue(self, now: datetime) -> bool:
+        return (self.status == DELIVERED and not self.received and self.receipt_due_at is not None
+                and as_utc(self.receipt_due_at) <= now)
+
+    def shipping_overdue(self, now: datetime) -> bool:
+        return self.status in NOT_YET_PICKED_UP and self.ship_by is not None and as_utc(self.ship_by) <= now
+
+    def cancel_alone(self, order: Order, reason: str, now: datetime) -> list[DomainEvent]:
+        """This parcel only (see Order.cancel_fulfillment): before a courier has it in hand."""
+        if self.status == CANCELLED:
+            raise DomainError("this parcel is already cancelled", "already_cancelled")
+        if self.status not in NOT_YET_PICKED_UP:
+            raise DomainError("a courier already picked this parcel up; it can no longer be cancelled",
+                              "already_picked_up")
+        events = self.cancel(order, "fulfillment_cancelled")
+        self.cancel_reason = reason
+        self.cancelled_at = now
+        refund = self.goods_amount + self.delivery_fee if order.paid and order.payment_method == "card" else 0
+        return [DomainEvent("fulfillment.cancelled", {
+            "order_id": self.order_id, "fulfillment_id": self.id, "seller_id": self.seller_id,
+            "agent_id": self.agent_id, "shop_name": self.shop_name, "shopper_id": order.shopper_id,
+            "payment_method": order.payment_method, "reason": reason, "goods_amount": self.goods_amount,
+            "delivery_fee": self.delivery_fee, "refund_amount": refund, "payment_id": order.payment_id,
+            "items": [{"listing_id": i["listing_id"], "qty": i["qty"]} for i in self.items if "listing_id" in i]},
+            self.id)] + events
+
+    def cancel(self, order: Order, reason: str = "order_cancelled") -> list[DomainEvent]:
         was_with = self.courier_id if self.status == ASSIGNED else None
         self._move(CANCELLED)
         if was_with:  # tell the courier the trip is off
-            return [self._delivery_event("delivery.unassigned", order, was_with, reason="order_cancelled")]
+            return [self._delivery_event("delivery.unassigned", order, was_with, reason=reason)]
         return []
 
 
@@ -437,12 +535,24 @@ def same_district(a: str | None, b: str | None) -> bool:
 DROPOFF_AREA = ("village", "district", "regency", "province")
 
 
-def dropoff_for(viewer_role: str | None, viewer_id: str | None, courier_id: str | None, address: dict) -> dict:
-    """A courier sees where a parcel goes only roughly (village and district, enough to choose a job) until it is
-    theirs: the shopper's name, phone and street are not for every courier on duty in the district."""
-    if viewer_role == "courier" and courier_id != viewer_id:
-        return {key: address[key] for key in DROPOFF_AREA if key in (address or {})}
+def dropoff_area(address: dict | None) -> dict:
+    return {key: address[key] for key in DROPOFF_AREA if key in (address or {})}
+
+
+def dropoff_for(viewer_role: str | None, viewer_id: str | None, courier_id: str | None, address: dict,
+                accepted: bool = True) -> dict:
+    """A courier sees where a parcel goes only roughly (village and district, enough to choose a job) until they
+    accepted it: the shopper's name, phone and street are not for every courier on duty in the district, nor for
+    one merely offered the job."""
+    if viewer_role == "courier" and (courier_id != viewer_id or not accepted):
+        return dropoff_area(address)
     return address
+
+
+def courier_contact_visible(status: str) -> bool:
+    """The shopper sees their courier's name and phone once the parcel is on its way, not before (an offer may
+    still be declined)."""
+    return status in (PICKED_UP, DELIVERED)
 
 
 @dataclass(frozen=True)

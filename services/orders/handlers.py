@@ -37,6 +37,14 @@ def sweep_overdue_payments(db) -> list[str]:
     return service.cancel_overdue_payments(db)
 
 
+def sweep_receipts(db) -> list[str]:
+    return service.auto_confirm_receipts(db)
+
+
+def sweep_unshipped(db) -> list[str]:
+    return service.cancel_unshipped(db)
+
+
 HANDLERS = {
     "stock.reserved": [on_stock_reserved],
     "stock.rejected": [on_stock_rejected],
@@ -47,4 +55,6 @@ HANDLERS = {
 }
 
 # Periodic jobs the worker runs between messages: (interval seconds, fn(db) -> emitted event ids).
-PERIODIC = [(float(int_setting("PAYMENT_SWEEP_MS", 5000)) / 1000.0, sweep_overdue_payments)]
+PERIODIC = [(float(int_setting("PAYMENT_SWEEP_MS", 5000)) / 1000.0, sweep_overdue_payments),
+            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_receipts),
+            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_unshipped)]

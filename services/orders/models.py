@@ -66,9 +66,18 @@ fulfillments = Table(
     Column("ready_at", UtcDateTime(), nullable=True),
     Column("picked_up_at", UtcDateTime(), nullable=True),
     Column("delivered_at", UtcDateTime(), nullable=True),
+    # after the sale (issue 16): the two timers' deadlines, the receipt, a cancellation of this parcel alone
+    Column("ship_by", UtcDateTime(), nullable=True),
+    Column("receipt_due_at", UtcDateTime(), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=True),
+    Column("received_by", String(16), nullable=True),
+    Column("cancel_reason", String(32), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
     Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
     Index("ix_fulfillments_board", "district", "status"),  # couriers' open board
+    Index("ix_fulfillments_receipt_due", "status", "receipt_due_at"),  # the auto-confirm sweep's scan
+    Index("ix_fulfillments_ship_by", "status", "ship_by"),  # the unshipped sweep's scan
 )
 
 Base.registry.map_imperatively(domain.Fulfillment, fulfillments)

@@ -5,7 +5,14 @@ from pasar import text
 from pasar.events import Address
 from pasar.text import FreeText, Name
 
-from .domain import MAX_CART_LINES, MAX_CART_QTY, dropoff_for
+from .domain import MAX_CART_LINES, MAX_CART_QTY, SELLER_REFUSALS, as_utc, dropoff_for
+
+
+class UtcDateTime(fields.DateTime):
+    """Always with its zone: SQLite hands timestamps back without it, and every timestamp here is UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class OrderItemIn(Schema):
@@ -60,6 +67,16 @@ class FulfillmentOut(Schema):
     ready_at = fields.DateTime(allow_none=True)
     picked_up_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
+    ship_by = UtcDateTime(allow_none=True, metadata={
+        "description": "not handed to a courier by then: this parcel is cancelled and refunded"})
+    receipt_due_at = UtcDateTime(allow_none=True, metadata={
+        "description": "not confirmed by the shopper by then: receipt is confirmed automatically"})
+    received_at = UtcDateTime(allow_none=True)
+    received_by = fields.String(allow_none=True, metadata={"description": "shopper | timer"})
+    cancel_reason = fields.String(allow_none=True)
+    cancelled_at = UtcDateTime(allow_none=True)
+    courier = fields.Function(lambda f: getattr(f, "courier_contact", None), allow_none=True, metadata={
+        "description": "the courier's name and phone, for the shopper once the parcel is picked up"})
 
 
 class WorkOut(FulfillmentOut):
@@ -70,7 +87,8 @@ class WorkOut(FulfillmentOut):
 
     def _dropoff(self, f):
         viewer = current_identity(optional=True)
-        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, f.order.delivery_address)
+        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, f.order.delivery_address,
+                           f.accepted)
 
 
 class OrderOut(Schema):
@@ -186,6 +204,11 @@ class CourierIn(Schema):
 class DeliverIn(Schema):
     cod_amount_collected = fields.Integer(strict=True, allow_none=True, load_default=None,
                                           validate=validate.Range(min=0))
+
+
+class RefuseIn(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(SELLER_REFUSALS), metadata={
+        "description": "out_of_stock | harvest_failed | cannot_fill"})
 
 
 class DeclinedOut(Schema):

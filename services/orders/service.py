@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from pasar import metrics
-from pasar.config import int_setting
+from pasar.config import int_setting, setting
 from pasar.db import Database, UnitOfWork
 from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
@@ -42,6 +42,28 @@ def pickup_window() -> timedelta:
     return timedelta(hours=int_setting("PICKUP_WINDOW_HOURS", 24))
 
 
+def _duration(name: str, default: float, unit: str) -> timedelta:
+    """A timer's length from the environment; decimals allowed (tests shorten AUTO_CONFIRM_DAYS to seconds)."""
+    text = setting(name)
+    try:
+        value = float(text) if text not in (None, "") else default
+    except ValueError as err:
+        raise ValueError(f"{name} must be a number like {default}, not {text!r}") from err
+    if value <= 0:
+        raise ValueError(f"{name} must be above 0")
+    return timedelta(**{unit: value})
+
+
+def receipt_window() -> timedelta:
+    """How long after delivery the shopper may confirm receipt (or complain) before it is confirmed for them."""
+    return _duration("AUTO_CONFIRM_DAYS", 3, "days")
+
+
+def ship_window() -> timedelta:
+    """How long after confirmation a parcel may wait to be handed to a courier before it is cancelled."""
+    return _duration("AUTO_CANCEL_UNSHIPPED_HOURS", 48, "hours")
+
+
 # -- loading -----------------------------------------------------------------------------------------
 def lock_order(uow: UnitOfWork, order_id: str) -> Order | None:
     """The order row, locked on PostgreSQL so two events for one order apply one after the other
@@ -62,7 +84,8 @@ def lock_order_of_fulfillment(uow: UnitOfWork, fulfillment_id: str) -> tuple[Ord
 
 
 # -- emitting ----------------------------------------------------------------------------------------
-_DETAIL_KEYS = ("reason", "courier_id", "paid", "amount", "total", "cod_amount_collected", "payment_id")
+_DETAIL_KEYS = ("reason", "courier_id", "paid", "amount", "total", "cod_amount_collected", "payment_id",
+                "refund_amount", "received_by")
 
 
 def record(uow: UnitOfWork, order: Order, events: list[domain.DomainEvent]) -> None:
@@ -136,6 +159,65 @@ def cancel_overdue_payments(db: Database, limit: int = 100) -> list[str]:
         emitted = list(uow.emitted)
         uow.commit()
         return emitted
+
+
+# -- the after-the-sale timers -------------------------------------------------------------------------
+# Durable like the payment sweeper (the deadline is a column; a restarted worker finds what fell due), and
+# once-only with two sweepers: each due parcel's order is locked with SKIP LOCKED on PostgreSQL (another
+# sweeper holds it: leave it to that one), then the rule is asked again after the lock, so a parcel a
+# sweeper already handled (or the shopper confirmed meanwhile) is left alone. SQLite's writers queue anyway.
+def _lock_order_or_skip(uow: UnitOfWork, order_id: str) -> Order | None:
+    query = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
+    if uow.db.is_postgres:
+        query = query.with_for_update(skip_locked=True)
+    order = uow.session.scalars(query).first()
+    if order is not None:
+        uow.session.refresh(order, ["fulfillments"])
+    return order
+
+
+def _sweep(db: Database, due_query, act, limit: int) -> list[str]:
+    now = utcnow()
+    emitted: list[str] = []
+    with closing(db.Session()) as session:
+        due = session.execute(due_query(now).limit(limit)).all()
+    for fulfillment_id, order_id in due:
+        with UnitOfWork(db, source=db.service) as uow:  # one parcel per transaction: one bad row stops no other
+            order = _lock_order_or_skip(uow, order_id)
+            if order is None:
+                continue
+            record(uow, order, act(order, order.fulfillment(fulfillment_id), now))
+            emitted += uow.emitted
+            uow.commit()
+    return emitted
+
+
+def auto_confirm_receipts(db: Database, limit: int = 100) -> list[str]:
+    """Delivered parcels whose receipt window closed without the shopper's word are received (the seller's
+    share is released by payments on fulfillment.received). Returns the emitted event ids."""
+    def due(now):
+        return (select(Fulfillment.id, Fulfillment.order_id)
+                .where(Fulfillment.status == domain.DELIVERED, Fulfillment.received_at.is_(None),
+                       Fulfillment.receipt_due_at <= now).order_by(Fulfillment.receipt_due_at))
+
+    def act(order, f, now):
+        return f.confirm_receipt(order, domain.RECEIVED_BY_TIMER, now) if f.receipt_overdue(now) else []
+    return _sweep(db, due, act, limit)
+
+
+def cancel_unshipped(db: Database, limit: int = 100) -> list[str]:
+    """Parcels nobody handed to a courier within AUTO_CANCEL_UNSHIPPED_HOURS of confirmation are cancelled on
+    their own (refunded, stock released); the rest of their order goes on."""
+    def due(now):
+        return (select(Fulfillment.id, Fulfillment.order_id).join(Order, Order.id == Fulfillment.order_id)
+                .where(Order.status == domain.CONFIRMED, Fulfillment.status.in_(domain.NOT_YET_PICKED_UP),
+                       Fulfillment.ship_by <= now).order_by(Fulfillment.ship_by))
+
+    def act(order, f, now):
+        if order.status != domain.CONFIRMED or not f.shipping_overdue(now):
+            return []
+        return order.cancel_fulfillment(f, domain.NOT_SHIPPED, now)
+    return _sweep(db, due, act, limit)
 
 
 # == cart ==============================================================================================
@@ -301,9 +383,20 @@ def list_orders(session: Session, shopper_id: str, status: str | None, limit: in
 def order_with_timeline(session: Session, order_id: str, viewer_id: str,
                         is_admin: bool) -> tuple[Order, list[TimelineEntry]]:
     order = _own_order(session, order_id, viewer_id, is_admin)
+    _show_courier_contacts(session, order)
     timeline = session.scalars(select(TimelineEntry).where(TimelineEntry.order_id == order_id)
                                .order_by(TimelineEntry.id)).all()
     return order, list(timeline)
+
+
+def _show_courier_contacts(session: Session, order: Order) -> None:
+    """Each parcel on its way carries its courier's name and phone for the shopper (a plain attribute for the
+    answer, never stored)."""
+    ids = {f.courier_id for f in order.fulfillments if f.courier_id and domain.courier_contact_visible(f.status)}
+    couriers = {c.user_id: c for c in session.scalars(select(Courier).where(Courier.user_id.in_(ids)))} if ids else {}
+    for f in order.fulfillments:
+        c = couriers.get(f.courier_id) if domain.courier_contact_visible(f.status) else None
+        f.courier_contact = {"name": c.name, "phone": c.phone} if c else None
 
 
 def cancel_order(uow: UnitOfWork, order_id: str, viewer_id: str, is_admin: bool) -> Order:
@@ -314,6 +407,23 @@ def cancel_order(uow: UnitOfWork, order_id: str, viewer_id: str, is_admin: bool)
         record(uow, order, order.cancel("shopper_cancelled", utcnow()))
         uow.commit()
         return order
+
+
+def confirm_receipt(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_id: str,
+                    is_admin: bool) -> Fulfillment:
+    """"Pesanan diterima": the shopper says the parcel arrived; the seller's share is released. Again: the
+    same answer, nothing emitted twice."""
+    with uow:
+        _own_order(uow.session, order_id, viewer_id, is_admin)
+        order = lock_order(uow, order_id)
+        uow.session.refresh(order, ["fulfillments"])
+        try:
+            f = order.fulfillment(fulfillment_id)
+        except domain.NotYours as err:
+            raise not_found("fulfillment") from err
+        record(uow, order, f.confirm_receipt(order, domain.RECEIVED_BY_SHOPPER, utcnow()))
+        uow.commit()
+        return _with_order(f)
 
 
 def _with_order(f: Fulfillment) -> Fulfillment:
@@ -356,6 +466,18 @@ def mark_ready(uow: UnitOfWork, fulfillment_id: str, viewer_id: str, is_admin: b
         order, f = lock_order_of_fulfillment(uow, fulfillment_id)
         record(uow, order, f.mark_ready(order, utcnow()))
         record(uow, order, dispatch(uow, order, f))
+        uow.commit()
+        return _with_order(f)
+
+
+def refuse_fulfillment(uow: UnitOfWork, fulfillment_id: str, viewer_id: str, is_admin: bool,
+                       reason: str) -> Fulfillment:
+    """The seller cannot fill this parcel (out of stock, harvest failed) before a courier has it: it alone is
+    cancelled, its stock released, the shopper refunded for it; the order's other parcels go on."""
+    with uow:
+        sellers_fulfillment(uow.session, fulfillment_id, viewer_id, is_admin)
+        order, f = lock_order_of_fulfillment(uow, fulfillment_id)
+        record(uow, order, order.cancel_fulfillment(f, reason, utcnow()))
         uow.commit()
         return _with_order(f)
 
@@ -495,7 +617,8 @@ def deliver(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: boo
     """Handed over (cash on delivery: with exactly the cash due); the last parcel completes the order."""
     def act(order: Order, f: Fulfillment) -> list[domain.DomainEvent]:
         now = utcnow()
-        return f.deliver(order, courier_id, cod_amount_collected, now) + order.complete_if_all_delivered(now)
+        return (f.deliver(order, courier_id, cod_amount_collected, now, receipt_window())
+                + order.complete_if_all_delivered(now))
     return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district, act)
 
 
@@ -506,7 +629,7 @@ def stock_reserved(uow: UnitOfWork, order_id: str, lines: list[dict]) -> None:
     order = lock_order(uow, order_id)
     if order is None or order.status != domain.PLACED:
         return  # late or repeated answer: the order has moved on
-    events = order.reserve(lines, tariff(), utcnow(), payment_timeout(), pickup_window(), new_id)
+    events = order.reserve(lines, tariff(), utcnow(), payment_timeout(), pickup_window(), new_id, ship_window())
     record(uow, order, events)
     # what was bought leaves the cart; a rejected order leaves it in place to be fixed
     bought = [item["listing_id"] for item in order.items]
@@ -526,7 +649,7 @@ def payment_succeeded(uow: UnitOfWork, order_id: str, payment_id: str) -> None:
     if order is None:
         return
     if order.status == domain.AWAITING_PAYMENT:
-        record(uow, order, order.payment_succeeded(payment_id, utcnow(), pickup_window()))
+        record(uow, order, order.payment_succeeded(payment_id, utcnow(), pickup_window(), ship_window()))
     elif order.status == domain.CANCELLED:
         record(uow, order, order.late_payment(payment_id))
 

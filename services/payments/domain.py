@@ -209,7 +209,13 @@ PLATFORM_COMMISSION = "platform:commission"
 
 
 def seller_payable(seller_id: str) -> str:
+    """What a seller is owed and may be paid: their "available" balance."""
     return f"seller_payable:{seller_id}"
+
+
+def seller_held(seller_id: str) -> str:
+    """A seller's share of delivered parcels whose receipt window is still open: "held", not yet payable."""
+    return f"seller_held:{seller_id}"
 
 
 def courier_earnings(courier_id: str) -> str:
@@ -260,14 +266,27 @@ def cod_collected(fulfillment_id: str, order_id: str, courier_id: str, amount: i
 
 
 def delivered(fulfillment_id: str, order_id: str, seller_id: str, courier_id: str, parts: Split) -> Movement:
-    """A delivered fulfillment earns its money: seller payable (goods less commission), platform
-    commission, courier the delivery fee — all out of the shopper's payment."""
+    """A delivered fulfillment earns its money: the seller's share (goods less commission) HELD until the
+    shopper confirms receipt or the receipt window closes (see `released`), platform commission, courier the
+    delivery fee — all out of the shopper's payment."""
     return Movement(f"delivered:{fulfillment_id}", "delivered", order_id, (
         (SHOPPER_CLEARING, parts.total),
-        (seller_payable(seller_id), -parts.seller),
+        (seller_held(seller_id), -parts.seller),
         (PLATFORM_COMMISSION, -parts.commission),
         (courier_earnings(courier_id), -parts.courier),
     ))
+
+
+def released(fulfillment_id: str, order_id: str, seller_id: str, amount: int) -> Movement:
+    """Receipt confirmed (by the shopper or the timer): the seller's held share becomes available."""
+    return Movement(f"released:{fulfillment_id}", "released", order_id,
+                    ((seller_held(seller_id), amount), (seller_payable(seller_id), -amount)))
+
+
+def parcel_refund(payment_id: str, fulfillment_id: str, order_id: str, amount: int) -> Movement:
+    """One parcel's money returned to the shopper (that parcel cancelled on its own): part of the capture."""
+    return Movement(f"refund:{payment_id}:{fulfillment_id}", "refund", order_id,
+                    ((SHOPPER_CLEARING, amount), (PLATFORM_FUNDS, -amount)))
 
 
 def transferred(payout_id: str, order_id: str, seller_id: str, amount: int) -> Movement:
@@ -324,8 +343,9 @@ class PaymentProvider(Protocol):
     def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
         """Void an unpaid payment. Returns a report if the provider says it had in fact been paid."""
 
-    def refund(self, *, provider_ref: str, order_id: str, amount: int) -> str:
-        """Return `amount` to the shopper; returns the provider's refund id (idempotent per order)."""
+    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
+        """Return `amount` to the shopper; returns the provider's refund id. Idempotent per order, or per
+        `refund_key` for a partial refund (one parcel), so several partial refunds of one payment each happen."""
 
     def lookup(self, *, provider_ref: str) -> ProviderReport | None:
         """The provider's current word on a payment, or None when it is still open (a declined attempt

@@ -57,9 +57,19 @@ def on_delivery_delivered(event: Event, uow: UnitOfWork) -> None:
     service.settle_delivery(uow, event.data)
 
 
+def on_fulfillment_received(event: Event, uow: UnitOfWork) -> None:
+    service.release_seller_share(uow, event.data)
+
+
+def on_fulfillment_cancelled(event: Event, uow: UnitOfWork) -> None:
+    service.refund_parcel(uow, event.data)
+
+
 HANDLERS = {
     "payment.requested": [on_payment_requested],
     "order.confirmed": [on_order_confirmed, remember_managers_of_order],
     "order.cancelled": [on_order_cancelled],
     "delivery.delivered": [remember_manager_of_delivery, on_delivery_delivered],
+    "fulfillment.received": [on_fulfillment_received],
+    "fulfillment.cancelled": [on_fulfillment_cancelled],
 }

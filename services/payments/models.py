@@ -51,6 +51,9 @@ class PaymentShare(Base):
     courier_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     cod_collected: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)  # receipt
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)  # alone
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # given back for it
     payment: Mapped[Payment] = relationship(back_populates="shares")
 
 
@@ -84,7 +87,7 @@ class Payout(Base):
     payee_id: Mapped[str] = mapped_column(String(64), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     fee: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16), default="owed")  # owed | transferred
+    status: Mapped[str] = mapped_column(String(16), default="owed")  # held | owed | transferred | paid
     transfer_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

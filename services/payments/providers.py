@@ -86,11 +86,12 @@ class StripeProvider:
                 raise
             return report if report.outcome == domain.OUTCOME_SUCCEEDED else None
 
-    def refund(self, *, provider_ref: str, order_id: str, amount: int) -> str:
+    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
+        key = f"pasar-refund-{refund_key}" if refund_key else f"pasar-order-{order_id}-refund"
         refund = self.client.v1.refunds.create(
             params={"payment_intent": provider_ref, "amount": to_stripe_amount(amount),
-                    "metadata": {"order_id": order_id}},
-            options={"idempotency_key": f"pasar-order-{order_id}-refund"})
+                    "metadata": {"order_id": order_id, **({"part": refund_key} if refund_key else {})}},
+            options={"idempotency_key": key})
         if as_dict(refund).get("status") in ("failed", "canceled"):
             raise RuntimeError(f"stripe refused the refund {refund['id']}: {as_dict(refund)['status']}")
         return refund["id"]
@@ -153,7 +154,7 @@ class SandboxProvider:
     def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
         return None
 
-    def refund(self, *, provider_ref: str, order_id: str, amount: int) -> str:
+    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
         return f"sbx_re_{uuid.uuid4().hex[:16]}"
 
     def lookup(self, *, provider_ref: str) -> ProviderReport | None:
@@ -173,7 +174,7 @@ class CashOnDeliveryProvider:
     def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
         return None
 
-    def refund(self, *, provider_ref: str, order_id: str, amount: int) -> str:
+    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
         raise RuntimeError("cash on delivery is never collected before a cancellation can happen")
 
     def lookup(self, *, provider_ref: str) -> ProviderReport | None:

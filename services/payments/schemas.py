@@ -19,6 +19,8 @@ class PaymentOut(Schema):
     provider = fields.String()
     amount = fields.Integer()
     currency = fields.String()
+    refunded = fields.Integer(metadata={"description": "given back to the shopper so far: the whole payment, or "
+                                                       "parcel by parcel when one was cancelled on its own"})
     failure_reason = fields.String(allow_none=True, metadata={
         "description": "why the payment ended unpaid: too_many_declines (the card attempts are used up), "
                        "the provider's cancellation reason, or the order's cancellation"})
@@ -48,7 +50,11 @@ class SandboxCardIn(Schema):
 
 class BalanceOut(Schema):
     user_id = fields.String()
-    seller_payable = fields.Integer(metadata={"description": "owed to you as a seller (goods less commission)"})
+    seller_payable = fields.Integer(metadata={"description": "owed to you as a seller (goods less commission), "
+                                                             "available: the shopper received the parcel"})
+    seller_available = fields.Integer(metadata={"description": "the same as seller_payable"})
+    seller_held = fields.Integer(metadata={"description": "your share of delivered parcels whose receipt window "
+                                                          "is still open: available once received"})
     courier_earnings = fields.Integer(metadata={"description": "delivery fees owed to you as a courier"})
     cod_cash_held = fields.Integer(metadata={"description": "cash on delivery you hold for the platform"})
     net = fields.Integer(metadata={"description": "seller_payable + courier_earnings - cod_cash_held"})

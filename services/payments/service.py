@@ -181,10 +181,23 @@ def _void_unpaid(uow: UnitOfWork, payment: Payment, reason: str | None, already_
         payment.failure_reason = reason
 
 
+def refunded_amount(session, payment: Payment) -> int:
+    """What was already given back to the shopper (whole or parcel by parcel), from the ledger."""
+    return -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                               .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+                               .where(LedgerTransaction.order_id == payment.order_id,
+                                      LedgerTransaction.kind == "refund",
+                                      LedgerEntry.account == domain.PLATFORM_FUNDS)))
+
+
 def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
     if payment.status != domain.SUCCEEDED:
         return
-    amount = captured_amount(uow.session, payment)
+    # a parcel cancelled on its own earlier was refunded then: only the rest goes back now
+    amount = captured_amount(uow.session, payment) - refunded_amount(uow.session, payment)
+    if amount <= 0:
+        payment.status = domain.REFUNDED
+        return
     payment.refund_ref = providers.get_provider(payment.provider).refund(
         provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount)
     _record_refund(uow, payment, amount, reason)
@@ -247,7 +260,21 @@ def _refunded_at_provider(uow: UnitOfWork, payment: Payment, report: domain.Prov
         # the refund overtook the success report: the money had been taken, record that first
         post(uow, domain.capture(payment.id, payment.order_id, report.amount if report.amount else int(payment.amount)))
     payment.status = domain.SUCCEEDED
-    _record_refund(uow, payment, captured_amount(uow.session, payment), report.reason or "refunded")
+    captured, already = captured_amount(uow.session, payment), refunded_amount(uow.session, payment)
+    if already == 0 and (not report.amount or report.amount >= captured):
+        _record_refund(uow, payment, captured, report.reason or "refunded")
+        return
+    # the provider counts what it refunded in all (Stripe's amount_refunded): our own parcel refunds come back as
+    # reports too, and only a refund made at the provider beyond them is new money going back
+    total = min(report.amount or captured, captured)
+    if total <= already:
+        return
+    post(uow, domain.Movement(f"refund:{payment.id}:provider:{total}", "refund", payment.order_id,
+                              ((domain.SHOPPER_CLEARING, total - already), (domain.PLATFORM_FUNDS, already - total))))
+    if total >= captured:
+        payment.status = domain.REFUNDED
+    uow.emit("payment.refunded", _event(payment, amount=total - already, reason=report.reason or "refunded",
+                                        partial=total < captured), correlation_id=payment.order_id)
 
 
 _OUTCOMES = {domain.OUTCOME_SUCCEEDED: _captured, domain.OUTCOME_FAILED: _declined,
@@ -290,9 +317,87 @@ def settle_delivery(uow: UnitOfWork, data: dict, rate: Decimal | None = None) ->
     share.delivered_at = utcnow()
     share.courier_id = courier_id
     payouts = _pay_out(uow, payment, share, parts)
-    if payment.method == "cod" and all(s.delivered_at is not None for s in payment.shares):
-        payment.status = domain.COD_COLLECTED
+    _settle_cod_if_done(payment)
     return payouts
+
+
+def _settle_cod_if_done(payment: Payment) -> None:
+    """Cash on delivery is collected once every parcel still owed was delivered (a cancelled one owes nothing);
+    with every parcel cancelled, nothing was ever owed."""
+    if payment.method != "cod" or payment.status != domain.COD_PENDING:
+        return
+    open_shares = [s for s in payment.shares if s.cancelled_at is None]
+    if not open_shares:
+        payment.status = domain.CANCELLED
+        payment.failure_reason = "parcels_cancelled"
+    elif all(s.delivered_at is not None for s in open_shares):
+        payment.status = domain.COD_COLLECTED
+
+
+# -- after the door: the seller's share released on receipt; a parcel cancelled on its own ----------------
+def release_seller_share(uow: UnitOfWork, data: dict) -> Payout | None:
+    """fulfillment.received: the shopper confirmed receipt, or the receipt window closed without a complaint.
+    The seller's held share becomes available (a connected seller's is transferred now). Idempotent per
+    fulfillment. A receipt overtaking its delivery.delivered is retried until the delivery is settled."""
+    fulfillment_id = data["fulfillment_id"]
+    share = uow.session.get(PaymentShare, fulfillment_id, with_for_update=uow.db.is_postgres)
+    if share is None or share.delivered_at is None:
+        raise LookupError(f"receipt of fulfillment {fulfillment_id} before its delivery was settled")
+    if share.released_at is not None:
+        return None
+    payout = uow.session.scalar(select(Payout).where(Payout.key == f"seller:{fulfillment_id}"))
+    amount = int(payout.amount) if payout is not None else 0
+    post(uow, domain.released(fulfillment_id, share.order_id, share.seller_id, amount))
+    share.released_at = utcnow()
+    if payout is None:
+        return None
+    payout.status = "owed"
+    payment = uow.session.get(Payment, share.payment_id)
+    _transfer_to_connected_seller(uow, payment, payout)
+    uow.emit("payout.released", {
+        "payee_role": "seller", "payee_id": payout.payee_id, "order_id": payout.order_id,
+        "fulfillment_id": fulfillment_id, "payout_id": payout.id, "amount": amount, "fee": int(payout.fee),
+        "status": payout.status, "received_by": data.get("received_by")}, correlation_id=payout.order_id)
+    return payout
+
+
+def refund_parcel(uow: UnitOfWork, data: dict) -> int:
+    """fulfillment.cancelled: one parcel cancelled before pickup. Card: its goods and delivery fee go back to
+    the shopper through the payment's own provider (a partial refund, once per parcel); cash on delivery: it is
+    simply no longer owed. Returns the amount refunded."""
+    order_id, fulfillment_id = data["order_id"], data["fulfillment_id"]
+    payment = payment_for_order(uow, order_id)
+    if payment is None:
+        raise LookupError(f"parcel {fulfillment_id} cancelled for order {order_id} whose payment is unknown")
+    share = uow.session.get(PaymentShare, fulfillment_id)
+    if share is None:
+        _add_missing_shares(uow, payment, [{"fulfillment_id": fulfillment_id, "seller_id": data["seller_id"],
+                                            "goods_amount": data["goods_amount"],
+                                            "delivery_fee": data["delivery_fee"]}])
+        uow.session.flush()
+        share = uow.session.get(PaymentShare, fulfillment_id)
+    if share.cancelled_at is not None:
+        return 0
+    if share.delivered_at is not None:
+        raise ValueError(f"parcel {fulfillment_id} was delivered; it cannot be cancelled")
+    share.cancelled_at = utcnow()
+    amount = 0
+    if payment.method == "card" and payment.status == domain.SUCCEEDED:
+        amount = min(int(share.goods_amount) + int(share.delivery_fee),
+                     captured_amount(uow.session, payment) - refunded_amount(uow.session, payment))
+        if amount > 0:
+            ref = providers.get_provider(payment.provider).refund(
+                provider_ref=payment.provider_ref, order_id=order_id, amount=amount, refund_key=fulfillment_id)
+            post(uow, domain.parcel_refund(payment.id, fulfillment_id, order_id, amount))
+            share.refunded = amount
+            if all(s.cancelled_at is not None for s in payment.shares):
+                payment.status = domain.REFUNDED
+                payment.refund_ref = ref
+            uow.emit("payment.refunded", _event(payment, amount=amount, reason=data.get("reason") or "parcel_cancelled",
+                                                fulfillment_id=fulfillment_id, partial=True),
+                     correlation_id=order_id)
+    _settle_cod_if_done(payment)
+    return amount
 
 
 def _share_delivered(uow: UnitOfWork, payment: Payment, data: dict) -> PaymentShare:
@@ -331,16 +436,16 @@ def _collect_cash_or_check_paid(uow: UnitOfWork, payment: Payment, share: Paymen
 def _pay_out(uow: UnitOfWork, payment: Payment, share: PaymentShare, parts: domain.Split) -> list[Payout]:
     """The seller's and the courier's payouts for one delivered fulfillment, announced as payout.created."""
     order_id, fulfillment_id, courier_id = payment.order_id, share.fulfillment_id, share.courier_id
-    payouts = [
+    payouts = [  # the seller's is held until receipt (release_seller_share), the courier's is owed at once
         Payout(id=new_id(), key=f"seller:{fulfillment_id}", order_id=order_id, fulfillment_id=fulfillment_id,
-               payee_role="seller", payee_id=share.seller_id, amount=parts.seller, fee=parts.commission),
+               payee_role="seller", payee_id=share.seller_id, amount=parts.seller, fee=parts.commission,
+               status="held"),
         Payout(id=new_id(), key=f"courier:{fulfillment_id}", order_id=order_id, fulfillment_id=fulfillment_id,
                payee_role="courier", payee_id=courier_id, amount=parts.courier, fee=0),
     ]
     for payout in payouts:
         uow.session.add(payout)
     uow.session.flush()
-    _transfer_to_connected_seller(uow, payment, payouts[0])
     for payout in payouts:
         uow.emit("payout.created", {
             "payee_role": payout.payee_role, "payee_id": payout.payee_id, "order_id": order_id,
@@ -534,7 +639,8 @@ def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
         if payment is None or payment.provider == "none" or not domain.may_see_payment(
                 payment.shopper_id, who.user_id, who.is_admin):
             raise not_found("payment")
-        return payment_view(payment, for_shopper=payment.shopper_id == who.user_id)
+        return {**payment_view(payment, for_shopper=payment.shopper_id == who.user_id),
+                "refunded": refunded_amount(session, payment)}
 
 
 @dataclass(frozen=True)
@@ -594,12 +700,15 @@ def receive_stripe_webhook(payload: bytes, signature: str | None,
 
 
 def balance_of(session, user_id: str) -> dict:
-    """A seller's or courier's money: owed to them (liabilities shown positive) less the cash they hold."""
+    """A seller's or courier's money: owed to them (liabilities shown positive) less the cash they hold.
+    A seller's share is "held" while the shopper's receipt window is open and "available" (seller_payable)
+    after; only the available part counts in `net`."""
     payable = -account_balance(session, domain.seller_payable(user_id))
+    held = -account_balance(session, domain.seller_held(user_id))
     earnings = -account_balance(session, domain.courier_earnings(user_id))
     cash = account_balance(session, domain.cod_cash_held(user_id))
-    return {"user_id": user_id, "seller_payable": payable, "courier_earnings": earnings, "cod_cash_held": cash,
-            "net": payable + earnings - cash, "currency": "IDR"}
+    return {"user_id": user_id, "seller_payable": payable, "seller_held": held, "seller_available": payable,
+            "courier_earnings": earnings, "cod_cash_held": cash, "net": payable + earnings - cash, "currency": "IDR"}
 
 
 def read_balance(db: Database, user_id: str) -> dict:

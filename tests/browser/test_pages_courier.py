@@ -48,7 +48,9 @@ def test_courier_gets_the_delivery_live_picks_it_up_and_delivers_it_with_cod_cas
     delivery = courier.page.locator("li.delivery", has_text=f"#{order['id'][:8]}")
     delivery.wait_for(state="visible", timeout=15_000)
     text = delivery.inner_text()
-    assert f"Keripik Bu Rini {tag}" in text and "Jl. Melati 9" in text  # pickup and drop-off
+    # pickup, and where the drop-off roughly is: the shopper's street and phone come once accepted (issue 16)
+    assert f"Keripik Bu Rini {tag}" in text and "Bendo" in text
+    assert "Jl. Melati 9" not in text and "6281234567000" not in text
     assert "Tagih tunai" in text
     assert re.search(r"Siap diambil: \d+ \w+ \d{4}, \d\d\.\d\d\sWITA", text), text  # ready at the Lombok shop
     # ...and the live feed on the same page brings the news of the offer
@@ -60,6 +62,7 @@ def test_courier_gets_the_delivery_live_picks_it_up_and_delivers_it_with_cod_cas
     delivery.get_by_role("button", name="Terima").click()
     courier.page.wait_for_load_state()
     assert "Antaran diterima." in courier.notices()
+    assert "Jl. Melati 9" in courier.page.locator("li.delivery", has_text=f"#{order['id'][:8]}").inner_text()
     courier.page.locator("li.delivery", has_text=f"#{order['id'][:8]}").get_by_role("button", name="Sudah diambil").click()
     courier.page.wait_for_load_state()
     assert "Barang sudah diambil." in courier.notices()

@@ -221,6 +221,10 @@ def test_agent_lists_a_product_for_a_crafters_shop_and_sees_her_money_after_a_sa
     agent.page.wait_for_load_state()
     assert "Kurir sudah diberi tahu." in agent.notices()
     courier_delivers(stack, tag, district, order["id"])
+    # the shopper confirms receipt: the crafter's held share becomes payable (issue 16)
+    _, delivered_order = shopper.get(f"/api/v1/orders/{order['id']}")
+    for f in delivered_order["fulfillments"]:
+        assert shopper.post(f"/api/v1/orders/{order['id']}/fulfillments/{f['id']}/receive")[0] == 200
 
     # the money page: per crafter, what she is owed after the 5% commission, and the payout still to pay
     def money_arrived():

@@ -45,7 +45,7 @@ class BrokerTap:
 
 @pytest.fixture
 def tap(stack):
-    t = BrokerTap(stack, ["payment.*", "payout.created"])
+    t = BrokerTap(stack, ["payment.*", "payout.created", "payout.released"])
     yield t
     t.close()
 
@@ -77,7 +77,14 @@ def test_sandbox_card_payment_and_delivery_payout_through_the_running_stack(stac
     assert sorted((p["payee_role"], p["payee_id"], p["amount"], p["fee"]) for p in payouts) == [
         ("courier", courier_id, 5_000, 0), ("seller", seller_id, 57_000, 3_000)]
     status, balance = stack.client(seller_id, "seller").get("/api/v1/balances/me")
-    assert status == 200 and balance["seller_payable"] == 57_000
+    assert status == 200 and (balance["seller_held"], balance["seller_payable"]) == (57_000, 0)  # until receipt
+    tap.publish("fulfillment.received", {"order_id": order, "fulfillment_id": fulfillment, "seller_id": seller_id,
+                                         "received_by": "shopper"})
+    (released,) = wait_until(lambda: tap.received("payout.released", order), timeout=10,
+                             message="payout.released on the broker")
+    assert (released["payee_id"], released["amount"]) == (seller_id, 57_000)
+    status, balance = stack.client(seller_id, "seller").get("/api/v1/balances/me")
+    assert status == 200 and (balance["seller_held"], balance["seller_payable"]) == (0, 57_000)
     status, balance = stack.client(courier_id, "courier").get("/api/v1/balances/me")
     assert status == 200 and balance["courier_earnings"] == 5_000 and balance["net"] == 5_000
 
@@ -156,6 +163,7 @@ def test_money_follows_a_real_card_order_and_a_real_cod_order_to_the_seller_and_
         _ok(courier.post(f"/api/v1/deliveries/{f['id']}/deliver",
                          json={"cod_amount_collected": cash} if cash is not None else {}))
         wait_status(shopper, order_id, "COMPLETED")
+        _ok(shopper.post(f"/api/v1/orders/{order_id}/fulfillments/{f['id']}/receive"))  # releases the seller's share
         return f
 
     shopper = stack.client(f"shopper-{uuid.uuid4().hex[:6]}", "shopper")

@@ -315,7 +315,7 @@ def test_cod_order_is_delivered_with_the_exact_cash_and_completes(saga):
     saga.wait_event("order.completed", order["id"])
     assert [t["event"] for t in completed["timeline"]] == [
         "order.placed", "payment.requested", "order.confirmed", "fulfillment.ready", "delivery.assigned",
-        "delivery.picked_up", "delivery.delivered", "order.completed"]
+        "delivery.accepted", "delivery.picked_up", "delivery.delivered", "order.completed"]
 
 
 def test_shopper_cancels_a_paid_order_and_payments_is_asked_to_refund(saga):

@@ -21,7 +21,7 @@ from services.orders import domain as orders
 from services.payments.app import create_app
 from services.payments.handlers import HANDLERS
 from services.payments.models import Base
-from tests.integration.test_payments_kit import (delivered, harness, new, payment_requested,  # noqa: F401
+from tests.integration.test_payments_kit import (received, delivered, harness, new, payment_requested,  # noqa: F401
                                                  payments_db)
 from tests.support.infra import BrokerNamespace, postgres_database, wait_until
 
@@ -128,14 +128,14 @@ def test_an_agent_sees_exactly_its_crafters_balances_and_payouts_after_delivery(
     for f in order.fulfillments:
         events += f.mark_ready(order, now) + f.assign(order, courier, accepted=True) + f.pick_up(order, courier, now)
         events += f.deliver(order, courier, None, now)
+        events += f.confirm_receipt(order, "shopper", now)  # the receipt releases the held share
     events += order.complete_if_all_delivered(now)
     payments.publish(events)
 
     admin = auth(f"admin-{tag}", "admin")
-    wait_until(lambda: len(payments.get(f"/api/v1/payouts?payee_id={sri}", admin)[1]) == 1 and
-               len(payments.get(f"/api/v1/payouts?payee_id={ning}", admin)[1]) == 1 and
-               len(payments.get(f"/api/v1/payouts?payee_id={tini}", admin)[1]) == 1, TIMEOUT,
-               message="every crafter's payout")
+    wait_until(lambda: all([p["status"] for p in payments.get(f"/api/v1/payouts?payee_id={who}", admin)[1]] == ["owed"]
+                           for who in (sri, ning, tini)), TIMEOUT,
+               message="every crafter's payout, released on receipt")
 
     # agent A: exactly Mbah Tini and Bu Ning, after commission
     status, mine = payments.get("/api/v1/balances/managed", auth(agent_a, "agent"))
@@ -222,6 +222,7 @@ def test_a_crafter_handed_to_another_agent_moves_with_its_money_and_old_news_cha
     harness.worker.apply(parse_envelope(envelope("delivery.delivered", {
         **delivered(order, "f1", "courier-1"), "seller_id": crafter, "agent_id": new_agent,
         "pickup": {"shop_name": "Gerabah Mbah Tini"}}, later)))
+    harness.deliver("fulfillment.received", received(order, "f1"))  # the receipt releases the held share
     # the old confirmation redelivered late (a retry) does not hand the crafter back
     harness.worker.apply(parse_envelope(envelope("order.confirmed", confirmed(order, "f1", crafter, old, "Gerabah",
                                                                               20_000, 5_000), earlier)))
@@ -245,6 +246,7 @@ def test_only_crafters_shops_are_managed_never_a_seller_with_an_account(harness,
     harness.deliver("order.confirmed", confirmed(order, "f1", seller, agent, "Toko Pak Min", 10_000, 2_000))
     harness.deliver("delivery.delivered", {**delivered(order, "f1", "courier-2", cod_collected=12_000),
                                            "seller_id": seller, "agent_id": agent})
+    harness.deliver("fulfillment.received", received(order, "f1"))  # the receipt releases the held share
     assert http.get("/api/v1/balances/managed", headers=auth(agent, "agent")).get_json()["managed"] == []
     assert http.get("/api/v1/payouts", headers=auth(agent, "agent")).get_json() == []
     assert http.get("/api/v1/balances/me", headers=auth(seller, "seller")).get_json()["seller_payable"] == 9_500

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_payments_kit import (auth, client, delivered, harness, new, payment_requested,  # noqa: F401
+from tests.integration.test_payments_kit import (received, auth, client, delivered, harness, new, payment_requested,  # noqa: F401
                                                  payments_db)
 
 
@@ -131,10 +131,12 @@ def test_cash_on_delivery_has_no_card_form(harness, client):
 def test_seller_and_courier_see_their_own_balances_and_payouts(harness, client):
     order, shopper, shares = sandbox_order(harness, shares=(("f1", "seller-bal", 100_001, 12_000),), method="cod")
     harness.deliver("delivery.delivered", delivered(order, shares[0][0], "courier-bal", cod_collected=112_001))
+    harness.deliver("fulfillment.received", received(order, shares[0][0]))  # the receipt releases the held share
     seller = client.get("/api/v1/balances/me", headers=auth("seller-bal", "seller"))
     assert seller.status_code == 200
-    assert seller.json == {"user_id": "seller-bal", "seller_payable": 95_001, "courier_earnings": 0,
-                           "cod_cash_held": 0, "net": 95_001, "currency": "IDR"}
+    assert seller.json == {"user_id": "seller-bal", "seller_payable": 95_001, "seller_available": 95_001,
+                           "seller_held": 0, "courier_earnings": 0, "cod_cash_held": 0, "net": 95_001,
+                           "currency": "IDR"}
     courier = client.get("/api/v1/balances/me", headers=auth("courier-bal", "courier")).json
     assert (courier["courier_earnings"], courier["cod_cash_held"], courier["net"]) == (12_000, 112_001, -100_001)
     assert client.get("/api/v1/balances/me", headers=auth(shopper)).status_code == 403
@@ -165,6 +167,7 @@ def test_operator_records_hand_payouts_and_cash_handovers_once(harness, client):
     order, shopper, shares = sandbox_order(harness, shares=(("f1", "seller-hand", 40_000, 6_000),), method="cod")
     fid = shares[0][0]
     harness.deliver("delivery.delivered", delivered(order, fid, "courier-hand", cod_collected=46_000))
+    harness.deliver("fulfillment.received", received(order, fid))  # the receipt releases the held share
     admin = auth("admin-1", "admin")
     seller_payout = client.get("/api/v1/payouts", headers=auth("seller-hand", "seller")).json[0]
     assert client.post(f"/api/v1/payouts/{seller_payout['id']}/paid",

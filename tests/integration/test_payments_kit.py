@@ -125,6 +125,11 @@ def delivered(order_id: str, fulfillment_id: str, courier_id: str, cod_collected
             "cod_amount_collected": cod_collected}
 
 
+def received(order_id: str, fulfillment_id: str, by: str = "shopper") -> dict:
+    """The shopper confirmed receipt (or the receipt window closed): the seller's held share becomes available."""
+    return {"order_id": order_id, "fulfillment_id": fulfillment_id, "seller_id": "from-orders", "received_by": by}
+
+
 def cancelled(order_id: str, shopper_id: str, reason: str, paid: bool, method: str = "card") -> dict:
     return {"order_id": order_id, "shopper_id": shopper_id, "reason": reason, "paid": paid, "payment_method": method}
 

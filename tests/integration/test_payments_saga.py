@@ -15,7 +15,7 @@ from pasar.migrate import upgrade
 from services.orders import domain as orders
 from services.payments import domain
 from services.payments.models import Base
-from tests.integration.test_payments_kit import (Harness, cancelled, delivered, harness, new,  # noqa: F401
+from tests.integration.test_payments_kit import (received, Harness, cancelled, delivered, harness, new,  # noqa: F401
                                                  payment_requested, payments_db)
 
 CLEARING = domain.SHOPPER_CLEARING
@@ -31,7 +31,9 @@ def test_card_order_paid_and_delivered_pays_seller_less_commission_and_courier_t
     assert succeeded["amount"] == 151_333 and succeeded["shopper_id"] == shopper and succeeded["method"] == "card"
 
     harness.deliver("delivery.delivered", delivered(order, "f1", "courier-x"))
+    harness.deliver("fulfillment.received", received(order, "f1"))  # the receipt releases the held share
     harness.deliver("delivery.delivered", delivered(order, "f2", "courier-x"))
+    harness.deliver("fulfillment.received", received(order, "f2"))  # the receipt releases the held share
 
     assert harness.balance(domain.seller_payable("seller-a")) == -95_000      # 5% of 100.000
     assert harness.balance(domain.seller_payable("seller-b")) == -31_667      # 5% of 33.333 = 1666.65 → 1666
@@ -52,6 +54,7 @@ def test_the_same_delivery_reported_twice_pays_once(harness):
     harness.deliver("payment.requested", payment_requested(order, "s1", "card", [("f1", "seller-a", 50_000, 5_000)]))
     harness.pay_in_sandbox(order, "4242424242424242")
     harness.deliver("delivery.delivered", delivered(order, "f1", "courier-x"))
+    harness.deliver("fulfillment.received", received(order, "f1"))  # the receipt releases the held share
     harness.deliver("delivery.delivered", delivered(order, "f1", "courier-x"))  # a new event id, same fact
     assert harness.balance(domain.seller_payable("seller-a")) == -47_500
     assert len(harness.emitted("payout.created", order)) == 2
@@ -167,6 +170,7 @@ def test_cash_on_delivery_is_recorded_then_held_by_the_courier_when_delivered(ha
     assert harness.payment(order).status == "cod_pending"
     assert harness.emitted("payment.succeeded", order) == []  # nothing to answer for cash
     harness.deliver("delivery.delivered", delivered(order, "f1", "courier-y", cod_collected=27_000))
+    harness.deliver("fulfillment.received", received(order, "f1"))  # the receipt releases the held share
     assert harness.payment(order).status == "cod_collected"
     assert harness.balance(domain.cod_cash_held("courier-y")) == 27_000
     assert harness.balance(domain.courier_earnings("courier-y")) == -7_000
@@ -235,6 +239,7 @@ def test_commission_rate_is_configurable(harness, monkeypatch):
     harness.deliver("payment.requested", payment_requested(order, "s1", "card", [("f1", "seller-c", 12_345, 0)]))
     harness.pay_in_sandbox(order, "4242424242424242")
     harness.deliver("delivery.delivered", delivered(order, "f1", "courier-z"))
+    harness.deliver("fulfillment.received", received(order, "f1"))  # the receipt releases the held share
     assert harness.balance(domain.seller_payable("seller-c")) == -(12_345 - 1_234)
 
 
@@ -311,6 +316,7 @@ def test_every_saga_ending_balances_and_pays_exactly(shared_harness, monkeypatch
         for (fid, seller, goods, fee), (_, _, _, courier_index) in zip(shares, lines):
             courier = couriers[courier_index]
             send("delivery.delivered", delivered(order, fid, courier, goods + fee if method == "cod" else None), twice)
+            send("fulfillment.received", received(order, fid, "timer"), twice)
             cut = domain.commission(goods, domain.parse_rate(rate))
             assert cut <= goods * float(rate) < cut + 1
             owed_seller[seller] += goods - cut
@@ -358,7 +364,9 @@ def test_sagas_on_postgresql_balance_too(pg_url, monkeypatch):
         h.pay_in_sandbox(refunded, "4242424242424242")
         h.deliver("order.cancelled", cancelled(refunded, "s2", "shopper_cancelled", paid=True))
         h.deliver("delivery.delivered", delivered(paid, "pf1", "courier-pg"))
+        h.deliver("fulfillment.received", received(paid, "pf1"))  # the receipt releases the held share
         h.deliver("delivery.delivered", delivered(cod, "cf1", "courier-pg", cod_collected=36_000))
+        h.deliver("fulfillment.received", received(cod, "cf1"))  # the receipt releases the held share
         for order in (paid, refunded, cod):
             assert sum(h.order_ledger(order).values()) == 0
             assert h.order_ledger(order).get(CLEARING, 0) == 0

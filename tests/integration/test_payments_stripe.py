@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from services.payments import domain
 from services.payments.commands import reconcile
 from services.payments.models import ProviderEvent
-from tests.integration.test_payments_kit import (auth, client, FakeStripeAccount, cancelled, charge_refunded_json,  # noqa: F401
+from tests.integration.test_payments_kit import (received, auth, client, FakeStripeAccount, cancelled, charge_refunded_json,  # noqa: F401
                                                  delivered, harness, new, payment_requested, payments_db,
                                                  stripe_event, stripe_signature, use_stripe)
 
@@ -118,6 +118,7 @@ def test_seller_with_a_connected_account_is_paid_by_transfer_grouped_by_order(ha
     payload = stripe_event("payment_intent.succeeded", stripe_account.intents[pi_id])
     assert post_webhook(client, payload, stripe_signature(payload)).json["result"] == "applied"
     harness.deliver("delivery.delivered", delivered(order, f"{order}-f1", "courier-1"))
+    harness.deliver("fulfillment.received", received(order, f"{order}-f1"))  # the receipt releases the held share
     (transfer,) = [r for r in stripe_account.recorder.requests if r.path == "/v1/transfers"]
     assert transfer.form["transfer_group"] == order
     assert transfer.form["destination"] == "acct_123abc"
@@ -126,8 +127,11 @@ def test_seller_with_a_connected_account_is_paid_by_transfer_grouped_by_order(ha
     assert harness.balance(domain.seller_payable("seller-connect")) == 0  # paid out, nothing owed
     assert harness.balance(domain.courier_earnings("courier-1")) == -15_000
     assert sum(harness.order_ledger(order).values()) == 0
+    # held at delivery, transferred once the receipt released it
     seller_payout = [p for p in harness.emitted("payout.created", order) if p["payee_role"] == "seller"][0]
-    assert seller_payout["status"] == "transferred"
+    assert seller_payout["status"] == "held"
+    (released,) = harness.emitted("payout.released", order)
+    assert (released["status"], released["amount"]) == ("transferred", 190_000)
 
 
 def test_reconcile_settles_a_payment_whose_webhook_never_came(harness, stripe_account, payments_db):

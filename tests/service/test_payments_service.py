@@ -10,14 +10,14 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pasar.auth import Identity
 from pasar.db import Database, UnitOfWork
 from pasar.errors import ApiError
 from pasar.stamps import utcnow
 from services.payments import domain, service
-from services.payments.models import Base, Payment, Payout
+from services.payments.models import Base, LedgerEntry, Payment, Payout
 
 SECRET = "whsec_service_" + "s" * 20
 OK_CARD, DECLINED_CARD = "4242424242424242", "4000000000000002"
@@ -191,6 +191,14 @@ def deliver(db, payment: Payment, share: dict, courier="courier-c", collected=No
     return payouts
 
 
+def receive(db, share: dict, by: str = "shopper"):
+    """The shopper confirmed receipt (or the window closed): the seller's held share becomes available."""
+    with work(db) as uow:
+        payout = service.release_seller_share(uow, {"fulfillment_id": share["fulfillment_id"], "received_by": by})
+        uow.commit()
+    return payout
+
+
 def test_the_confirmation_opens_cash_on_delivery_only(db):
     fulfillments = [{"fulfillment_id": "f-1", "seller_id": "seller-a", "goods_amount": 10_000, "delivery_fee": 5_000}]
     with work(db) as uow:
@@ -225,6 +233,9 @@ def test_cash_delivered_pays_out_and_is_remitted_once(db):
 def test_a_payout_paid_by_hand_is_recorded_once(db):
     payment, (share,) = open_order(db, method="cod")
     seller_payout, _ = deliver(db, payment, share)
+    held = refused(service.mark_payout_paid, work(db), seller_payout.id)  # not before the receipt
+    assert (held.status, held.code) == (409, "payout_not_owed")
+    receive(db, share)
     paid = service.mark_payout_paid(work(db), seller_payout.id)
     assert paid.status == "paid"
     assert service.read_balance(db, "seller-a")["seller_payable"] == 0
@@ -243,6 +254,7 @@ def test_each_reader_sees_only_their_payouts(db):
         uow.commit()
     for share in shares:
         deliver(db, payment, share)
+        receive(db, share)
 
     def payees(who, payee_id=None):
         return sorted(p.payee_id for p in service.payouts_for(db, who, payee_id))
@@ -274,3 +286,79 @@ def test_a_delivery_reported_twice_pays_out_once(db):
     with db.Session() as s:
         assert len(s.scalars(select(Payout)).all()) == 2
     assert sorted(e["payout_id"] for e in emitted(db, "payout.created")) == sorted(p.id for p in payouts)
+
+
+# -- after the sale (issue 16): the seller's share held until receipt; one parcel refunded on its own ---------
+def pay(db, payment: Payment) -> None:
+    service.pay_in_sandbox(work(db), payment_id=payment.id, shopper_id=payment.shopper_id,
+                           card_number="4242 4242 4242 4242")
+
+
+def ledger_sums_to_zero(db) -> None:
+    with db.Session() as s:
+        for tx_id, total in s.execute(select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount))
+                                      .group_by(LedgerEntry.transaction_id)):
+            assert total == 0, tx_id
+    assert service.platform_balances(db)["total"] == 0
+
+
+def test_the_sellers_share_is_held_until_receipt_then_available_once(db):
+    payment, (share,) = open_order(db, method="cod", shares=(("seller-a", 10_000, 5_000),))
+    deliver(db, payment, share, collected=15_000)
+    balance = service.read_balance(db, "seller-a")
+    assert (balance["seller_held"], balance["seller_available"], balance["net"]) == (9_500, 0, 0)
+    with db.Session() as s:
+        (seller_payout,) = s.scalars(select(Payout).where(Payout.payee_role == "seller")).all()
+        assert seller_payout.status == "held"
+    payout = receive(db, share, "timer")
+    assert payout.status == "owed" and receive(db, share) is None  # a second receipt changes nothing
+    balance = service.read_balance(db, "seller-a")
+    assert (balance["seller_held"], balance["seller_available"], balance["net"]) == (0, 9_500, 9_500)
+    (released,) = emitted(db, "payout.released")
+    assert (released["amount"], released["received_by"]) == (9_500, "timer")
+    ledger_sums_to_zero(db)
+
+
+def test_a_receipt_before_its_delivery_is_settled_is_retried_not_lost(db):
+    payment, (share,) = open_order(db, method="cod")
+    with pytest.raises(LookupError):
+        receive(db, share)
+
+
+def test_one_parcel_of_a_card_order_is_refunded_alone_then_the_rest_on_cancel(db):
+    payment, shares = open_order(db, method="card", shares=(("seller-a", 10_000, 5_000), ("seller-b", 20_000, 5_000)))
+    pay(db, payment)
+    cancelled = {"order_id": payment.order_id, "fulfillment_id": shares[0]["fulfillment_id"], "seller_id": "seller-a",
+                 "goods_amount": 10_000, "delivery_fee": 5_000, "reason": "out_of_stock"}
+    with work(db) as uow:
+        assert service.refund_parcel(uow, cancelled) == 15_000
+        uow.commit()
+    with work(db) as uow:
+        assert service.refund_parcel(uow, cancelled) == 0  # the same cancellation again: refunded once
+        uow.commit()
+    (refund,) = emitted(db, "payment.refunded")
+    assert (refund["amount"], refund["fulfillment_id"], refund["partial"]) == (15_000, shares[0]["fulfillment_id"], True)
+    with db.Session() as s:
+        assert s.get(Payment, payment.id).status == "succeeded"  # the other parcel is still paid for
+    with work(db) as uow:  # the shopper cancels the rest: only what is left goes back
+        service.cancel_for_order(uow, order_id=payment.order_id, shopper_id="s", method="card",
+                                 reason="shopper_cancelled")
+        uow.commit()
+    assert sorted(e["amount"] for e in emitted(db, "payment.refunded")) == [15_000, 25_000]
+    with db.Session() as s:
+        assert service.order_accounts(s, payment.order_id).get(domain.PLATFORM_FUNDS) == 0
+    ledger_sums_to_zero(db)
+
+
+def test_a_cash_on_delivery_parcel_cancelled_alone_is_simply_not_owed(db):
+    payment, shares = open_order(db, method="cod", shares=(("seller-a", 10_000, 5_000), ("seller-b", 20_000, 5_000)))
+    with work(db) as uow:
+        assert service.refund_parcel(uow, {"order_id": payment.order_id, "fulfillment_id": shares[0]["fulfillment_id"],
+                                           "seller_id": "seller-a", "goods_amount": 10_000, "delivery_fee": 5_000,
+                                           "reason": "harvest_failed"}) == 0
+        uow.commit()
+    deliver(db, payment, shares[1], collected=25_000)
+    with db.Session() as s:
+        assert s.get(Payment, payment.id).status == "cod_collected"  # the cancelled parcel owes nothing
+    assert emitted(db, "payment.refunded") == []
+    ledger_sums_to_zero(db)

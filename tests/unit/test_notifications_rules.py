@@ -184,3 +184,42 @@ def test_html_email_escapes_what_people_typed():
     words = messages.render("stock_low", "en", {"title": "<script>x</script> & co", "stock": 1})
     assert "<script>" not in words.html and "&lt;script&gt;" in words.html
     assert "<script>x</script> & co" in words.text  # the plain text stays as typed
+
+
+# -- after the sale (issue 16) -------------------------------------------------------------------------------
+PARCEL_CANCELLED = {"order_id": "order-123456789", "fulfillment_id": "f", "seller_id": "seller", "agent_id": "agent",
+                    "shopper_id": "shopper", "shop_name": "Tikar Bu Sri", "payment_method": "card",
+                    "reason": "out_of_stock", "goods_amount": 50_000, "delivery_fee": 10_000, "refund_amount": 60_000,
+                    "items": [], "order_status": "CONFIRMED"}
+
+
+def test_a_parcel_cancelled_alone_tells_the_shopper_the_refund_and_the_seller_to_stop():
+    intents = intents_for("fulfillment.cancelled", PARCEL_CANCELLED)
+    assert [(i.recipient_id, i.kind) for i in intents] == [
+        ("shopper", "parcel_cancelled"), ("seller", "parcel_cancelled_seller"), ("agent", "parcel_cancelled_seller")]
+    shopper = messages.render("parcel_cancelled", "id", intents[0].context).short
+    assert "Tikar Bu Sri" in shopper and "stok habis" in shopper and "Rp 60.000 dikembalikan" in shopper
+    assert "Bagian lain pesanan tetap dikirim" in shopper
+    cod = messages.render("parcel_cancelled", "en", {**intents[0].context, "payment_method": "cod",
+                                                     "refund_amount": 0}).short
+    assert "You do not pay for this part" in cod and "goes back" not in cod
+
+
+def test_a_released_payout_tells_the_seller_the_money_is_available():
+    (intent,) = intents_for("payout.released", {"payee_id": "seller", "order_id": "o", "amount": 47_500, "fee": 2_500,
+                                                "received_by": "timer"})
+    words = messages.render("payout_released", "id", intent.context)
+    assert "Rp 47.500" in words.title and "tanpa keluhan" in words.short
+
+
+def test_an_offer_names_no_shopper_and_the_acceptance_brings_the_address():
+    offer = {"order_id": "o", "fulfillment_id": "f", "courier_id": "c", "accepted": False,
+             "pickup": {"shop_name": "Toko"}, "dropoff": {"district": "Sanankulon"}}
+    (assigned,) = intents_for("delivery.assigned", offer)
+    text = messages.render("delivery_assigned", "id", assigned.context).short
+    assert "+62" not in text and "dikirim setelah Anda menerima" in text
+    accepted = {**offer, "accepted": True, "dropoff": {"name": "Siti", "phone": "+6281234", "street": "Jl. Mawar 3",
+                                                       "district": "Sanankulon"}}
+    (intent,) = intents_for("delivery.accepted", accepted)
+    text = messages.render("delivery_accepted", "id", intent.context).short
+    assert "Siti" in text and "+6281234" in text and "Jl. Mawar 3" in text

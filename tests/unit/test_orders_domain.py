@@ -330,8 +330,13 @@ def test_delivery_events_carry_what_payments_and_notifications_need():
     for key in ("order_id", "fulfillment_id", "courier_id", "seller_id", "agent_id", "shopper_id", "goods_amount",
                 "delivery_fee", "cod_amount_due", "pickup", "dropoff", "cod_amount_collected"):
         assert key in data
-    assert data["pickup"]["shop_name"] == "Toko s1" and data["dropoff"] == ADDRESS
+    # an offer carries only the area (issue 16: name, phone and street come once the courier accepts)
+    assert data["pickup"]["shop_name"] == "Toko s1" and data["dropoff"] == d.dropoff_area(ADDRESS)
+    assert "phone" not in data["dropoff"] and "street" not in data["dropoff"]
     assert data["cod_amount_due"] == 60000
+    f.order = order
+    (accepted,) = f.accept("c1")
+    assert accepted.type == "delivery.accepted" and accepted.data["dropoff"] == ADDRESS
 
 
 def test_tariff_is_same_district_or_other():

@@ -7,7 +7,7 @@ from pasar.auth import current_identity, require_roles
 from pasar.web import read_session, uow
 
 from .. import service
-from ..schemas import PageArgs, WorkListOut, WorkOut
+from ..schemas import PageArgs, RefuseIn, WorkListOut, WorkOut
 from .answers import AUTH, domain_errors
 
 fulfillments_blp = Blueprint("fulfillments", __name__, url_prefix="/api/v1/fulfillments",
@@ -46,3 +46,16 @@ def mark_ready(fulfillment_id: str):
     or waits on that district's open board."""
     who = current_identity()
     return service.mark_ready(uow(), fulfillment_id, who.user_id, who.is_admin)
+
+
+@fulfillments_blp.route("/<fulfillment_id>/refuse", methods=["POST"])
+@fulfillments_blp.arguments(RefuseIn)
+@fulfillments_blp.response(200, WorkOut)
+@fulfillments_blp.doc(security=AUTH)
+@require_roles("seller", "agent")
+@domain_errors
+def refuse(body, fulfillment_id: str):
+    """I cannot fill this parcel (out of stock, harvest failed), before a courier picked it up: it alone is
+    cancelled, its stock released, the shopper refunded for it; the order's other parcels go on."""
+    who = current_identity()
+    return service.refuse_fulfillment(uow(), fulfillment_id, who.user_id, who.is_admin, body["reason"])

@@ -8,7 +8,7 @@ from pasar.idempotency import KEY_PARAMETER, idempotency_key
 from pasar.web import read_session, uow
 
 from .. import service
-from ..schemas import OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageArgs
+from ..schemas import FulfillmentOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageArgs
 from .answers import AUTH, domain_errors
 
 orders_blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Checkout and order history")
@@ -61,3 +61,15 @@ def cancel_order(order_id: str):
     """The shopper cancels, until a courier picks up the first parcel; a paid order is refunded."""
     who = current_identity()
     return service.cancel_order(uow(), order_id, who.user_id, who.is_admin)
+
+
+@orders_blp.route("/<order_id>/fulfillments/<fulfillment_id>/receive", methods=["POST"])
+@orders_blp.response(200, FulfillmentOut)
+@orders_blp.doc(security=AUTH)
+@require_roles("shopper")
+@domain_errors
+def confirm_receipt(order_id: str, fulfillment_id: str):
+    """"Pesanan diterima": this parcel arrived. The seller's share stops being held. Without it, receipt is
+    confirmed automatically AUTO_CONFIRM_DAYS after delivery. Again: the same answer."""
+    who = current_identity()
+    return service.confirm_receipt(uow(), order_id, fulfillment_id, who.user_id, who.is_admin)
