@@ -48,7 +48,7 @@ def shop_with_many(stack):
     products = []
     for i in range(24):  # more than one page of results
         status, product = seller.post("/api/v1/products", json={
-            "shop_id": shop["id"], "title": f"Anyaman pandan nomor {i} {tag}", "category": "kerajinan",
+            "shop_id": shop["id"], "title": f"Anyaman pandan nomor {i} {tag}", "category": "anyaman",
             "price": 15000 + i * 1000, "stock": 3, "status": "published",
             "description": "Tikar anyaman pandan buatan tangan ibu-ibu desa, kuat dan wangi. " * 3})
         assert status == 201, product
