@@ -270,3 +270,14 @@ def change_password(user_id: str, current_password: str, new_password: str) -> T
         work.commit()
     return pair
 
+
+
+def set_save_data(user_id: str, on: bool) -> None:
+    """The "Hemat kuota" switch kept with the account, so a second phone or a cleared browser saves data too.
+    A page preference only: no account event (no other service needs it)."""
+    with uow(correlation_id=user_id) as work:
+        account = work.session.get(Account, user_id)
+        if account is None:
+            raise ApiError(404, "account not found")
+        account.save_data = bool(on)
+        work.commit()

@@ -42,9 +42,11 @@ def build_worker(app: str):
 
 
 def cmd_worker(args) -> None:
-    from . import logs
+    from . import logs, metrics, tracing
     config.refuse_unsafe_production_settings()
+    metrics.prepare(args.app, "worker")  # before anything imports prometheus_client (see pasar/metrics.py)
     logs.configure(f"{args.app}-worker")
+    tracing.setup(f"{args.app}-worker")  # before build_worker makes the engines
     worker = build_worker(args.app)
     worker.install_signal_handlers()
     worker.run()
@@ -52,8 +54,10 @@ def cmd_worker(args) -> None:
 
 def cmd_web(args) -> None:
     """gunicorn serving the app on its port (sync workers: each request has its own DB transaction)."""
+    from . import metrics
     from .migrate import app_package
     config.refuse_unsafe_production_settings()
+    metrics.prepare(args.app, "web")  # gunicorn's workers inherit the folder (see pasar/metrics.py)
     port = args.port or config.service_port(args.app)
     host = "0.0.0.0" if args.app == "gateway" else config.setting("SERVICE_BIND_HOST", "127.0.0.1")
     workers = str(args.workers or config.int_setting("WEB_CONCURRENCY", 2))

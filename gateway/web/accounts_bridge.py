@@ -63,3 +63,16 @@ def update_profile(user_id: str, changes: dict) -> Reply:
         return Reply(200, {"id": account.id, "locale": account.locale})
     except ApiError as exc:
         return _failed(exc)
+
+
+def save_data_of(user_id: str) -> bool:
+    account = accounts.get_account(user_id)
+    return bool(account is not None and account.save_data)
+
+
+def set_save_data(user_id: str, on: bool) -> bool:
+    try:
+        accounts.set_save_data(user_id, on)
+        return True
+    except ApiError:
+        return False

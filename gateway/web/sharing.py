@@ -5,6 +5,7 @@ Template helpers: `share` (the preview tags and links of a product or shop), `pi
 tiny placeholder with a "show the photo" link when data is being saved), `save_data` (is it, for this request)."""
 from __future__ import annotations
 
+import logging
 import uuid
 from urllib.parse import quote, urlencode
 
@@ -13,11 +14,12 @@ from markupsafe import Markup, escape
 
 from pasar import config
 
-from . import i18n
+from . import accounts_bridge, i18n
 from .. import domain
 from .pages import bp, render, rupiah_text
 from .session import get
 
+log = logging.getLogger("gateway.web")
 SAVE_DATA_COOKIE = "hemat"
 MEDIA_PREFIX = "/api/v1/media/"
 WIDTHS = (320, 640, 1200)  # the catalog's variant widths (services/catalog/images.py)
@@ -136,6 +138,8 @@ def save_data() -> bool:
         chosen = request.cookies.get(SAVE_DATA_COOKIE)
         if chosen in ("1", "0"):  # the person's own choice wins over the browser's default
             g.save_data = chosen == "1"
+        elif g.get("user") is not None and account_saves_data(g.user.user_id):  # chosen on another phone
+            g.save_data = True
         else:
             g.save_data = request.headers.get("Save-Data", "").strip().lower() == "on"
     return g.save_data
@@ -196,10 +200,20 @@ def toggle_save_data():
     target = request.form.get("next") or "/"
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
+    on = request.form.get("on") == "1"
     response = redirect(target, code=303)
-    response.set_cookie(SAVE_DATA_COOKIE, "1" if request.form.get("on") == "1" else "0", max_age=365 * 24 * 3600,
-                        samesite="Lax", httponly=True)
+    response.set_cookie(SAVE_DATA_COOKIE, "1" if on else "0", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    if g.get("user") is not None:  # signed in: an account setting too, for the person's other devices
+        accounts_bridge.set_save_data(g.user.user_id, on)
     return response
+
+
+def account_saves_data(user_id: str) -> bool:
+    try:
+        return accounts_bridge.save_data_of(user_id)
+    except Exception:  # the accounts database is busy: pages still show, with photos
+        log.warning("could not read the account's Hemat kuota setting", exc_info=True)
+        return False
 
 
 # -- short links and posters -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import time
 import pika
 from sqlalchemy import select, update
 
-from .. import config
+from .. import config, metrics, tracing
 from ..db import Database
 from ..stamps import utcnow
 
@@ -73,6 +73,12 @@ def broker_status(amqp_url: str, queue: str | None = None) -> tuple[bool, str, d
 def publish_envelope(channel, exchange: str, envelope: dict) -> None:
     """The one place an event leaves for the broker. Persistent message with the event id as message_id; the channel is in confirm mode, so
     basic_publish returns only once the broker has taken responsibility (or raises)."""
+    with tracing.publishing(envelope) as trace_headers:
+        _publish(channel, exchange, envelope, {"x-pasar-attempt": 1, **trace_headers})
+    metrics.event_published(envelope["source"], envelope["type"])
+
+
+def _publish(channel, exchange: str, envelope: dict, headers: dict) -> None:
     channel.basic_publish(
         exchange=exchange,
         routing_key=envelope["type"],
@@ -83,7 +89,7 @@ def publish_envelope(channel, exchange: str, envelope: dict) -> None:
             message_id=str(envelope["id"]),
             correlation_id=envelope.get("correlation_id") or None,
             type=envelope["type"],
-            headers={"x-pasar-attempt": 1},
+            headers=headers,
         ),
         mandatory=False,
     )

@@ -56,6 +56,13 @@ DEFAULTED = {
     "SMTP_TLS": "derived from the port", "WHATSAPP_API_URL": "unset = messages written to a file; set with the secrets",
     "WHATSAPP_PHONE_NUMBER_ID": "set together with WHATSAPP_API_URL",
     "CATALOG_DATABASE_URL": "DATABASE_URL with {service} covers every app",
+    **{name: "docker compose only: on Kubernetes the operators create the broker and database credentials"
+       for name in ("POSTGRES_USER", "POSTGRES_PASSWORD", "RABBITMQ_USER")},
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "unset = tracing off; an operator sets it to the cluster's collector",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "set together with OTEL_EXPORTER_OTLP_ENDPOINT, if at all",
+    "METRICS_TOKEN": "Prometheus scrapes each pod inside the cluster; the Ingress only routes the gateway's /api and pages",
+    "PROMETHEUS_MULTIPROC_DIR": "derived by the code from METRICS_DIR per app and process kind",
+    "RATELIMIT_KEY_PREFIX": "one deployment per Redis: the default prefix is enough",
 }
 # Environment variables that are not settings: pieces the pod spec composes AMQP_URL and DATABASE_URL from.
 COMPOSED = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "DB_USERNAME", "DB_PASSWORD"}

@@ -111,3 +111,21 @@ def test_hemat_kuota_switch_is_remembered_without_the_header(stack, shop_with_ma
     visitor.post(f"{stack.url}/hemat-kuota", data={"csrf": csrf, "on": "0", "next": "/"}, timeout=15)
     page = visitor.get(f"{stack.url}/produk/{products[0]['id']}", headers={"Save-Data": "on"}, timeout=15).text
     assert PHOTOS.findall(page) and "Hemat kuota: mati" in page
+
+
+def test_hemat_kuota_is_an_account_setting_when_signed_in(stack, shop_with_many):
+    tag, shop, products = shop_with_many
+    body = {"name": "Bu Irit", "phone": "0857" + str(uuid.uuid4().int)[:8], "password": "rahasia-123"}
+    registered = requests.post(stack.url + "/api/v1/auth/register", json=body, timeout=15)
+    assert registered.status_code == 201, registered.text
+    token = registered.json()["access_token"]
+    phone = requests.Session()
+    phone.cookies.set("pd_at", token)
+    page = phone.get(f"{stack.url}/produk/{products[0]['id']}", timeout=15).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    phone.post(f"{stack.url}/hemat-kuota", data={"csrf": csrf, "on": "1", "next": "/"}, timeout=15)
+    # another phone, the same account, no cookie and no Save-Data header: data is still saved
+    other = requests.get(f"{stack.url}/produk/{products[0]['id']}", cookies={"pd_at": token}, timeout=15).text
+    assert "Hemat kuota: nyala" in other and not PHOTOS.findall(other)
+    # a visitor on the same page still sees the photos
+    assert PHOTOS.findall(requests.get(f"{stack.url}/produk/{products[0]['id']}", timeout=15).text)
