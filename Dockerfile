@@ -9,7 +9,8 @@ COPY pyproject.toml README.md Procfile ./
 COPY pasar ./pasar
 COPY services ./services
 COPY gateway ./gateway
-RUN pip install --no-deps . && pip check
+# the gettext catalogs compiled into the package (.po -> .mo), then the code installed with them
+RUN python -m pasar.i18n_messages compile && pip install --no-deps . && pip check
 # Never root at run time; the named volumes (media, mail) take this ownership from the image's folders.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home pasar \
  && mkdir -p /app/var/media /app/var/mail && chown -R pasar:pasar /app/var

@@ -8,7 +8,7 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(DEV_LOCK) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench install lock lock-upgrade browser clean check-broker
+.PHONY: run test fuzz-release bench install lock lock-upgrade browser clean check-broker translations
 
 # keyed on the contents of pyproject.toml and the lock (not their times): a new lock is a new stamp name
 $(STAMP):
@@ -37,16 +37,25 @@ $(BIN)/uv:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q uv
 
+## make translations: compile the gettext catalogs (pasar/translations/*/LC_MESSAGES/messages.po -> .mo);
+## after changing a message in the code: `$(BIN)/python -m pasar.i18n_messages extract`, translate, commit the .po
+translations: install
+	$(BIN)/python -m pasar.i18n_messages compile
+
 ## make run: install, start a broker if none answers, migrate, seed demo data, start every process under
 ## supervisord (gateway on http://localhost:8000). Settings come from .env (copied from .env.example once).
-run: install
+run: install translations
 	@test -f .env || { cp .env.example .env && echo "wrote .env from .env.example (edit it to change settings)"; }
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pasar up
 
 ## make test: every test (unit, integration on real PostgreSQL + RabbitMQ, end-to-end, browser).
 ## Tests never read .env: the harness passes its own environment with PASAR_DOTENV=0.
-test: install browser
+test: install browser translations
 	PASAR_DOTENV=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## make fuzz-release: the release check's schemathesis run (>= 50,000 cases, every role; not part of make test)
+fuzz-release: install
+	SCHEMATHESIS_RELEASE=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_gateway_schemathesis.py
 
 ## make bench: throughput and latency, each against a baseline measured in the same run
 bench: install

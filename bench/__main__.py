@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-AREAS = ("messaging", "catalog", "gateway", "orders", "payments", "notifications", "pages")
+AREAS = ("messaging", "catalog", "search", "gateway", "orders", "payments", "notifications", "pages")
 
 
 def main(argv: list[str]) -> int:

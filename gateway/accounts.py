@@ -5,6 +5,7 @@ raises `pasar.errors.ApiError` for anything a person did wrong, and publishes `a
 `account.updated` through the gateway's outbox in the same transaction as the change."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -13,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from pasar import config
+from pasar import auth, config
 from pasar.auth import Identity, issue_access_token
 from pasar.stamps import new_id, utcnow
 from pasar.errors import ApiError
@@ -24,7 +25,7 @@ from .domain import InvalidPhone
 from .models import Account, RefreshToken
 
 __all__ = ["Account", "TokenPair", "register", "sign_in", "login", "refresh", "logout", "get_account", "update_profile",
-           "change_password", "create_admin", "normalise_phone", "find_account"]
+           "change_password", "sign_out_everywhere", "create_admin", "normalise_phone", "find_account"]
 
 _hasher = PasswordHasher(
     time_cost=config.int_setting("ARGON2_TIME_COST", 2),
@@ -131,11 +132,13 @@ def _issue(work, account: Account, family_id: str | None = None) -> TokenPair:
     settings = config.auth()
     secret = domain.new_refresh_secret()
     now = utcnow()
-    work.session.add(RefreshToken(id=new_id(), account_id=account.id, family_id=family_id or new_id(),
+    family_id = family_id or new_id()
+    work.session.add(RefreshToken(id=new_id(), account_id=account.id, family_id=family_id,
                                   token_hash=domain.hash_refresh_secret(secret), created_at=now,
                                   expires_at=domain.refresh_expiry(now, settings.refresh_ttl_seconds)))
     access = issue_access_token(Identity(user_id=account.id, role=account.role, name=account.name,
-                                         district=account.district, locale=account.locale), settings=settings)
+                                         district=account.district, locale=account.locale), settings=settings,
+                                family=family_id)
     return TokenPair(access_token=access, refresh_token=secret, account=account,
                      expires_in=settings.access_ttl_seconds)
 
@@ -194,9 +197,10 @@ def refresh(refresh_token: str) -> TokenPair:
                 work.session.refresh(row)
                 decision = judge()
         if not decision.ok:
-            if decision.revoke_family:
+            if decision.revoke_family:  # a stolen refresh token was replayed: end that login, access tokens too
                 _revoke(work, RefreshToken.family_id == row.family_id, now)
                 work.commit()
+                auth.revoke(family=row.family_id)
             raise ApiError(401, decision.reason, "invalid_refresh_token")
         account = work.session.get(Account, row.account_id)
         pair = _issue(work, account, family_id=row.family_id)
@@ -209,14 +213,28 @@ def _revoke(work, condition, now) -> None:
                          .values(revoked_at=now))
 
 
-def logout(refresh_token: str) -> None:
-    """Ends this login (the refresh token's family). Unknown tokens are ignored: logging out twice is fine."""
+def logout(refresh_token: str, access_claims: dict | None = None) -> None:
+    """Ends this login: the refresh token's family, and every access token issued to it (denylist), at once.
+    `access_claims`: the verified access token sent along, refused as well. Unknown tokens are ignored:
+    logging out twice is fine."""
     token_hash = domain.hash_refresh_secret(refresh_token or "")
     with uow() as work:
         row = work.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
         if row is not None:
             _revoke(work, RefreshToken.family_id == row.family_id, utcnow())
             work.commit()
+    auth.revoke(family=row.family_id if row is not None else None,
+                jti=(access_claims or {}).get("jti"))
+
+
+def sign_out_everywhere(user_id: str) -> None:
+    """Every login of the account ends: refresh tokens revoked, access tokens issued until now refused.
+    For a password change or reset, a suspension, or a person who lost their phone."""
+    cutoff_ms = time.time_ns() // 1_000_000
+    with uow(correlation_id=user_id) as work:
+        _revoke(work, RefreshToken.account_id == user_id, utcnow())
+        work.commit()
+    auth.revoke(user_id=user_id, before_ms=cutoff_ms)
 
 
 def get_account(user_id: str) -> Account | None:
@@ -265,9 +283,11 @@ def change_password(user_id: str, current_password: str, new_password: str) -> T
         work.session.execute(update(Account).where(Account.id == user_id)
                              .values(password_hash=new_hash, updated_at=utcnow()))
         _revoke(work, RefreshToken.account_id == user_id, utcnow())
+        cutoff_ms = time.time_ns() // 1_000_000  # access tokens issued before the new pair are refused
         account = work.session.get(Account, user_id)
         pair = _issue(work, account)
         work.commit()
+    auth.revoke(user_id=user_id, before_ms=cutoff_ms)  # after commit: the denylist may be this same database
     return pair
 
 

@@ -77,8 +77,12 @@ def refresh(data):
 @blp.response(204)
 @_document_errors(422)
 def logout(data):
-    """End this login: its refresh token (and every one rotated from it) stops working."""
-    accounts.logout(data["refresh_token"])
+    """End this login: its refresh token (and every one rotated from it) and its access tokens stop working."""
+    try:
+        identity = current_identity(optional=True)
+    except ApiError:  # an expired or already revoked access token: the refresh token still ends the login
+        identity = None
+    accounts.logout(data["refresh_token"], identity.claims if identity else None)
 
 
 @blp.route("/me", methods=["GET"])

@@ -1,13 +1,14 @@
 """The gateway: the only public door. Accounts and tokens, routing to services, the web pages."""
 from __future__ import annotations
 
-from pasar import config
+from pasar import auth, config
 from pasar.web import create_service_app
 
 from . import protection, web
 from .api import blp as auth_blp
 from .fanout import services_pool
 from .models import Base
+from .revocation import DatabaseDenylist
 from .openapi import bp as openapi_bp
 from .routes import bp as proxy_bp, upstream
 from .web import pages
@@ -29,6 +30,8 @@ def services_health() -> dict:
 def create_app(db=None):
     app = create_service_app("gateway", Base.metadata, [auth_blp], title="Pasar Desa API", db=db, text_guard=False,
                              extra_health_checks=services_health)  # the door reports every room behind it
+    if not config.setting("REDIS_URL"):  # no shared denylist: the gateway keeps revocations in its database
+        auth.use_denylist(DatabaseDenylist(app.extensions["pasar"].db))
     # rate limits, body size limits, CORS, security headers; a person at a form who hits a limit gets a page
     protection.install(app, too_many_page=pages.too_many_attempts_page)
     app.register_blueprint(openapi_bp)

@@ -36,4 +36,27 @@ def create_admin(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"create-admin": create_admin}
+def sign_out_everywhere(argv: list[str]) -> int:
+    """`pasar gateway sign-out-everywhere PHONE_OR_EMAIL`: end every login of an account at once (a suspended
+    account, a lost phone): refresh tokens revoked, access tokens refused by the gateway and every service."""
+    parser = argparse.ArgumentParser(prog="pasar gateway sign-out-everywhere")
+    parser.add_argument("identifier", help="the account's phone number or email")
+    args = parser.parse_args(argv)
+
+    from pasar.web import read_session
+
+    from . import accounts
+    from .app import create_app
+
+    with create_app().app_context():
+        with read_session() as session:
+            account = accounts.find_account(session, args.identifier)
+        if account is None:
+            print("no such account", file=sys.stderr)
+            return 1
+        accounts.sign_out_everywhere(account.id)
+    print(f"signed out everywhere: {account.id}")
+    return 0
+
+
+COMMANDS = {"create-admin": create_admin, "sign-out-everywhere": sign_out_everywhere}

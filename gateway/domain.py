@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pasar import text
+
 PUBLIC_ROLES = ("shopper", "seller", "agent", "courier")  # admin is created by command only
 ALL_ROLES = PUBLIC_ROLES + ("admin",)
 LOCALES = ("id", "en")
@@ -147,14 +149,12 @@ PROFILE_FIELDS = frozenset({"name", "locale", "district", "channels", "email", "
 
 
 def clean_name(value, problems: dict) -> str | None:
-    name = (value or "").strip() if isinstance(value, str) else ""
-    if not 1 <= len(name) <= 120:
-        problems["name"] = ["1 to 120 characters"]
+    problem = text.text_problem(value if isinstance(value, str) else "", min_length=1,
+                                max_length=text.PERSON_NAME_MAX)  # the one text policy (pasar/text.py)
+    if problem:
+        problems["name"] = [problem]
         return None
-    if has_control_characters(name):
-        problems["name"] = ["contains characters that are not allowed"]
-        return None
-    return name
+    return text.trim(value)
 
 
 def clean_district(value, problems: dict) -> str | None:
@@ -163,8 +163,8 @@ def clean_district(value, problems: dict) -> str | None:
     if not isinstance(value, str) or len(value.strip()) > 80:
         problems["district"] = ["at most 80 characters"]
         return None
-    if has_control_characters(value):
-        problems["district"] = ["contains characters that are not allowed"]
+    if has_control_characters(value) or text.refused_character(text.trim(value)):
+        problems["district"] = [text.NOT_ALLOWED]
         return None
     return value.strip() or None
 

@@ -17,7 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pasar import config
 from pasar.auth import bearer_token, verify_access_token
-from pasar.web import refuse_unstorable_text
+from pasar.limits import BodyProblem, check_json_body
+from pasar.web import install_input_guards
 from pasar.errors import ApiError, error_body
 
 from . import domain
@@ -52,7 +53,10 @@ def client_key() -> str:
 
 
 def login_key() -> str:
-    body = request.get_json(silent=True) if request.is_json else None
+    try:  # runs before the input guards (Flask-Limiter's hook comes first): a hostile body must not crash it
+        body = check_json_body(request.get_data(cache=True)) if request.is_json else None
+    except BodyProblem:
+        body = None
     raw = body.get("identifier") if isinstance(body, dict) else None
     raw = raw if isinstance(raw, str) else (request.form.get("identifier") or "")
     try:
@@ -158,7 +162,7 @@ def install(app: Flask, too_many_page: Callable | None = None) -> None:
         return _too_large(limit) if len(body) > limit else None
 
     # after the size check, so a chunked body is read (and capped) once
-    app.before_request(refuse_unstorable_text)
+    install_input_guards(app)
 
     @app.before_request
     def _cors_preflight():

@@ -44,7 +44,7 @@ ROUTES: dict[str, str] = {
 FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "If-None-Match",
                            "If-Modified-Since", "Idempotency-Key", "Stripe-Signature", "Last-Event-ID")
 FORWARD_RESPONSE_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Location", "Retry-After", "Last-Modified",
-                            "Content-Disposition", "Vary", "Idempotent-Replayed")
+                            "Content-Disposition", "Vary", "Idempotent-Replayed", "Allow")  # Allow: a 405 says what is
 CONNECT_TIMEOUT = float(config.setting("UPSTREAM_CONNECT_TIMEOUT", "2"))
 READ_TIMEOUT = float(config.setting("UPSTREAM_READ_TIMEOUT", "15"))
 STREAM_READ_TIMEOUT = float(config.setting("UPSTREAM_STREAM_READ_TIMEOUT", "75"))  # SSE: idle gap between beats

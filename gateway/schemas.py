@@ -3,13 +3,15 @@ from datetime import timezone
 
 from marshmallow import Schema, fields, validate
 
+from pasar.text import PERSON_NAME_MAX, Name
+
 from .domain import CHANNELS, LOCALES, PUBLIC_ROLES
 
 _text = lambda lo, hi, **kw: fields.String(validate=validate.Length(min=lo, max=hi), **kw)  # noqa: E731
 
 
 class RegisterIn(Schema):
-    name = _text(1, 120, required=True)
+    name = Name(1, PERSON_NAME_MAX, required=True)
     phone = _text(1, 32, allow_none=True,
                   metadata={"description": "Indonesian mobile number, any spelling (0812..., +62 812-...)"})
     email = _text(3, 254, allow_none=True)
@@ -30,7 +32,7 @@ class RefreshIn(Schema):
 
 
 class ProfileIn(Schema):
-    name = _text(1, 120)
+    name = Name(1, PERSON_NAME_MAX)
     locale = fields.String(validate=validate.OneOf(LOCALES))
     district = _text(0, 80, allow_none=True)
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), validate=validate.Length(max=3))

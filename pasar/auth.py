@@ -27,15 +27,21 @@ class Identity:
         return self.role == "admin"
 
 
-def issue_access_token(identity: Identity, ttl_seconds: int | None = None, settings=None) -> str:
+def issue_access_token(identity: Identity, ttl_seconds: int | None = None, settings=None,
+                       family: str | None = None) -> str:
+    """`family`: the login (refresh-token family) this token belongs to, so logging out revokes it too."""
     s = settings or config.auth()
-    now = int(time.time())
+    now_ms = time.time_ns() // 1_000_000
+    now = now_ms // 1000
     claims = {
         "sub": identity.user_id, "role": identity.role, "name": identity.name,
         "district": identity.district, "locale": identity.locale,
         "iat": now, "nbf": now, "exp": now + (ttl_seconds or s.access_ttl_seconds),
         "iss": s.issuer, "aud": s.audience, "typ": "access", "jti": uuid.uuid4().hex,
+        "iat_ms": now_ms,  # `iat` is whole seconds: a password change must not spare a token of the same second
     }
+    if family:
+        claims["fam"] = family
     if not s.signing_key:
         raise RuntimeError("this process holds no key to sign tokens with (only the gateway has JWT_PRIVATE_KEY)")
     return jwt.encode(claims, s.signing_key, algorithm=s.algorithm)
@@ -46,15 +52,114 @@ def verify_access_token(token: str, settings=None) -> Identity:
     try:
         # algorithms pinned: a token signed with "none" or another algorithm never verifies
         claims = jwt.decode(token, s.verification_key, algorithms=[s.algorithm], audience=s.audience, issuer=s.issuer,
-                            options={"require": ["exp", "iat", "sub", "iss", "aud"]}, leeway=5)
+                            options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]}, leeway=LEEWAY_SECONDS)
     except jwt.ExpiredSignatureError as exc:
         raise ApiError(401, "access token expired", "token_expired") from exc
     except jwt.PyJWTError as exc:
         raise ApiError(401, "invalid access token", "invalid_token") from exc
     if claims.get("typ") != "access":
         raise ApiError(401, "not an access token", "invalid_token")
+    if is_revoked(claims):
+        raise ApiError(401, "this access token was revoked (logged out or password changed); log in again",
+                       "token_revoked")
     return Identity(user_id=str(claims["sub"]), role=claims.get("role", ""), name=claims.get("name", ""),
                     district=claims.get("district"), locale=claims.get("locale") or "id", claims=claims)
+
+
+# -- revocation -----------------------------------------------------------------------------------------
+# An access token lives ACCESS_TOKEN_TTL (15 min). Logging out, changing or resetting the password and
+# suspending an account must end it at once, everywhere it is verified: the gateway and every service (each
+# verifies tokens itself). So revocations go to a denylist every verifier reads:
+#   jti:<token id>   one token                      fam:<login>   every token of one login (logout)
+#   user:<id>        every token of the account issued before the stored instant (ms): password, suspension
+# Entries live as long as the tokens they refuse could (TTL + leeway), then expire on their own.
+# Redis (REDIS_URL) is the shared denylist; without it the gateway keeps one in its own database (see
+# gateway/revocation.py) and the services' ports rely on the gateway, so production sets REDIS_URL.
+LEEWAY_SECONDS = 5
+
+
+class Denylist:
+    """Where revocations are kept. `put` stores key -> value (an instant in ms, or 1) for `ttl` seconds;
+    `get` answers the values of `keys` (None where absent)."""
+
+    def put(self, entries: dict[str, int], ttl: int) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def get(self, keys: list[str]) -> list[int | None]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class RedisDenylist(Denylist):
+    def __init__(self, url: str, prefix: str = "pasar:revoked:"):
+        import redis  # only a deployment with REDIS_URL needs the client
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def put(self, entries: dict[str, int], ttl: int) -> None:
+        pipe = self.client.pipeline()
+        for key, value in entries.items():
+            pipe.set(self.prefix + key, value, ex=ttl)
+        pipe.execute()
+
+    def get(self, keys: list[str]) -> list[int | None]:
+        return [int(v) if v is not None else None for v in self.client.mget([self.prefix + k for k in keys])]
+
+
+_denylist: Denylist | None = None
+_denylist_chosen = False
+
+
+def use_denylist(denylist: Denylist | None) -> None:
+    """Set this process's denylist (the gateway's database one when there is no Redis; tests)."""
+    global _denylist, _denylist_chosen
+    _denylist, _denylist_chosen = denylist, True
+
+
+def denylist() -> Denylist | None:
+    global _denylist, _denylist_chosen
+    if not _denylist_chosen:
+        url = config.setting("REDIS_URL")
+        _denylist = RedisDenylist(url, config.setting("TOKEN_DENYLIST_PREFIX", "pasar:revoked:")) if url else None
+        _denylist_chosen = True
+    return _denylist
+
+
+def revocation_ttl(settings=None) -> int:
+    return (settings or config.auth()).access_ttl_seconds + LEEWAY_SECONDS + 60
+
+
+def revoke(*, jti: str | None = None, family: str | None = None, user_id: str | None = None,
+           before_ms: int | None = None) -> None:
+    """Refuse one token (jti), one login's tokens (family), or an account's tokens issued before `before_ms`."""
+    store = denylist()
+    if store is None:
+        return
+    entries = {}
+    if jti:
+        entries["jti:" + jti] = 1
+    if family:
+        entries["fam:" + family] = 1
+    if user_id:
+        entries["user:" + user_id] = before_ms if before_ms is not None else time.time_ns() // 1_000_000
+    if entries:
+        store.put(entries, revocation_ttl())
+
+
+def is_revoked(claims: dict) -> bool:
+    store = denylist()
+    if store is None:
+        return False
+    keys = ["jti:" + str(claims.get("jti")), "user:" + str(claims.get("sub"))]
+    if claims.get("fam"):
+        keys.append("fam:" + str(claims["fam"]))
+    try:
+        values = store.get(keys)
+    except Exception as exc:  # the denylist is down: refuse (fail closed) rather than honour a revoked token
+        raise ApiError(503, "cannot check the access token right now; please try again", "unavailable") from exc
+    token_jti, user_cutoff, *family = values
+    issued_ms = claims.get("iat_ms")
+    issued_ms = issued_ms if isinstance(issued_ms, int) else int(claims.get("iat", 0)) * 1000
+    return bool(token_jti) or bool(family and family[0]) or (user_cutoff is not None and issued_ms < user_cutoff)
 
 
 def bearer_token() -> str | None:

@@ -66,6 +66,7 @@ def cmd_web(args) -> None:
         "--bind", f"{host}:{port}", "--workers", workers, "--threads", str(config.web_threads(args.app)),
         "--worker-class", "gthread", "--timeout", "30", "--graceful-timeout", "10",
         "--access-logfile", "-" if config.setting("ACCESS_LOG") else "/dev/null", "--log-level", "warning",
+        "--config", "python:pasar.gunicorn_conf",  # JSON bodies for gunicorn's own 4xx, Connection: close kept
     ])
 
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from . import config, logs, metrics, tracing
 from .db import Database, UnitOfWork
 from .errors import ApiError, error_body
+from .limits import refuse_out_of_range_input
 from .messaging import Publisher, QueueNames, broker_status
 
 log = logging.getLogger("pasar.web")
@@ -281,6 +282,12 @@ def refuse_unstorable_text():
     return None
 
 
+def install_input_guards(app: Flask) -> None:
+    """The kernel's input limits (pasar.limits: 64-bit integers, JSON depth) and the unstorable-text guard."""
+    app.before_request(refuse_out_of_range_input)
+    app.before_request(refuse_unstorable_text)
+
+
 def create_service_app(service: str, metadata, blueprints, *, title: str, description: str = "",
                        db: Database | None = None, publish: bool = True, extra_config: dict | None = None,
                        extra_health_checks=None, text_guard: bool = True) -> Flask:
@@ -307,8 +314,8 @@ def create_service_app(service: str, metadata, blueprints, *, title: str, descri
         api.register_blueprint(bp)
     install_error_handlers(app)
     install_request_id(app)
-    if text_guard:  # the gateway installs it itself, after its body size check
-        app.before_request(refuse_unstorable_text)
+    if text_guard:  # the gateway installs them itself, after its body size check
+        install_input_guards(app)
     install_health(app, service, extra_health_checks)
     install_metrics(app, service, public=service == "gateway")
     tracing.instrument_app(app)

@@ -9,14 +9,13 @@ from ..protection import login_limits, register_limit
 from . import accounts_bridge, i18n, session
 from .forms import flatten_fields, general_error
 from .pages import bp, render
+from .redirects import safe_target
 
 ROLE_HOME = {"seller": "web.seller_home", "agent": "web.seller_home", "courier": "web.courier_home"}
 
 
 def safe_next(target: str | None, role: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for(ROLE_HOME.get(role or "", "web.home"))
+    return safe_target(target, url_for(ROLE_HOME.get(role or "", "web.home")))
 
 
 def signed_in(tokens: dict, target: str | None):
@@ -78,7 +77,7 @@ def register():
 
 @bp.route("/keluar", methods=["POST"])
 def logout():
-    accounts_bridge.logout(request.cookies.get(session.REFRESH_COOKIE))
+    accounts_bridge.logout(request.cookies.get(session.REFRESH_COOKIE), request.cookies.get(session.ACCESS_COOKIE))
     response = redirect(url_for("web.home"), code=303)
     session.set_tokens(response, None)
     return response

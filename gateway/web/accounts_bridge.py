@@ -5,6 +5,7 @@ In-process rather than over HTTP to ourselves: the rate limits then count the br
 as a `Reply`, the same shape the pages get from the services."""
 from __future__ import annotations
 
+from pasar.auth import verify_access_token
 from pasar.errors import ApiError, error_body
 
 from .. import accounts
@@ -16,7 +17,8 @@ def _pair(pair) -> dict:
 
 
 def _failed(exc: ApiError) -> Reply:
-    return Reply(exc.status, error_body(exc.status, exc.message, exc.code, exc.fields))
+    # in English, as the services answer the pages: i18n.service_text says it in the reader's language
+    return Reply(exc.status, error_body(exc.status, exc.message, exc.code, exc.fields, locale="en"))
 
 
 def tokens_of(reply: Reply) -> dict | None:
@@ -50,7 +52,13 @@ def refresh(refresh_token: str) -> dict | None:
 
 def logout(refresh_token: str | None, access_token: str | None = None) -> None:
     if refresh_token:
-        accounts.logout(refresh_token)
+        claims = None
+        if access_token:
+            try:
+                claims = verify_access_token(access_token).claims
+            except ApiError:
+                claims = None
+        accounts.logout(refresh_token, claims)
 
 
 def get_account(user_id: str):

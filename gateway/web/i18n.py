@@ -57,6 +57,8 @@ EN = {
     "Saring": "Filters", "Semua kategori": "All categories", "Kecamatan": "District",
     "Harga terendah (Rp)": "Lowest price (Rp)", "Harga tertinggi (Rp)": "Highest price (Rp)", "Urutkan": "Sort by",
     "Terbaru": "Newest", "Harga termurah": "Cheapest first", "Harga termahal": "Most expensive first",
+    "Paling cocok": "Best match",
+    "Tidak ada yang cocok dengan kata Anda; hasil ini untuk:": "Nothing matched your words; these results are for:",
     "Hasil": "Results", "Tidak ada produk yang cocok.": "No matching products.", "Foto": "Photo", "Stok": "Stock",
     "Stok habis": "Sold out", "Jumlah": "Quantity", "Masukkan keranjang": "Add to cart",
     "Tentang produk": "About this product", "Penjual": "Seller", "Desa": "Village", "Kec.": "District",

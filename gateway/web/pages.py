@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from pasar import regions
 
+from .redirects import safe_target
 from . import accounts_bridge, i18n, session
 
 log = logging.getLogger("gateway.web")
@@ -158,9 +159,7 @@ def flash_back(endpoint: str, note: str | None = None, **values):
 
 @bp.route("/bahasa/<lang>", methods=["POST"])
 def switch_language(lang: str):
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = safe_target(request.form.get("next"), "/")
     response = redirect(target, code=303)
     if lang in i18n.LANGS:
         response.set_cookie(session.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")

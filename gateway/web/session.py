@@ -47,8 +47,10 @@ def _headers(token: str | None = "user", extra: dict | None = None) -> dict:
     """The headers of a page's call, read from the request context (so they can travel to another thread)."""
     if token == "user":
         token = g.get("access_token")
+    # the pages say service messages in the reader's language themselves (i18n.service_text reads the
+    # English, i.e. the msgids), so they ask the services for English whatever the reader's language
     headers = {"Accept": "application/json", "X-Request-ID": g.get("request_id", ""),
-               "Accept-Language": g.get("lang", "id"), **(extra or {})}
+               "Accept-Language": "en", **(extra or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return headers

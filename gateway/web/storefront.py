@@ -12,7 +12,7 @@ from .reply import Reply
 from .session import get, get_all, post
 from ..routes import upstream
 
-SORTS = ("newest", "popular", "price_asc", "price_desc")
+SORTS = ("relevance", "newest", "popular", "price_asc", "price_desc")
 PER_PAGE = 20  # a page of results stays light on a slow link; "next page" brings more
 ADDRESS_FIELDS = ("name", "phone", "street", "village", "district", "regency", "province", "notes")
 
@@ -66,7 +66,7 @@ def search():
         "district": request.args.get("kecamatan", "").strip()[:64],
         "min_price": request.args.get("harga_min", "").strip()[:12],
         "max_price": request.args.get("harga_maks", "").strip()[:12],
-        "sort": request.args.get("urut", "newest") if request.args.get("urut") in SORTS else "newest",
+        "sort": request.args.get("urut") if request.args.get("urut") in SORTS else "relevance",
         "in_stock": "true" if request.args.get("ada_stok") else "",
     }
     for key in ("min_price", "max_price"):
@@ -84,7 +84,9 @@ def search():
     pages = int(body.get("pages") or 1)
     return render("search.html", filters=filters, products=products.items(), categories=categories.items(),
                   catalog_down=products.unavailable, total=body.get("total", len(products.items())),
-                  page=page, pages=pages, wrong_range=wrong_range,
+                  page=page, pages=pages, wrong_range=wrong_range, did_you_mean=body.get("did_you_mean"),
+                  did_you_mean_url=url_for("web.search", **{**query, "q": body["did_you_mean"]})
+                  if body.get("did_you_mean") else None,
                   prev_url=url_for("web.search", **query, halaman=page - 1) if page > 1 else None,
                   next_url=url_for("web.search", **query, halaman=page + 1) if page < pages else None)
 

@@ -2,7 +2,9 @@
 whether an order's items can be reserved (all or none), when stock counts as low, how search reads a query."""
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # The managed category list: slug -> (Bahasa Indonesia, English). New ones are added by an admin
@@ -19,7 +21,7 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
     ("hasil-laut", "Hasil laut & perikanan", "Fish & seafood"),
 ]
 UNITS = ("pcs", "kg", "gram", "pack", "liter", "lembar", "ikat")
-SORTS = ("newest", "price_asc", "price_desc", "popular")
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "popular")
 MIN_PRICE = 100                 # rupiah; below this is a typo, not a price
 MAX_PRICE = 100_000_000
 MAX_STOCK = 1_000_000
@@ -190,27 +192,89 @@ def dropped_below(before: int, after: int, threshold: int) -> bool:
 
 
 # -- search --------------------------------------------------------------------------------------------
-_WORD = re.compile(r"[0-9a-zA-Z\u00C0-\u024F]+")
+# Indonesian words are found whole: no prefix stripping (PostgreSQL's `indonesian` stemmer turns "keranjang"
+# into "ranjang", a bed), only the enclitic "-nya" ("harganya" -> "harga") and reduplication ("kue-kue" ->
+# "kue"), which never turn one product into another. Accents go ("kafé" -> "kafe") so both spellings meet.
+_WORD = re.compile(r"[0-9a-z]+(?:-[0-9a-z]+)*")
 MAX_TERMS = 8
+MIN_STEM = 3
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: the one spelling the index and the query share."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def stem(word: str) -> str:
+    """The word without "-nya"; a reduplicated word ("kue-kue", "sayur-sayuran") as its first half."""
+    if "-" in word:
+        first, _, rest = word.partition("-")
+        if rest.startswith(first) or first.startswith(rest):
+            word = first
+        else:
+            return word
+    if word.endswith("nya") and len(word) - 3 >= MIN_STEM:
+        return word[:-3]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as the index keeps them: folded, each with its stem, hyphenated words also in parts."""
+    found: list[str] = []
+    for token in _WORD.findall(fold(text)):
+        for word in (token, stem(token), *token.split("-")):
+            word = word.replace("-", "")
+            if word and word not in found:
+                found.append(word)
+    return found
 
 
 def search_terms(query: str | None) -> list[str]:
-    """Lower-case words of a free-text query; punctuation and tsquery operators are dropped so the
-    words are safe to hand to to_tsquery and LIKE alike."""
+    """The words of a free-text query, stemmed like the index; punctuation and operators are dropped, so the
+    words are safe for LIKE patterns and trigram lookups alike."""
     if not query:
         return []
-    return [w.lower()[:40] for w in _WORD.findall(query)][:MAX_TERMS]
+    terms: list[str] = []
+    for token in _WORD.findall(fold(query)):
+        term = stem(token).replace("-", "")[:40]
+        if term and term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
 
 
-def tsquery_text(terms: list[str]) -> str:
-    """'kopi:* & robusta:*' — every word must match, each also as a prefix (typing 'anyam' finds 'anyaman')."""
-    return " & ".join(f"{t}:*" for t in terms)
+def indexed(parts) -> str:
+    """' w1 w2 w3 ': a space on both sides, so `LIKE '% term%'` is "a word starting with term" everywhere."""
+    seen: list[str] = []
+    for part in parts:
+        for word in words(part or ""):
+            if word not in seen:
+                seen.append(word)
+    return f" {' '.join(seen)} " if seen else ""
 
 
 def search_document(title: str, description: str, shop_name: str, category_name: str, regency: str = "",
-                    district: str = "") -> str:
+                    district: str = "", village: str = "") -> str:
     """The text a listing is found by: its own words, its shop's name, its category, and where it is."""
-    return " ".join(p for p in (title, description, shop_name, category_name, district, regency) if p).lower()
+    return indexed((title, description, shop_name, category_name, village, district, regency))
+
+
+def search_heading(title: str, category_name: str = "") -> str:
+    """The words that say what the listing is (its title and category): a match here ranks first."""
+    return indexed((title, category_name))
+
+
+def corrected_query(terms: list[str], corrections: dict[str, str]) -> str | None:
+    """'kopi arabika' for terms ['kopi', 'arabica'] and {'arabica': 'arabika'}; None when nothing changed."""
+    fixed = [corrections.get(t, t) for t in terms]
+    return " ".join(fixed) if fixed != terms else None
+
+
+def close_words(term: str, vocabulary, limit: int = 1, cutoff: float = 0.75) -> list[str]:
+    """The SQLite fallback for pg_trgm: difflib's ratio over the words that start with the same letter and
+    are of about the same length (a typo rarely hits the first letter; this keeps the candidate set small)."""
+    candidates = [w for w in vocabulary if w[:1] == term[:1] and abs(len(w) - len(term)) <= 2 and w != term]
+    return difflib.get_close_matches(term, candidates, n=limit, cutoff=cutoff)
 
 
 def pickup_address(street: str, village: str, district: str, regency: str, province: str,

@@ -75,11 +75,20 @@ class Listing(Base):
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # popularity
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_document
+    search_heading: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_heading
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow,
                                                         nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class SearchWord(Base):
+    """Every word the listings are found by: what a misspelt query word is corrected to ("did you mean").
+    Words are only added (a word no listing has any more corrects to a query that finds nothing, and the
+    correction is only offered when it finds something)."""
+    __tablename__ = "search_words"
+    word: Mapped[str] = mapped_column(String(80), primary_key=True)
 
 
 class Photo(Base):

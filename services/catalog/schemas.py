@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from pasar.text import FreeText
+
 from .domain import MAX_PRICE, MAX_STOCK, MIN_PRICE, SHOP_STATUSES, SORTS, STATUSES, UNITS
 
 PHONE = validate.Regexp(r"^\+?[0-9]{8,15}$", error="a phone number like +6281234567890")
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lower-case words joined by '-'")
-Text = lambda lo, hi, **kw: fields.String(validate=validate.Length(min=lo, max=hi), **kw)  # noqa: E731
+Text = lambda lo, hi, **kw: FreeText(lo, hi, **kw)  # noqa: E731  (the kernel's text policy, pasar/text.py)
 Price = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=MIN_PRICE, max=MAX_PRICE), **kw)  # noqa: E731
 Stock = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_STOCK), **kw)  # noqa: E731
 Threshold = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kw)  # noqa: E731
@@ -183,7 +185,10 @@ class ListingOut(Schema):
 
 
 class BrowseArgs(PageArgs):
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "words in title, description, shop"})
+    q = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "words in the title, description, category, shop name, village, district or regency; "
+                       "each word matches the start of a word (\"anyam\" finds \"anyaman\", \"keranjang\" never "
+                       "\"ranjang\"), a misspelt word is corrected when nothing matches (see `did_you_mean`)"})
     category = fields.String(validate=validate.Length(max=60))
     district = fields.String(validate=validate.Length(max=120))
     regency = fields.String(validate=validate.Length(max=120))
@@ -191,7 +196,9 @@ class BrowseArgs(PageArgs):
     min_price = fields.Integer(validate=validate.Range(min=0, max=10 * MAX_PRICE))
     max_price = fields.Integer(validate=validate.Range(min=0, max=10 * MAX_PRICE))
     in_stock = fields.Boolean(load_default=False)
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    sort = fields.String(validate=validate.OneOf(SORTS), metadata={
+        "description": "relevance (the default; newest when there are no words), newest, price_asc, price_desc, "
+                       "popular"})
 
     @validates_schema
     def _price_range(self, data, **_):
@@ -211,6 +218,8 @@ class ListingPage(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     pages = fields.Integer()
+    did_you_mean = fields.String(allow_none=True, metadata={
+        "description": "when the words as typed found nothing: the corrected words these results are for"})
 
 
 class MovementOut(Schema):

@@ -196,7 +196,7 @@ def seed(db: Database | None = None) -> str:
                                   description=description, category=category, unit=unit, price=price, stock=0,
                                   low_stock_threshold=3, sold_count=popularity, status="published",
                                   created_at=created, updated_at=created, published_at=created)
-                refresh_search_text(listing, shop, categories.get(category))
+                refresh_search_text(session, listing, shop, categories.get(category))
                 session.add(listing)
                 session.flush()
                 move_stock(session, listing, "initial", stock, stock, note="demo data")

@@ -49,10 +49,13 @@ def listing_event(listing: Listing, shop: Shop | None) -> dict:
             "low_stock_threshold": listing.low_stock_threshold}
 
 
-def refresh_search_text(listing: Listing, shop: Shop | None, category_name: str | None) -> None:
+def refresh_search_text(session: Session, listing: Listing, shop: Shop | None, category_name: str | None) -> None:
+    """The listing's search document and heading again, and any new word into the "did you mean" list."""
     listing.search_text = domain.search_document(
         listing.title, listing.description or "", shop.name if shop else "", category_name or "",
-        shop.regency if shop else "", shop.district if shop else "")
+        shop.regency if shop else "", shop.district if shop else "", shop.village if shop else "")
+    listing.search_heading = domain.search_heading(listing.title, category_name or "")
+    views.remember_words(session, listing.search_text.split())
 
 
 def pickup_phone(session: Session, shop: Shop) -> str:
@@ -192,10 +195,11 @@ def update_shop(work: UnitOfWork, shop_id: str, who: Actor, data: dict) -> dict:
     shop = _managed_shop(work, shop_id, who)
     for key, value in data.items():
         setattr(shop, key, value)
-    if {"name", "district", "regency"} & set(data):  # these are part of every listing's search text
-        names = category_names(work.session)
-        for listing in work.session.scalars(select(Listing).where(Listing.shop_id == shop.id)):
-            refresh_search_text(listing, shop, names.get(listing.category))
+    if {"name", "village", "district", "regency"} & set(data):  # these are part of every listing's search text
+        session = work.session
+        names = category_names(session)
+        for listing in session.scalars(select(Listing).where(Listing.shop_id == shop.id)):
+            refresh_search_text(session, listing, shop, names.get(listing.category))
     work.commit()
     return _shop_answer(work.session, shop, True)
 
@@ -242,7 +246,7 @@ def create_listing(work: UnitOfWork, who: Actor, data: dict) -> dict:
     listing = Listing(seller_id=shop.seller_id, stock=0, sold_count=0, **data)
     if listing.status == "published":
         listing.published_at = utcnow()
-    refresh_search_text(listing, shop, category_name)
+    refresh_search_text(session, listing, shop, category_name)
     session.add(listing)
     session.flush()
     move_stock(session, listing, "initial", stock, stock, actor_id=who.user_id, note="listing created")
@@ -280,7 +284,7 @@ def update_listing(work: UnitOfWork, listing_id: str, who: Actor, data: dict) ->
             work.emit("stock.low", listing_event(listing, shop), correlation_id=listing.id)
     if listing.status == "published":
         _publishable(listing)
-    refresh_search_text(listing, shop, category_names(session).get(listing.category))
+    refresh_search_text(session, listing, shop, category_names(session).get(listing.category))
     listing.updated_at = utcnow()
     if listing.status == "published":
         work.emit("listing.updated", listing_event(listing, shop), correlation_id=listing.id)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 import time
 
-from sqlalchemy import and_, false, func, or_, select, text
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import domain, media
-from .models import Category, Listing, Photo, Shop
+from .models import Category, Listing, Photo, SearchWord, Shop
 
 
 def on_postgres(session: Session) -> bool:
-    """Whether a read session talks to PostgreSQL (full-text search) or SQLite (LIKE)."""
+    """Whether a session talks to PostgreSQL (pg_trgm corrections) or SQLite (difflib corrections)."""
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -34,25 +35,40 @@ def category_names(session: Session, fresh: bool = False) -> dict[str, str]:
 
 
 # -- search --------------------------------------------------------------------------------------
+# One query on both databases: a listing is found when every query word starts a word of its document
+# (`LIKE '% word%'`, served on PostgreSQL by a pg_trgm GIN index) and ranked by where the words are: in its
+# heading (title, category) above its shop, place or description, a whole word above a prefix.
 def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _starts_word(column, term: str, whole: bool = False):
+    return column.like(f"% {term} %" if whole else f"% {term}%")
+
+
+def relevance(terms: list[str]):
+    score = None
+    for term in terms:
+        points = case((_starts_word(Listing.search_heading, term, whole=True), 6),
+                      (_starts_word(Listing.search_heading, term), 4),
+                      (_starts_word(Listing.search_text, term, whole=True), 2), else_=1)
+        score = points if score is None else score + points
+    if len(terms) > 1:  # the words side by side in the heading, as typed
+        score = score + case((_starts_word(Listing.search_heading, " ".join(terms)), 3), else_=0)
+    return score
+
+
 def listing_query(is_postgres: bool, args: dict, statuses: tuple[str, ...] = ("published",),
-                  open_shops_only: bool = True):
+                  open_shops_only: bool = True, terms: list[str] | None = None):
     """The filtered query (listings joined with their shop) for browse and search, without ordering."""
     query = select(Listing, Shop).join(Shop, Shop.id == Listing.shop_id)
     if statuses:
         query = query.where(Listing.status.in_(statuses))
     if open_shops_only:
         query = query.where(Shop.status == "active")  # a closed shop's listings leave the market
-    terms = domain.search_terms(args.get("q"))
+    terms = domain.search_terms(args.get("q")) if terms is None else terms
     if terms:
-        if is_postgres:
-            query = query.where(text("to_tsvector('simple', listings.search_text) @@ to_tsquery('simple', :tsq)")
-                                .bindparams(tsq=domain.tsquery_text(terms)))
-        else:  # SQLite: every word must appear somewhere in the document (search_text is lower-case)
-            query = query.where(and_(*[Listing.search_text.like(_like(t), escape="\\") for t in terms]))
+        query = query.where(and_(*[_starts_word(Listing.search_text, t) for t in terms]))
     if args.get("category"):
         query = query.where(Listing.category == args["category"])
     if args.get("district"):
@@ -78,16 +94,72 @@ ORDERINGS = {
 }
 
 
-def search(session: Session, is_postgres: bool, args: dict, statuses=("published",),
-           open_shops_only: bool = True) -> dict:
-    query = listing_query(is_postgres, args, statuses, open_shops_only)
+def ordering(sort: str | None, terms: list[str]):
+    """Relevance first when there are words (and by default then); without words it means newest."""
+    if (sort or "relevance") == "relevance":
+        if not terms:
+            return ORDERINGS["newest"]
+        return (relevance(terms).desc(), Listing.sold_count.desc(), Listing.created_at.desc(), Listing.id)
+    return ORDERINGS[sort]
+
+
+def _page(session: Session, is_postgres: bool, args: dict, terms: list[str], statuses, open_shops_only) -> dict:
+    query = listing_query(is_postgres, args, statuses, open_shops_only, terms=terms)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     page, per_page = args.get("page", 1), args.get("per_page", 20)
-    rows = session.execute(query.order_by(*ORDERINGS[args.get("sort") or "newest"])
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    items = listing_views(session, rows)
-    return {"items": items, "total": total, "page": page, "per_page": per_page,
-            "pages": math.ceil(total / per_page) if total else 0}
+    rows = session.execute(query.order_by(*ordering(args.get("sort"), terms))
+                           .limit(per_page).offset((page - 1) * per_page)).all() if total else []
+    return {"items": listing_views(session, rows), "total": total, "page": page, "per_page": per_page,
+            "pages": math.ceil(total / per_page) if total else 0, "did_you_mean": None}
+
+
+def search(session: Session, is_postgres: bool, args: dict, statuses=("published",),
+           open_shops_only: bool = True) -> dict:
+    """A page of listings. A query with no hits is tried once more with its misspelt words corrected
+    (pg_trgm on PostgreSQL, difflib on SQLite); if that finds something, those hits come back with
+    `did_you_mean` saying which words were searched instead."""
+    terms = domain.search_terms(args.get("q"))
+    answer = _page(session, is_postgres, args, terms, statuses, open_shops_only)
+    if terms and not answer["total"]:
+        suggestion = domain.corrected_query(terms, corrections(session, is_postgres, terms))
+        if suggestion:
+            retry = _page(session, is_postgres, args, domain.search_terms(suggestion), statuses, open_shops_only)
+            if retry["total"]:
+                answer = {**retry, "did_you_mean": suggestion}
+    return answer
+
+
+# -- "did you mean" ------------------------------------------------------------------------------
+def remember_words(session: Session, words) -> None:
+    """Add words to the list corrections are taken from (a word already there is left alone)."""
+    rows = [{"word": w} for w in dict.fromkeys(words) if 0 < len(w) <= 80]
+    if not rows:
+        return
+    insert = postgresql.insert if on_postgres(session) else sqlite.insert
+    session.execute(insert(SearchWord).on_conflict_do_nothing(index_elements=["word"]), rows)
+
+
+MIN_CORRECTABLE = 4  # "teh" or "ubi" are words, not typos of something longer
+
+
+def corrections(session: Session, is_postgres: bool, terms: list[str]) -> dict[str, str]:
+    """Each term that starts no known word, with the known word closest to it."""
+    found: dict[str, str] = {}
+    for term in terms:
+        if len(term) < MIN_CORRECTABLE or session.scalar(
+                select(SearchWord.word).where(SearchWord.word.like(f"{term}%")).limit(1)) is not None:
+            continue
+        if is_postgres:  # `%`: trigram similarity above pg_trgm.similarity_threshold (0.3), served by the index
+            best = session.scalar(select(SearchWord.word).where(SearchWord.word.op("%")(term))
+                                  .order_by(func.similarity(SearchWord.word, term).desc(), SearchWord.word).limit(1))
+        else:
+            same_start = session.scalars(select(SearchWord.word).where(
+                SearchWord.word.like(f"{term[0]}%"),
+                func.length(SearchWord.word).between(len(term) - 2, len(term) + 2)))
+            best = next(iter(domain.close_words(term, list(same_start))), None)
+        if best:
+            found[term] = best
+    return found
 
 
 # -- views ---------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 from marshmallow import Schema, fields, validate
 
 from pasar.auth import current_identity
+from pasar import text
 from pasar.events import Address
+from pasar.text import FreeText, Name
 
 from .domain import MAX_CART_LINES, MAX_CART_QTY, dropoff_for
 
@@ -11,11 +13,23 @@ class OrderItemIn(Schema):
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
 
 
+class DeliveryAddressIn(Address):
+    """The event's address under the kernel's text policy (pasar/text.py), with its maximum lengths."""
+    name = Name(1, text.PERSON_NAME_MAX, required=True)
+    phone = Name(1, 32, required=True)
+    street = FreeText(1, text.STREET_MAX, required=True)
+    village = FreeText(0, text.PLACE_MAX, load_default="")
+    district = FreeText(1, text.PLACE_MAX, required=True)
+    regency = FreeText(0, text.PLACE_MAX, load_default="")
+    province = FreeText(0, text.PLACE_MAX, load_default="")
+    notes = FreeText(0, text.NOTE_MAX, load_default="", allow_none=True)
+
+
 class OrderIn(Schema):
     # without items, the shopper's cart is checked out
     items = fields.List(fields.Nested(OrderItemIn), validate=validate.Length(min=1, max=MAX_CART_LINES))
     payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
-    delivery_address = fields.Nested(Address, required=True)
+    delivery_address = fields.Nested(DeliveryAddressIn, required=True)
 
 
 class TimelineOut(Schema):

@@ -116,10 +116,17 @@ class StripeProvider:
 def parse_stripe_webhook(payload: bytes, signature: str | None, secret: str) -> ProviderReport | None:
     """Verify with Stripe's own library (raises stripe.SignatureVerificationError or ValueError), then
     translate. None: a verified event we do not act on."""
-    event = as_dict(stripe.Webhook.construct_event(payload, signature, secret,
-                                                   tolerance=STRIPE_WEBHOOK_TOLERANCE_SECONDS))
-    obj = event["data"]["object"]
-    kind = event["type"]
+    try:  # validly signed is not well formed: `[]` or `{}` signed with the secret must be a 400, not a 500
+        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=STRIPE_WEBHOOK_TOLERANCE_SECONDS)
+        return _translate_event(as_dict(event))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError("the payload is not a Stripe event") from exc
+
+
+def _translate_event(event: dict) -> ProviderReport | None:
+    obj, kind = as_dict(event["data"]["object"]), event["type"]
+    if not isinstance(kind, str) or not isinstance(event["id"], str):
+        raise TypeError("not a Stripe event")
     if kind in ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"):
         report = report_from_intent(obj, event["id"])
         if report is None and kind == "payment_intent.payment_failed":

@@ -86,3 +86,39 @@ def test_api_answers_travel_gzipped_and_revalidate_with_a_304(stack):
     assert again.status_code == 304
     plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
     assert "Content-Encoding" not in plain.headers and len(plain.json()["items"]) == 4
+
+
+def test_search_through_the_gateway_understands_indonesian_and_the_storefront_says_did_you_mean(stack):
+    tag = uuid.uuid4().hex[:6]
+    village = f"Sumber{tag}"
+    seller = stack.client(f"seller-{tag}", "seller", name="Pak Harno")
+    status, shop = seller.post("/api/v1/shops", json={
+        "name": f"Mebel dan Anyaman {tag}", "village": village, "district": "Tahunan", "regency": "Jepara",
+        "province": "Jawa Tengah"})
+    assert status == 201, shop
+    made = {}
+    for key, title in (("bed", "Ranjang kayu jati ukir"), ("basket", "Keranjang rotan besar"),
+                       ("coffee", f"Kopi arabika Muria {tag}")):
+        status, listing = seller.post("/api/v1/products", json={
+            "shop_id": shop["id"], "title": title, "category": "anyaman", "price": 90000, "stock": 3,
+            "status": "published"})
+        assert status == 201, listing
+        made[key] = listing["id"]
+
+    def found(q: str) -> tuple[list[str], dict]:
+        body = requests.get(f"{stack.url}/api/v1/products", params={"q": q, "per_page": 50}, timeout=10).json()
+        return [i["id"] for i in body["items"]], body
+
+    assert made["bed"] not in found("keranjang")[0] and made["basket"] in found("keranjang")[0]
+    assert found(f"keranjang {tag}")[0] == [made["basket"]]
+    assert set(found(village)[0]) == set(made.values())  # the village finds its shop's products
+    ids, body = found(f"kopi arabica {tag}")
+    assert ids == [made["coffee"]] and body["did_you_mean"] == f"kopi arabika {tag}"
+
+    page = requests.get(f"{stack.url}/cari", params={"q": f"kopi arabica {tag}"}, timeout=10)
+    assert page.status_code == 200
+    assert f"kopi arabika {tag}</a>" in page.text and f"Kopi arabika Muria {tag}" in page.text
+    assert "Tidak ada yang cocok dengan kata Anda" in page.text
+    english = requests.get(f"{stack.url}/cari", params={"q": f"kopi arabica {tag}"}, cookies={"lang": "en"},
+                           timeout=10)
+    assert "Nothing matched your words; these results are for:" in english.text

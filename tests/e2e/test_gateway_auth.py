@@ -73,7 +73,8 @@ def test_sign_up_by_email_and_duplicate_contact_is_a_conflict(stack):
     assert status == 201, body
     assert body["account"]["email"] == email.lower() and body["account"]["channels"] == ["inapp", "email"]
     status, again, _ = register(stack, phone=None, email=email.upper())
-    assert status == 409 and again["error"]["fields"] == {"email": ["already registered"]}
+    # without Accept-Language the answer is in Bahasa Indonesia (issue 18): "already registered"
+    assert status == 409 and again["error"]["fields"] == {"email": ["sudah terdaftar"]}
 
 
 def test_public_sign_up_cannot_make_an_admin_or_a_weak_password(stack):

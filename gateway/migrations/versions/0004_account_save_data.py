@@ -1,13 +1,13 @@
 """accounts.save_data: the "Hemat kuota" switch kept with the account (issue 19)
 
-Revision ID: gateway_0003
-Revises: gateway_0002
+Revision ID: gateway_0004
+Revises: gateway_0003
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "gateway_0003"
-down_revision = "gateway_0002"
+revision = "gateway_0004"
+down_revision = "gateway_0003"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """shops.whatsapp_chat: the seller lets shoppers chat on WhatsApp from the pages (issue 19)
 
-Revision ID: catalog_0004
-Revises: catalog_0003
+Revision ID: catalog_0005
+Revises: catalog_0004
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "catalog_0004"
-down_revision = "catalog_0003"
+revision = "catalog_0005"
+down_revision = "catalog_0004"
 branch_labels = None
 depends_on = None
 
