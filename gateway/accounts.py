@@ -391,3 +391,14 @@ def verify_phone(user_id: str, code: str) -> Account:
         work.emit("account.updated", event_data(account), correlation_id=account.id)
         work.commit()
     return account
+
+
+def set_save_data(user_id: str, on: bool) -> None:
+    """The "Hemat kuota" switch kept with the account, so a second phone or a cleared browser saves data too.
+    A page preference only: no account event (no other service needs it)."""
+    with uow(correlation_id=user_id) as work:
+        account = work.session.get(Account, user_id)
+        if account is None:
+            raise ApiError(404, "account not found")
+        account.save_data = bool(on)
+        work.commit()

@@ -27,6 +27,7 @@ class Account(Base):
     channels: Mapped[list] = mapped_column(JSON, default=list)
     # proven by a code sent to the phone; sellers, agents and couriers need it to sell or take deliveries
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    save_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # "Hemat kuota"
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -119,3 +119,16 @@ def delete_address(user_id: str, address_id: str) -> None:
 
 def region_children(parent: str | None) -> list[dict]:
     return regions.children(parent)
+
+
+def save_data_of(user_id: str) -> bool:
+    account = accounts.get_account(user_id)
+    return bool(account is not None and account.save_data)
+
+
+def set_save_data(user_id: str, on: bool) -> bool:
+    try:
+        accounts.set_save_data(user_id, on)
+        return True
+    except ApiError:
+        return False

@@ -104,10 +104,12 @@ def edit_shop(shop_id: str):
     if shop is None:
         return render("message.html", 404, title=i18n.gettext("Toko tidak ditemukan"), text="")
     form, errors = {k: shop.get(k) or "" for k in SHOP_FIELDS}, {}
+    form["whatsapp_chat"] = bool(shop.get("whatsapp_chat"))
     if request.method == "POST":
         form = {k: request.form.get(k, "").strip() for k in SHOP_FIELDS}
         changes = {k: v for k, v in form.items() if v or k in ("story", "street", "province", "owner_name")}
         changes["whatsapp"] = form["whatsapp"] or None
+        form["whatsapp_chat"] = changes["whatsapp_chat"] = bool(request.form.get("whatsapp_chat"))
         saved = call("PATCH", f"/api/v1/shops/{shop_id}", json_body=changes)
         if not saved.ok:
             errors = flatten_fields(saved.fields) or {"_": general_error(saved, "Belum tersimpan.")}

@@ -5,7 +5,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config
 
-from . import accounts_bridge, i18n, session
+from . import accounts_bridge, i18n, session, sharing
 from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render
 from .forms import flatten_fields, general_error
@@ -104,18 +104,24 @@ def listing(listing_id: str):
     product = reply.body
     # the listing carries a brief of its shop; the seller's story and village come from the full profile
     shop = shops_by_id([product.get("shop_id")]).get(product.get("shop_id")) or product.get("shop")
-    return render("listing.html", product=product, shop=shop or {})
+    return render("listing.html", product=product, shop=shop or {}, share=sharing.product_share(product, shop or {}))
 
 
 @bp.route("/toko/<shop_id>")
 def shop(shop_id: str):
+    page = request.args.get("halaman", "1")
+    page = max(1, min(500, int(page))) if page.isdigit() else 1
     reply, products = get_all((f"/api/v1/shops/{shop_id}", None),
-                              (f"/api/v1/shops/{shop_id}/products", {"per_page": 60}))
+                              (f"/api/v1/shops/{shop_id}/products", {"per_page": PER_PAGE, "page": page}))
     if reply.status == 404:
         return render("message.html", 404, title=i18n.gettext("Toko tidak ditemukan"), text="")
     if not reply.ok:
         return unavailable()
-    return render("shop.html", shop=reply.body, products=products.items())
+    pages = int((products.body or {}).get("pages") or 1) if isinstance(products.body, dict) else 1
+    return render("shop.html", shop=reply.body, products=products.items(), share=sharing.shop_share(reply.body),
+                  page=page, pages=pages,  # a long shop is paged like search: light on a slow link
+                  prev_url=url_for("web.shop", shop_id=shop_id, halaman=page - 1) if page > 1 else None,
+                  next_url=url_for("web.shop", shop_id=shop_id, halaman=page + 1) if page < pages else None)
 
 
 def unavailable():

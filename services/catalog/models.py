@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables
@@ -44,6 +44,8 @@ class Shop(Base):
     story: Mapped[str] = mapped_column(Text, default="")
     photo_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     whatsapp: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # the seller lets shoppers open a WhatsApp chat to that number from the shop and product pages
+    whatsapp_chat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

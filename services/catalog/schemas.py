@@ -42,6 +42,7 @@ class ShopIn(Schema):
     province = Text(0, 120, load_default="")
     story = Text(0, 2000, load_default="")
     whatsapp = fields.String(validate=PHONE, load_default=None, allow_none=True)
+    whatsapp_chat = fields.Boolean(load_default=False, metadata={"description": "shoppers may chat on WhatsApp"})
     seller_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None,
                               metadata={"description": "admin only: the owning seller account"})
     agent_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None,
@@ -58,6 +59,7 @@ class ShopPatch(Schema):
     province = Text(0, 120)
     story = Text(0, 2000)
     whatsapp = fields.String(validate=PHONE, allow_none=True)
+    whatsapp_chat = fields.Boolean(metadata={"description": "shoppers may chat on WhatsApp"})
     status = fields.String(validate=validate.OneOf(SHOP_STATUSES))
 
 
@@ -83,6 +85,9 @@ class ShopOut(Schema):
     street = fields.String(metadata={"description": "only for the shop's managers"})
     whatsapp = fields.String(allow_none=True, metadata={"description": "only for the shop's managers"})
     can_manage = fields.Boolean()
+    whatsapp_chat = fields.Boolean()
+    chat_whatsapp = fields.String(allow_none=True, metadata={
+        "description": "the number shoppers may chat with on WhatsApp, only when the seller allows it"})
 
 
 class ShopBrief(Schema):

@@ -213,6 +213,8 @@ def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
         "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
         "photo_thumb_url": media.url_for_key(shop.photo_key.replace(".jpg", "-thumb.jpg")) if shop.photo_key else None,
         "status": shop.status, "listing_count": listing_count, "created_at": shop.created_at, "can_manage": manager,
+        "whatsapp_chat": bool(shop.whatsapp_chat),
+        "chat_whatsapp": shop.whatsapp if shop.whatsapp_chat and shop.whatsapp else None,
     }
     if manager:  # contact details stay with the people who run the shop
         view.update(street=shop.street, whatsapp=shop.whatsapp)

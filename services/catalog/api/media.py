@@ -1,7 +1,7 @@
 """Media: stored pictures, and the photo uploads again on the gateway's upload path."""
 from __future__ import annotations
 
-from flask import Response, send_from_directory
+from flask import Response, request, send_file, send_from_directory
 from flask_smorest import Blueprint
 
 from pasar.auth import require_roles
@@ -9,7 +9,7 @@ from pasar.errors import not_found
 from pasar.idempotency import idempotent
 from pasar.web import documents_errors
 
-from .. import media, storage
+from .. import images, media, storage
 from ..schemas import PhotoOut, PhotoUpload, ShopOut
 from .http import BEARER, refuse_impossible_ids
 from .products import store_listing_photo
@@ -27,6 +27,10 @@ def get_media(key: str):
     """A stored picture. Keys never change content (new uploads get new keys), so they cache for a year."""
     if not media.is_stored_picture(key):
         raise not_found("picture")
+    if request.args.get("w") or request.args.get("f"):  # a responsive variant (srcset): made once, then kept
+        response = send_variant(key, request.args.get("w", ""), request.args.get("f", "jpeg"))
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
     if storage.store_kind() == "s3":  # read from the bucket and sent from here (why not a redirect: storage.py)
         data = storage.store().read(key)
         if data is None:
@@ -37,6 +41,14 @@ def get_media(key: str):
                                        conditional=True)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def send_variant(key: str, width: str, fmt: str):
+    try:
+        path, mimetype = images.variant(key, int(width) if width.isdigit() else 0, fmt)
+    except images.NoSuchVariant:
+        raise not_found("picture at that size")
+    return send_file(path, mimetype=mimetype, max_age=365 * 24 * 3600, conditional=True)
 
 
 # The gateway allows large bodies only for multipart requests under /api/v1/media, so the uploads are
