@@ -6,7 +6,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 from pasar import config
 
 from . import i18n, rails, session
-from .pages import bp, flash_back, login_required, render
+from .pages import bp, flash_back, login_required, render, rupiah_text
 from .forms import flatten_fields, general_error
 from .reply import Reply
 from .session import call, get, get_all, post
@@ -344,7 +344,7 @@ def rail_view(payment: dict | None) -> dict | None:
     return {**action, "label": rails.channel_label(payment.get("channel")),
             "qr_image": rails.qr_png_data_uri(action["qr_string"]) if action.get("qr_string") else None,
             "steps": rails.va_steps(action.get("va_bank")) if action.get("kind") == "va" else [],
-            "left": rails.time_left(action.get("expires_at"))}
+            "left": rails.time_left(action.get("expires_at")), "amount_text": rupiah_text(payment.get("amount"))}
 
 
 @bp.route("/bayar/<order_id>/cek", methods=["POST"])
