@@ -62,7 +62,10 @@ def login_key() -> str:
     return f"login:{client_ip()}:{who}"
 
 
+# With RATELIMIT_STORAGE_URI=redis://... every gateway process and host counts in one place (one allowance per
+# client, not one per process); the key prefix keeps deployments (or test runs) sharing a Redis apart.
 limiter = Limiter(key_func=client_key, storage_uri=config.setting("RATELIMIT_STORAGE_URI", "memory://"),
+                  key_prefix=config.setting("RATELIMIT_KEY_PREFIX", "pasar"),
                   headers_enabled=True, strategy="fixed-window")
 # One budget per client for the whole API: the proxied resources and the gateway's own /api/v1/auth/*.
 api_limit = limiter.shared_limit(API_LIMIT, scope="api")

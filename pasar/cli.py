@@ -6,6 +6,7 @@ import importlib
 import os
 import shutil
 import sys
+from pathlib import Path
 
 from . import config
 
@@ -41,9 +42,11 @@ def build_worker(app: str):
 
 
 def cmd_worker(args) -> None:
-    from . import logs
+    from . import logs, metrics, tracing
     config.refuse_unsafe_production_settings()
+    metrics.prepare(args.app, "worker")  # before anything imports prometheus_client (see pasar/metrics.py)
     logs.configure(f"{args.app}-worker")
+    tracing.setup(f"{args.app}-worker")  # before build_worker makes the engines
     worker = build_worker(args.app)
     worker.install_signal_handlers()
     worker.run()
@@ -51,8 +54,10 @@ def cmd_worker(args) -> None:
 
 def cmd_web(args) -> None:
     """gunicorn serving the app on its port (sync workers: each request has its own DB transaction)."""
+    from . import metrics
     from .migrate import app_package
     config.refuse_unsafe_production_settings()
+    metrics.prepare(args.app, "web")  # gunicorn's workers inherit the folder (see pasar/metrics.py)
     port = args.port or config.service_port(args.app)
     host = "0.0.0.0" if args.app == "gateway" else config.setting("SERVICE_BIND_HOST", "127.0.0.1")
     workers = str(args.workers or config.int_setting("WEB_CONCURRENCY", 2))
@@ -79,22 +84,57 @@ def check_broker_or_explain() -> None:
     url = config.messaging().amqp_url
     ok, detail = broker_reachable(url)
     if not ok:
-        _die(f"""
-RabbitMQ is not reachable at {url} ({detail}).
-Pasar Desa's services talk to each other only through RabbitMQ, so nothing can start without it.
-Start it with:    rabbitmq-server -detached        (or: docker compose up -d rabbitmq)
-or point AMQP_URL at a running broker, then run `make run` again.
-""", 2)
+        from .up import _explain_and_exit, _redact
+        _explain_and_exit(_redact(url), detail, "")
 
 
 def cmd_up(args) -> None:
-    check_broker_or_explain()
+    """Broker (the machine's, or a private node started here), migrations, demo data, then supervisord."""
+    from . import up
+    if up.already_running():
+        print(f"Pasar Desa is already running on this var/ directory ({config.var_dir()}): "
+              f"`pasar ctl status` lists its processes, `pasar ctl shutdown` stops them")
+        return
+    print(up.ensure_broker(), flush=True)
     cmd_migrate(argparse.Namespace(app="all"))
     if not args.no_seed:
         cmd_seed(args)
-    honcho = shutil.which("honcho", path=os.path.dirname(sys.executable)) or shutil.which("honcho")
-    procfile = str(config.ROOT / "Procfile")
-    os.execvp(honcho, [honcho, "-f", procfile, "-d", str(config.ROOT), "start"])
+    conf = up.write_supervisor_conf(Path(sys.executable).parent)
+    supervisord = shutil.which("supervisord", path=os.path.dirname(sys.executable)) or shutil.which("supervisord")
+    print(f"starting every Procfile process under supervisord ({conf}); a process that dies is restarted, "
+          f"the others keep running. `pasar ctl status` lists them; Ctrl-C stops them all", flush=True)
+    sys.stdout.flush()
+    os.execvp(supervisord, [supervisord, "-c", str(conf)])
+
+
+def cmd_ctl(args) -> None:
+    """supervisorctl on the processes `pasar up` started (status, restart <name>, tail -f <name>, shutdown)."""
+    from . import up
+    ctl = shutil.which("supervisorctl", path=os.path.dirname(sys.executable)) or "supervisorctl"
+    os.execvp(ctl, [ctl, "-c", str(up.supervisor_conf_path()), *args.rest])
+
+
+def cmd_broker(args) -> None:
+    """The private RabbitMQ node `pasar up` starts when no broker answers."""
+    from urllib.parse import urlparse
+
+    from .up import LocalBroker
+    node = LocalBroker(urlparse(config.messaging().amqp_url).port or 5672)
+    if args.action == "stop":
+        print(f"stopped {node.name}" if node.stop() else f"{node.name} was not running")
+
+
+def cmd_health(args) -> None:
+    """Exit 0 when the app's worker is consuming its queue (docker compose's health check for the workers)."""
+    from .messaging import QueueNames, broker_status
+    settings = config.messaging()
+    queue = QueueNames.for_service(args.app, settings).main
+    ok, detail, counts = broker_status(settings.amqp_url, queue)
+    if not ok:
+        _die(f"broker unreachable: {detail}")
+    if not counts or counts["consumers"] < 1:
+        _die(f"no worker consumes {queue}")
+    print(f"{queue}: {counts['consumers']} consumer(s), {counts['ready']} ready, {counts['parked']} parked")
 
 
 def cmd_make_keys(args) -> None:
@@ -137,6 +177,7 @@ def cmd_service(args) -> None:
 
 
 def main(argv=None) -> None:
+    config.load_dotenv_file()
     parser = argparse.ArgumentParser(prog="pasar", description="Pasar Desa operations")
     sub = parser.add_subparsers(dest="cmd", required=True)
     apps = list(config.ALL_APPS)
@@ -152,6 +193,12 @@ def main(argv=None) -> None:
     p = sub.add_parser("seed", help="load demo data"); p.set_defaults(func=cmd_seed)
     p = sub.add_parser("up", help="migrate, seed and start every process"); p.add_argument("--no-seed", action="store_true")
     p.set_defaults(func=cmd_up)
+    p = sub.add_parser("ctl", help="supervisorctl for the processes `pasar up` runs")
+    p.add_argument("rest", nargs=argparse.REMAINDER); p.set_defaults(func=cmd_ctl)
+    p = sub.add_parser("broker", help="the private RabbitMQ node `pasar up` may start")
+    p.add_argument("action", choices=["stop"]); p.set_defaults(func=cmd_broker)
+    p = sub.add_parser("health", help="is this process healthy? (compose health checks)")
+    p.add_argument("kind", choices=["worker"]); p.add_argument("app", choices=apps); p.set_defaults(func=cmd_health)
     p = sub.add_parser("check-broker", help="is RabbitMQ reachable?"); p.set_defaults(func=cmd_check_broker)
     p = sub.add_parser("make-keys", help="Ed25519 key pair for access tokens")
     p.add_argument("--dir", default="secrets"); p.add_argument("--force", action="store_true")

@@ -19,6 +19,22 @@ SERVICES = ("catalog", "orders", "payments", "notifications")
 ALL_APPS = ("gateway",) + SERVICES
 
 
+def load_dotenv_file() -> Path | None:
+    """One configuration for every `pasar` command: the `.env` in the current directory (what `make run` and
+    `docker compose` read too) fills in what the real environment does not set; the environment always wins.
+    PASAR_DOTENV=0 reads no file (the test harness: a developer's `.env` must never steer a test), any other
+    value names the file to read. Child processes inherit the result, so they all see one configuration."""
+    choice = os.environ.get("PASAR_DOTENV", "")
+    if choice == "0":
+        return None
+    path = Path(choice) if choice else Path.cwd() / ".env"
+    if not path.is_file():
+        return None
+    from dotenv import load_dotenv
+    load_dotenv(path, override=False)
+    return path
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -72,6 +88,7 @@ class MessagingSettings:
     prefetch: int
     outbox_sweep_seconds: float
     outbox_grace_seconds: float
+    queue_type: str = "classic"  # QUEUE_TYPE: classic (one node) or quorum (replicated across a cluster)
 
     @property
     def max_attempts(self) -> int:
@@ -89,6 +106,7 @@ def messaging() -> MessagingSettings:
         prefetch=_int("PREFETCH", 16),
         outbox_sweep_seconds=float(_env("OUTBOX_SWEEP_SECONDS", "0.5")),
         outbox_grace_seconds=float(_env("OUTBOX_GRACE_SECONDS", "2")),
+        queue_type=_env("QUEUE_TYPE", "classic"),
     )
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 
-from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, event)
+import sqlalchemy
+from sqlalchemy import (Column, Index, Integer, MetaData, String, Table, Text, event)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import config
+from . import config, tracing
 from .events import make_envelope
-from .stamps import new_id, utcnow
+from .stamps import UtcDateTime, new_id, utcnow
 
 
 def _messaging_columns(kind: str) -> list[Column]:
@@ -21,15 +22,15 @@ def _messaging_columns(kind: str) -> list[Column]:
             Column("id", String(36), primary_key=True),
             Column("type", String(80), nullable=False),
             Column("envelope", Text, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("sent_at", DateTime(timezone=True), nullable=True),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("sent_at", UtcDateTime(), nullable=True),
             Column("attempts", Integer, nullable=False, default=0),
             Column("last_error", Text, nullable=True),
         ]
     return [  # processed_events: the inbox
         Column("event_id", String(36), primary_key=True),
         Column("type", String(80), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     ]
 
 
@@ -62,7 +63,8 @@ def make_engine(url: str, immediate: bool = False) -> Engine:
     """`immediate` (SQLite only) starts transactions with BEGIN IMMEDIATE so concurrent writers queue on
     busy_timeout instead of failing when a deferred read lock cannot be upgraded."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # sqlalchemy.create_engine looked up at call time: tracing, when on, wraps it to trace statements
+        engine = sqlalchemy.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets the web and worker processes share the file
@@ -81,7 +83,7 @@ def make_engine(url: str, immediate: bool = False) -> Engine:
         return engine
     # a database that stops answering (cable cut, not a refusal) fails the connect within seconds instead
     # of hanging the worker forever; keepalives notice a dead peer on a connection already open
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
                          connect_args={"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
                                        "keepalives_interval": 5, "keepalives_count": 3})
 
@@ -182,8 +184,8 @@ class UnitOfWork:
             self.session.close()
 
     def emit(self, event_type: str, data: dict, correlation_id: str | None = None) -> str:
-        envelope = make_envelope(event_type, data, source=self.source,
-                                 correlation_id=correlation_id or self.correlation_id)
+        envelope = tracing.stamp(make_envelope(event_type, data, source=self.source,
+                                               correlation_id=correlation_id or self.correlation_id))
         self.session.execute(self.db.outbox.insert().values(
             id=envelope["id"], type=event_type, envelope=json.dumps(envelope),
             created_at=utcnow(), sent_at=None, attempts=0))

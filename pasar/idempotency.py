@@ -22,11 +22,11 @@ from copy import deepcopy
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app, jsonify, request
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .auth import current_identity
-from .stamps import utcnow
+from .stamps import UtcDateTime, utcnow
 from .errors import ApiError, error_body
 from .web import ErrorOut, ctx
 
@@ -62,7 +62,7 @@ def _columns() -> list[Column]:
         Column("status", Integer, nullable=True),  # null: claimed, the view is still running
         Column("content_type", String(200), nullable=True),
         Column("body", Text, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),  # also the claim's token, see _owned
+        Column("created_at", UtcDateTime(), nullable=False),  # also the claim's token, see _owned
     ]
 
 

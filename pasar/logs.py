@@ -1,4 +1,5 @@
-"""Structured JSON logs that carry the request/correlation id of whatever is being handled."""
+"""Structured JSON logs that carry the request/correlation id of whatever is being handled, and (when tracing
+is on) the trace and span id, so a log line leads to its trace and back."""
 from __future__ import annotations
 
 import contextvars
@@ -7,6 +8,8 @@ import logging
 import os
 import sys
 from datetime import datetime, timezone
+
+from . import tracing
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -26,6 +29,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "correlation_id": correlation_id.get(),
         }
+        ids = tracing.current_ids()
+        if ids:
+            entry["trace_id"], entry["span_id"] = ids
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

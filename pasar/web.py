@@ -1,6 +1,7 @@
-"""Flask helpers every app uses: the app skeleton, the error format, request ids, health checks."""
+"""Flask helpers every app uses: the app skeleton, the error format, request ids, health checks, metrics."""
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -10,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import flask_smorest
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
-from . import config, logs
+from . import config, logs, metrics, tracing
 from .db import Database, UnitOfWork
 from .errors import ApiError, error_body
 from .messaging import Publisher, QueueNames, broker_status
@@ -135,14 +136,48 @@ def install_request_id(app: Flask) -> None:
         g.request_started = time.perf_counter()
         logs.correlation_id.set(g.request_id)
 
+    service = app.name
+
     @app.after_request
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if request.path not in ("/healthz", "/readyz"):
+        seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
+        # the URL rule, not the path: one series per route, however many orders there are
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        metrics.observe_request(service, request.method, route, response.status_code, seconds)
+        if request.path not in ("/healthz", "/readyz", "/metrics"):
             log.info("request", extra={
                 "method": request.method, "path": request.path, "status": response.status_code,
-                "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1)})
+                "ms": round(seconds * 1000, 1)})
         return response
+
+
+def install_metrics(app: Flask, service: str, *, public: bool = False) -> None:
+    """`/metrics` in Prometheus' text format: this app's series from every one of its processes.
+
+    With METRICS_TOKEN set, every app asks for `Authorization: Bearer <METRICS_TOKEN>`. Without it the
+    services answer anyone who can reach them (they listen on 127.0.0.1 unless SERVICE_BIND_HOST says
+    otherwise, and the gateway forwards only /api/v1/...), while the gateway (`public`), the one door on a
+    public port, answers 404: its metrics are not for the internet without a token."""
+    cache = HealthCache(ttl=5.0)
+
+    def broker_counts():
+        settings = config.messaging()
+        return cache.broker(settings.amqp_url, QueueNames.for_service(service, settings).main)[2]
+
+    def scrape():
+        token = config.setting("METRICS_TOKEN")
+        if token:
+            given = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return jsonify(error_body(401, "metrics need the metrics token")), 401
+        elif public:
+            return jsonify(error_body(404, "not found")), 404
+        c = app.extensions.get("pasar")
+        body, content_type = metrics.exposition(service, c.db if c else None, broker_counts)
+        return Response(body, content_type=content_type)
+
+    app.add_url_rule("/metrics", "metrics", scrape)
 
 
 class HealthCache:
@@ -251,6 +286,7 @@ def create_service_app(service: str, metadata, blueprints, *, title: str, descri
                        extra_health_checks=None, text_guard: bool = True) -> Flask:
     """The skeleton every service app shares; the service brings its blueprints and metadata."""
     logs.configure(service)
+    tracing.setup(service)  # before the database: its engines are traced from the start (when tracing is on)
     app = Flask(service)
     app.config.update(
         API_TITLE=title, API_VERSION="v1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
@@ -274,4 +310,6 @@ def create_service_app(service: str, metadata, blueprints, *, title: str, descri
     if text_guard:  # the gateway installs it itself, after its body size check
         app.before_request(refuse_unstorable_text)
     install_health(app, service, extra_health_checks)
+    install_metrics(app, service, public=service == "gateway")
+    tracing.instrument_app(app)
     return app

@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+# Any `pasar` command a test starts ignores the checkout's `.env` (stack.py also passes this explicitly).
+os.environ["PASAR_DOTENV"] = "0"
+
 from tests.support.infra import BrokerNamespace, postgres_database
 from tests.support.stack import Stack
 

@@ -10,22 +10,31 @@ import time
 import pika
 from sqlalchemy import select, update
 
-from .. import config
+from .. import config, metrics, tracing
 from ..db import Database
 from ..stamps import utcnow
 
 log = logging.getLogger("pasar.messaging")
 
 
-def connection_parameters(amqp_url: str, *, quick: bool = False, name: str | None = None) -> pika.URLParameters:
-    params = pika.URLParameters(amqp_url)
-    if name:  # shown by the management UI and `rabbitmqctl list_connections client_properties`
-        params.client_properties = {"connection_name": f"{name} pid {os.getpid()}"}
-    params.connection_attempts = 1
-    params.socket_timeout = 2 if quick else 5
-    params.blocked_connection_timeout = 10
-    params.heartbeat = 30
-    return params
+def connection_parameters(amqp_url: str, *, quick: bool = False,
+                          name: str | None = None) -> pika.URLParameters | list[pika.URLParameters]:
+    """AMQP_URL may name several nodes of one cluster, comma-separated: pika then tries them in order, so a
+    process reconnects to a surviving node when its own goes away (behind one load-balanced address, e.g. a
+    Kubernetes Service, a single URL is enough)."""
+    all_params = []
+    for url in (part.strip() for part in amqp_url.split(",")):
+        if not url:
+            continue
+        params = pika.URLParameters(url)
+        if name:  # shown by the management UI and `rabbitmqctl list_connections client_properties`
+            params.client_properties = {"connection_name": f"{name} pid {os.getpid()}"}
+        params.connection_attempts = 1
+        params.socket_timeout = 2 if quick else 5
+        params.blocked_connection_timeout = 10
+        params.heartbeat = 30
+        all_params.append(params)
+    return all_params[0] if len(all_params) == 1 else all_params
 
 
 def broker_reachable(amqp_url: str) -> tuple[bool, str]:
@@ -64,6 +73,12 @@ def broker_status(amqp_url: str, queue: str | None = None) -> tuple[bool, str, d
 def publish_envelope(channel, exchange: str, envelope: dict) -> None:
     """The one place an event leaves for the broker. Persistent message with the event id as message_id; the channel is in confirm mode, so
     basic_publish returns only once the broker has taken responsibility (or raises)."""
+    with tracing.publishing(envelope) as trace_headers:
+        _publish(channel, exchange, envelope, {"x-pasar-attempt": 1, **trace_headers})
+    metrics.event_published(envelope["source"], envelope["type"])
+
+
+def _publish(channel, exchange: str, envelope: dict, headers: dict) -> None:
     channel.basic_publish(
         exchange=exchange,
         routing_key=envelope["type"],
@@ -74,7 +89,7 @@ def publish_envelope(channel, exchange: str, envelope: dict) -> None:
             message_id=str(envelope["id"]),
             correlation_id=envelope.get("correlation_id") or None,
             type=envelope["type"],
-            headers={"x-pasar-attempt": 1},
+            headers=headers,
         ),
         mandatory=False,
     )

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import pika
 from sqlalchemy.exc import IntegrityError
 
-from .. import config, logs
+from .. import config, logs, metrics
 from ..db import Database, UnitOfWork
 from ..stamps import utcnow
 from ..events import ContractError, Event, parse_envelope
@@ -170,6 +170,7 @@ class Worker:
         finally:
             logs.correlation_id.reset(token)
         self._ack(channel, method.delivery_tag)  # only after the handler's transaction committed
+        metrics.event_consumed(self.service, event.type)
         if emitted:
             # sent at once for speed; if this fails the rows wait in the outbox and the sweep sends them
             self.relay_outbox(ids=emitted)
@@ -216,11 +217,13 @@ class Worker:
     def _retry(self, body, properties, attempt: int, reason: str) -> None:
         headers = dict(properties.headers or {})
         headers.update({ATTEMPT_HEADER: attempt + 1, "x-pasar-last-error": reason[:1000]})
+        metrics.event_retried(self.service, properties.type or "unknown")
         # growing delay: the n-th retry waits in the n-th (longer) retry queue
         self._republish(self.names.retries[min(attempt - 1, len(self.names.retries) - 1)], body, properties, headers)
 
     def _park(self, body, properties, routing_key: str, reason: str, attempt: int) -> None:
         log.error("message parked", extra={"reason": reason, "routing_key": routing_key})
+        metrics.event_parked(self.service, routing_key)
         headers = dict(properties.headers or {})
         headers.update({"x-pasar-park-reason": reason[:2000], "x-pasar-attempts": attempt,
                         "x-pasar-routing-key": routing_key, "x-pasar-parked-at": utcnow().isoformat()})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables
-from pasar.stamps import new_id, utcnow
+from pasar.stamps import UtcDateTime, new_id, utcnow
 from pasar.idempotency import idempotency_table
 
 
@@ -26,7 +26,7 @@ class Seller(Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     district: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Shop(Base):
@@ -45,8 +45,8 @@ class Shop(Base):
     photo_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     whatsapp: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Category(Base):
@@ -74,10 +74,10 @@ class Listing(Base):
     sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # popularity
     status: Mapped[str] = mapped_column(String(20), default="draft")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow,
                                                         nullable=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class Photo(Base):
@@ -90,7 +90,7 @@ class Photo(Base):
     thumb_key: Mapped[str] = mapped_column(String(200))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Reservation(Base):
@@ -103,7 +103,7 @@ class Reservation(Base):
     seller_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     qty: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="held")  # held | released | committed
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class StockAnswer(Base):
@@ -112,7 +112,7 @@ class StockAnswer(Base):
     __tablename__ = "stock_answers"
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(20))  # reserved | rejected
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class StockMovement(Base):
@@ -129,7 +129,7 @@ class StockMovement(Base):
     order_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 messaging_tables(Base.metadata)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table,
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pasar.db import messaging_tables
-from pasar.stamps import new_id, utcnow
+from pasar.stamps import UtcDateTime, new_id, utcnow
 from pasar.idempotency import idempotency_table
 
 from . import domain
@@ -35,12 +35,12 @@ orders = Table(
     Column("total", Integer, nullable=False),
     Column("paid", Boolean, nullable=False),
     Column("payment_id", String(64), nullable=True),
-    Column("payment_due_at", DateTime(timezone=True), nullable=True),
+    Column("payment_due_at", UtcDateTime(), nullable=True),
     Column("cancel_reason", String(32), nullable=True),
-    Column("confirmed_at", DateTime(timezone=True), nullable=True),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
-    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    Column("confirmed_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
     Index("ix_orders_awaiting_payment", "status", "payment_due_at"),  # the timeout sweeper's scan
 )
 
@@ -62,12 +62,12 @@ fulfillments = Table(
     Column("accepted", Boolean, nullable=False),
     Column("declined_by", JSON, nullable=False),
     Column("cod_amount_collected", Integer, nullable=True),
-    Column("pickup_deadline", DateTime(timezone=True), nullable=True),
-    Column("ready_at", DateTime(timezone=True), nullable=True),
-    Column("picked_up_at", DateTime(timezone=True), nullable=True),
-    Column("delivered_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
-    Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow),
+    Column("pickup_deadline", UtcDateTime(), nullable=True),
+    Column("ready_at", UtcDateTime(), nullable=True),
+    Column("picked_up_at", UtcDateTime(), nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
     Index("ix_fulfillments_board", "district", "status"),  # couriers' open board
 )
 
@@ -86,8 +86,8 @@ class CartLine(Base):
     shopper_id: Mapped[str] = mapped_column(String(64), index=True)
     listing_id: Mapped[str] = mapped_column(String(64))
     qty: Mapped[int] = mapped_column(Integer)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class IdempotencyKey(Base):
@@ -97,7 +97,7 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Courier(Base):
@@ -109,8 +109,8 @@ class Courier(Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     district: Mapped[str | None] = mapped_column(String(120), nullable=True)
     available: Mapped[bool] = mapped_column(Boolean, default=False)
-    available_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    available_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class TimelineEntry(Base):
@@ -122,7 +122,7 @@ class TimelineEntry(Base):
     event: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(24))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 messaging_tables(Base.metadata)

@@ -18,6 +18,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from pasar import metrics
 from pasar.config import int_setting
 from pasar.db import Database, UnitOfWork
 from pasar.errors import ApiError, conflict, not_found
@@ -68,6 +69,8 @@ def record(uow: UnitOfWork, order: Order, events: list[domain.DomainEvent]) -> N
     """Emit each event through the outbox and add it to the order's timeline, in the caller's transaction."""
     for event in events:
         uow.emit(event.type, event.data, correlation_id=order.id)
+        if event.type == "order.confirmed" and order.created_at and order.confirmed_at:
+            metrics.order_confirmed((domain.as_utc(order.confirmed_at) - domain.as_utc(order.created_at)).total_seconds())
         status = order.status
         if event.fulfillment_id:
             status = next((f.status for f in order.fulfillments if f.id == event.fulfillment_id), status)

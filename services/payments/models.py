@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pasar.db import messaging_tables
-from pasar.stamps import new_id, utcnow
+from pasar.stamps import UtcDateTime, new_id, utcnow
 
 
 class Base(DeclarativeBase):
@@ -42,11 +42,11 @@ class Payment(Base):
     va_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     va_bank: Mapped[str | None] = mapped_column(String(32), nullable=True)
     deeplink: Mapped[str | None] = mapped_column(Text, nullable=True)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     split_rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # xenPlatform split rule
     attention: Mapped[str | None] = mapped_column(String(64), nullable=True)  # why the operator must act (flag)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     shares: Mapped[list["PaymentShare"]] = relationship(back_populates="payment", lazy="selectin",
                                                         order_by="PaymentShare.fulfillment_id")
 
@@ -62,7 +62,7 @@ class PaymentShare(Base):
     delivery_fee: Mapped[int] = mapped_column(BigInteger)
     courier_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     cod_collected: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     payment: Mapped[Payment] = relationship(back_populates="shares")
 
 
@@ -73,7 +73,7 @@ class LedgerTransaction(Base):
     kind: Mapped[str] = mapped_column(String(24))
     order_id: Mapped[str] = mapped_column(String(64), index=True)
     memo: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class LedgerEntry(Base):
@@ -98,7 +98,7 @@ class Payout(Base):
     fee: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="owed")  # owed | transferred
     transfer_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ConnectedAccount(Base):
@@ -106,7 +106,7 @@ class ConnectedAccount(Base):
     __tablename__ = "connected_accounts"
     seller_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     stripe_account_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ProviderEvent(Base):
@@ -116,7 +116,7 @@ class ProviderEvent(Base):
     provider: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16))
     payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ManagedPayee(Base):
@@ -127,8 +127,8 @@ class ManagedPayee(Base):
     payee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[str] = mapped_column(String(64), index=True)
     shop_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class ChannelChoice(Base):
@@ -138,7 +138,7 @@ class ChannelChoice(Base):
     order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     shopper_id: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(24))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class SubAccount(Base):
@@ -147,7 +147,7 @@ class SubAccount(Base):
     seller_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider: Mapped[str] = mapped_column(String(16), default="xendit")
     account_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class PaymentSplit(Base):

@@ -108,3 +108,54 @@ def test_every_setting_the_code_reads_is_documented_in_env_example():
                                path.read_text()))
     missing = sorted(read - documented)
     assert not missing, f"add these to .env.example: {missing}"
+
+
+def test_workers_are_health_checked_and_every_process_restarts(compose):
+    services = compose["services"]
+    for app in config.ALL_APPS:
+        worker = services[f"{app}-worker"]
+        assert worker["healthcheck"]["test"] == ["CMD", "pasar", "health", "worker", app]
+    for name, service in services.items():
+        if name != "migrate":
+            assert service.get("restart", compose["x-app"]["restart"]) == "unless-stopped", name
+
+
+def test_compose_takes_database_and_broker_credentials_from_dotenv_not_the_file():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "pasar:pasar@" not in text and "guest:guest" not in text and "POSTGRES_PASSWORD: pasar" not in text
+    assert "${POSTGRES_PASSWORD:?" in text and "${RABBITMQ_PASSWORD:?" in text
+    documented = (ROOT / ".env.example").read_text()
+    for name in ("POSTGRES_USER", "POSTGRES_PASSWORD", "RABBITMQ_USER", "RABBITMQ_PASSWORD"):
+        assert f"# {name}=" in documented, name
+
+
+def test_the_image_installs_the_hashed_lock_and_runs_as_a_user_of_its_own():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    assert "RUN pip install --require-hashes -r requirements.lock" in lines
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    pins = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\;]+)", lock.read_text(), re.M)
+    return {name.lower().replace("_", "-").replace(".", "-"): version for name, version in pins}
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[\s\[<>=!~;]", r, 1)[0].lower().replace("_", "-").replace(".", "-") for r in requirements}
+
+
+def test_the_lock_files_pin_every_dependency_pyproject_names_with_hashes():
+    """`make lock` after editing pyproject.toml: this fails first, naming what is missing."""
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime, test = _pins(ROOT / "requirements.lock"), _pins(ROOT / "requirements-dev.lock")
+    missing = sorted(_requirement_names(project["dependencies"]) - set(runtime))
+    assert not missing, f"requirements.lock lacks {missing}: run `make lock`"
+    missing = sorted(_requirement_names(project["dependencies"] + project["optional-dependencies"]["test"]) - set(test))
+    assert not missing, f"requirements-dev.lock lacks {missing}: run `make lock`"
+    assert {name: test[name] for name in runtime} == runtime, "the two locks pin the same versions"
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        entries = [e for e in re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text()) if "==" in e]
+        unhashed = [e.split()[0] for e in entries if "--hash=sha256:" not in e]
+        assert entries and not unhashed, f"{lock}: pins without hashes {unhashed}"

@@ -19,6 +19,9 @@ from pasar.auth import Identity, issue_access_token
 from .infra import BrokerNamespace, free_port, postgres_database, wait_until
 
 BIN = Path(sys.executable).parent
+# Every process a test starts reads this environment and nothing else: no `.env` (a developer's file could
+# name other ports, their real databases or another exchange).
+NO_DOTENV = {"PASAR_DOTENV": "0"}
 TEST_JWT_SECRET = "test-secret-for-the-harness-only-0123456789abcdef"
 
 
@@ -44,6 +47,7 @@ class Stack:
     def _build_env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL") and k != "DATABASE_URL"}
         env.update(self.broker.env())
+        env.update(NO_DOTENV)
         env.update({
             "PASAR_VAR_DIR": str(self.var), "JWT_SECRET": TEST_JWT_SECRET, "WEB_CONCURRENCY": str(self.web_workers),
             "PATH": f"{BIN}:{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING",
@@ -83,6 +87,10 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+    def database_url(self, app: str) -> str:
+        """Where `app` keeps its data in this stack: its PostgreSQL database, or its SQLite file."""
+        return self.env.get(f"{app.upper()}_DATABASE_URL") or f"sqlite:///{self.var / (app + '.db')}"
 
     def healthy(self) -> bool:
         resp = requests.get(self.url + "/healthz", timeout=5)
