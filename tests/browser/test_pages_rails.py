@@ -29,7 +29,11 @@ def stack(fake_xendit):
     xendit = FakeXendit(secret_key=XENDIT_KEY, callback_token=XENDIT_TOKEN,
                         webhook_url=f"{s.url}/api/v1/webhooks/xendit").start()
     s.extra_env = rails_env(xendit, FakeMidtrans(server_key="unused"), providers="xendit")
-    s.start(seed=True)
+    try:
+        s.start(seed=True)
+    except BaseException:  # a start that times out leaves no process behind
+        s.stop()
+        raise
     fake_xendit["fake"] = xendit
     yield s
     s.stop()

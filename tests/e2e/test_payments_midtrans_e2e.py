@@ -21,7 +21,11 @@ def midtrans_only():
     midtrans = FakeMidtrans(server_key="SB-Mid-server-fake-key",
                             webhook_url=f"{stack.url}/api/v1/webhooks/midtrans").start()
     stack.extra_env = rails_env(xendit, midtrans, providers="midtrans")
-    stack.start()
+    try:
+        stack.start()
+    except BaseException:  # a start that times out leaves no process behind
+        stack.stop()
+        raise
     yield stack, midtrans
     stack.stop()
     midtrans.stop()

@@ -29,7 +29,11 @@ def rails():
                         webhook_url=f"{stack.url}/api/v1/webhooks/xendit").start()
     midtrans = FakeMidtrans(server_key=MIDTRANS_KEY, webhook_url=f"{stack.url}/api/v1/webhooks/midtrans").start()
     stack.extra_env = rails_env(xendit, midtrans, providers="xendit,midtrans")
-    stack.start()
+    try:
+        stack.start()
+    except BaseException:  # a start that times out leaves no process behind
+        stack.stop()
+        raise
     yield stack, xendit, midtrans
     stack.stop()
     xendit.stop()
