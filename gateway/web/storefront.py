@@ -5,12 +5,12 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config
 
-from . import accounts_bridge, i18n, session, sharing
+from . import accounts_bridge, i18n, rails, session, sharing
 from . import cart as cart_store
-from .pages import bp, flash_back, login_required, render
+from .pages import bp, flash_back, login_required, render, rupiah_text
 from .forms import flatten_fields, general_error
 from .reply import Reply
-from .session import get, get_all, post
+from .session import call, get, get_all, post
 from ..routes import upstream
 
 SORTS = ("relevance", "newest", "popular", "price_asc", "price_desc")
@@ -206,16 +206,20 @@ def checkout():
         for required in ("name", "phone", "street", "district"):
             if not address[required]:
                 errors[required] = i18n.gettext("Wajib diisi")
-        if method not in ("card", "cod"):
+        channels = offered_channels()
+        if method != "cod" and method not in channels:
             errors["payment_method"] = i18n.gettext("Pilih cara bayar")
         if not errors:
             reply = post("/api/v1/orders", json_body={
                 "items": [{"listing_id": line["product"]["id"], "qty": line["qty"]} for line in lines],
-                "payment_method": method, "delivery_address": {k: v for k, v in address.items() if v}},
+                "payment_method": "cod" if method == "cod" else "card",  # orders: paid at the door, or online
+                "delivery_address": {k: v for k, v in address.items() if v}},
                 headers=session.idempotency("order"))  # a double tap on "Buat pesanan" places one order
             if reply.ok:
                 order_id = reply.body["id"]
-                target = url_for("web.pay", order_id=order_id) if method == "card" else url_for(
+                if method not in ("cod", "card"):  # QRIS, a VA, an e-wallet: payments opens it there
+                    call("PUT", f"/api/v1/payments/orders/{order_id}/channel", json_body={"channel": method})
+                target = url_for("web.pay", order_id=order_id) if method != "cod" else url_for(
                     "web.order", order_id=order_id)
                 response = redirect(target, code=303)
                 cart_store.clear(response)
@@ -225,7 +229,16 @@ def checkout():
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
                   method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")),
-                  saved=saved, chosen_id=chosen["id"] if chosen else "")
+                  saved=saved, chosen_id=chosen["id"] if chosen else "",
+                  channels=offered_channels(), channel_label=rails.channel_label)
+
+
+def offered_channels() -> list[str]:
+    """The online channels the operator turned on (payments says which); the card alone if it cannot say."""
+    reply = get("/api/v1/payments/channels")
+    found = [c.get("channel") for c in (reply.body or {}).get("channels") or []] if reply.ok and isinstance(
+        reply.body, dict) else []
+    return [c for c in found if isinstance(c, str)] or ["card"]
 
 
 def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
@@ -323,11 +336,42 @@ def pay(order_id: str):
         if paid:
             return redirect(url_for("web.order", order_id=order_id, note="paid"), code=303)
         order = order_or_404(order_id)[0] or order
+    return pay_page(order, payment, status, error)
+
+
+def pay_page(order: dict, payment: Reply, status: int, error: str | None):
     shown = payment.body if payment.ok and isinstance(payment.body, dict) else None
     stripe_key = (payment.body or {}).get("publishable_key") if payment.ok else None
     return render("pay.html", status, order=order, payment=shown,
-                  stripe_key=stripe_key or config.setting("STRIPE_PUBLISHABLE_KEY"),
+                  stripe_key=stripe_key or config.setting("STRIPE_PUBLISHABLE_KEY"), rail=rail_view(shown),
                   attempts_left=int((shown or {}).get("attempts_left") or 0), **pay_outcome(order, shown, status, error))
+
+
+def rail_view(payment: dict | None) -> dict | None:
+    """A local rail's next action, ready to show: the QR drawn, the VA's steps, the time left."""
+    action = (payment or {}).get("next_action") or {}
+    if action.get("kind") not in ("qr", "va", "deeplink", "redirect") or payment.get("status") != "pending":
+        return None
+    return {**action, "label": rails.channel_label(payment.get("channel")),
+            "qr_image": rails.qr_png_data_uri(action["qr_string"]) if action.get("qr_string") else None,
+            "steps": rails.va_steps(action.get("va_bank")) if action.get("kind") == "va" else [],
+            "left": rails.time_left(action.get("expires_at")), "amount_text": rupiah_text(payment.get("amount"))}
+
+
+@bp.route("/bayar/<order_id>/cek", methods=["POST"])
+@login_required("shopper")
+def pay_check(order_id: str):
+    """"Saya sudah bayar": payments asks the provider now; paid goes to the order, else the same page says so."""
+    order, problem = order_or_404(order_id)
+    if problem:
+        return problem
+    payment = payment_of(order_id)
+    pid = payment.body.get("payment_id") if payment.ok and isinstance(payment.body, dict) else None
+    checked = post(f"/api/v1/payments/{pid}/check") if pid else payment
+    if checked.ok and (checked.body or {}).get("status") == "succeeded":
+        return redirect(url_for("web.order", order_id=order_id, note="paid"), code=303)
+    return pay_page(order_or_404(order_id)[0] or order, payment_of(order_id), 200,
+                    i18n.gettext("Pembayaran belum kami terima. Kalau sudah membayar, tunggu sebentar lalu coba lagi."))
 
 
 TIMELINE = ("PLACED", "AWAITING_PAYMENT", "CONFIRMED", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED",

@@ -314,9 +314,32 @@ def _require_money(amount) -> None:
 
 # -- providers --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class NextAction:
+    """What the shopper does next to pay, in words any page can render without knowing the provider: scan
+    `qr_string`, transfer to `va_number` at `va_bank`, open `deeplink` in the wallet app, or go to
+    `redirect_url` (a hosted page). `expires_at` is an ISO-8601 UTC moment, or None."""
+    kind: str                      # NEXT_* below
+    redirect_url: str | None = None
+    qr_string: str | None = None
+    va_number: str | None = None
+    va_bank: str | None = None
+    deeplink: str | None = None
+    expires_at: str | None = None
+
+
+NEXT_QR = "qr"
+NEXT_VA = "va"
+NEXT_DEEPLINK = "deeplink"
+NEXT_REDIRECT = "redirect"
+NEXT_CARD_FORM = "card_form"   # the sandbox / Stripe card form on our own page
+
+
+@dataclass(frozen=True)
 class StartedPayment:
     provider_ref: str
     client_secret: str | None = None
+    next_action: NextAction | None = None
+    split_rule_id: str | None = None   # xenPlatform: the split rule the payment was opened with
 
 
 @dataclass(frozen=True)
@@ -329,6 +352,20 @@ class ProviderReport:
     amount: int | None = None  # rupiah, when the provider says how much
     reason: str | None = None
     order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """Everything a provider may need to open a payment. `split` lists the sub-account routes (platform
+    providers with marketplace splits use it; the others ignore it)."""
+    payment_id: str
+    order_id: str
+    shopper_id: str
+    amount: int
+    channel: str
+    expires_at: str | None = None
+    return_url: str | None = None
+    split: tuple["SplitRoute", ...] = ()
 
 
 class PaymentProvider(Protocol):
@@ -353,6 +390,11 @@ class PaymentProvider(Protocol):
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         """Send a seller's payout to their connected account; returns the transfer id."""
+
+
+class RefundNotSupported(RuntimeError):
+    """The channel takes no refund through the provider's API (a bank transfer into a virtual account): the
+    money must go back by hand, so the payment is flagged for the operator instead."""
 
 
 class WebhookRejected(ValueError):
@@ -384,3 +426,104 @@ def sandbox_outcome(card_number: str) -> tuple[str, str | None]:
         raise UnknownTestCard("sandbox accepts only the test cards 4242 4242 4242 4242 (success) "
                               "and 4000 0000 0000 0002 (declined)")
     return SANDBOX_CARDS[digits]
+
+
+# -- local rails: channels the shopper chooses from -----------------------------------------------------
+# channel id -> (kind of next action, the bank / wallet / network it is). The operator turns channels on per
+# provider (XENDIT_CHANNELS, MIDTRANS_CHANNELS); "card" is Stripe or the sandbox.
+CHANNEL_CARD = "card"
+CHANNELS: dict[str, tuple[str, str]] = {
+    "card": (NEXT_CARD_FORM, "CARD"),
+    "qris": (NEXT_QR, "QRIS"),
+    "va_bca": (NEXT_VA, "BCA"),
+    "va_bni": (NEXT_VA, "BNI"),
+    "va_bri": (NEXT_VA, "BRI"),
+    "va_mandiri": (NEXT_VA, "MANDIRI"),
+    "va_permata": (NEXT_VA, "PERMATA"),
+    "ewallet_ovo": (NEXT_DEEPLINK, "OVO"),
+    "ewallet_dana": (NEXT_DEEPLINK, "DANA"),
+    "ewallet_shopeepay": (NEXT_DEEPLINK, "SHOPEEPAY"),
+    "ewallet_linkaja": (NEXT_DEEPLINK, "LINKAJA"),
+    "gopay": (NEXT_DEEPLINK, "GOPAY"),
+    "snap": (NEXT_REDIRECT, "SNAP"),
+}
+
+
+class UnknownChannel(ValueError):
+    pass
+
+
+def channel_kind(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise UnknownChannel(f"unknown payment channel {channel!r}; one of: {', '.join(CHANNELS)}")
+    return CHANNELS[channel][0]
+
+
+def channel_network(channel: str) -> str:
+    channel_kind(channel)
+    return CHANNELS[channel][1]
+
+
+def parse_channel_list(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """"qris, va_bca" -> ("qris", "va_bca"); unknown names are a configuration error, said at once."""
+    if text in (None, ""):
+        return default
+    names = tuple(n.strip().lower() for n in str(text).split(",") if n.strip())
+    for name in names:
+        channel_kind(name)
+    return names
+
+
+def provider_for_channel(channel: str, enabled: list[tuple[str, tuple[str, ...]]]) -> str | None:
+    """The first enabled provider (operator's order) that offers `channel`; None when none does."""
+    for provider, channels in enabled:
+        if channel in channels:
+            return provider
+    return None
+
+
+# -- marketplace split at payment time (Xendit xenPlatform) ----------------------------------------------
+@dataclass(frozen=True)
+class SplitRoute:
+    """Money routed at payment time straight to a seller's sub-account: that seller's goods less commission
+    over every fulfillment of theirs in the order. Commission and delivery fees stay with the platform."""
+    seller_id: str
+    destination_account_id: str
+    amount: int
+    reference_id: str
+
+
+def split_routes(order_id: str, shares: list[tuple[str, int, int]], rate: Decimal,
+                 sub_accounts: dict[str, str]) -> tuple[SplitRoute, ...]:
+    """`shares`: (seller_id, goods_amount, delivery_fee) per fulfillment. Only sellers with a sub-account get a
+    route; the others are paid from the ledger after delivery, as today."""
+    owed: dict[str, int] = {}
+    for seller_id, goods, fee in shares:
+        if seller_id in sub_accounts:
+            owed[seller_id] = owed.get(seller_id, 0) + split(int(goods), int(fee), rate).seller
+    return tuple(SplitRoute(seller_id, sub_accounts[seller_id], amount, f"{order_id}:{seller_id}")
+                 for seller_id, amount in sorted(owed.items()) if amount > 0)
+
+
+def split_routed(payment_id: str, order_id: str, seller_id: str, amount: int) -> Movement:
+    """A seller's share went to their own sub-account when the shopper paid: it left the platform's funds
+    at once, paid to the seller ahead of delivery (their payable account is settled by the delivery)."""
+    return Movement(f"split:{payment_id}:{seller_id}", "split_routed", order_id,
+                    ((seller_payable(seller_id), amount), (PLATFORM_FUNDS, -amount)))
+
+
+# -- Midtrans' status cycle ---------------------------------------------------------------------------------
+def midtrans_outcome(transaction_status: str, fraud_status: str | None = None) -> tuple[str, str | None] | None:
+    """Midtrans' transaction_status (docs.midtrans.com "Transaction Status Cycle") as our outcome and reason.
+    None: still open (pending, authorize), a capture held for fraud review ("challenge"), or a partial refund
+    (the money is partly back: reconciliation reports it for the operator)."""
+    status = (transaction_status or "").lower()
+    if status == "settlement":
+        return OUTCOME_SUCCEEDED, None
+    if status == "capture":
+        return (OUTCOME_SUCCEEDED, None) if (fraud_status or "accept") == "accept" else None
+    if status in ("expire", "cancel", "deny", "failure"):
+        return OUTCOME_CANCELLED, {"expire": "expired", "deny": "denied"}.get(status, status)
+    if status in ("refund", "chargeback"):
+        return OUTCOME_REFUNDED, status
+    return None  # pending, authorize, challenge; partial_refund / partial_chargeback are left to the operator

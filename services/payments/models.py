@@ -33,6 +33,18 @@ class Payment(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # declined card attempts
     last_decline: Mapped[str | None] = mapped_column(String(255), nullable=True)   # the latest decline's reason
     order_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)  # money arriving now goes back
+    # local rails: the channel the shopper chose and what they do next to pay (domain.NextAction), whatever
+    # the provider; the pay page renders these without knowing which provider it is
+    channel: Mapped[str | None] = mapped_column(String(24), nullable=True)       # domain.CHANNELS
+    next_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)     # domain.NEXT_*
+    redirect_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    qr_string: Mapped[str | None] = mapped_column(Text, nullable=True)
+    va_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    va_bank: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    deeplink: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    split_rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # xenPlatform split rule
+    attention: Mapped[str | None] = mapped_column(String(64), nullable=True)  # why the operator must act (flag)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     shares: Mapped[list["PaymentShare"]] = relationship(back_populates="payment", lazy="selectin",
@@ -120,6 +132,35 @@ class ManagedPayee(Base):
     shop_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ChannelChoice(Base):
+    """The channel a shopper chose at checkout (QRIS, a bank's VA, an e-wallet, card). The gateway may tell us
+    before payment.requested arrives; the payment opens at that channel's provider when it does."""
+    __tablename__ = "channel_choices"
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shopper_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SubAccount(Base):
+    """A seller with a xenPlatform sub-account: their share is split to it at payment time (Xendit)."""
+    __tablename__ = "sub_accounts"
+    seller_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), default="xendit")
+    account_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class PaymentSplit(Base):
+    """One seller's route in a payment's split rule: paid straight to their sub-account when the shopper paid."""
+    __tablename__ = "payment_splits"
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    destination_account_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 messaging_tables(Base.metadata)

@@ -11,6 +11,16 @@ class SandboxInfo(Schema):
     test_cards = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class NextActionOut(Schema):
+    kind = fields.String(metadata={"description": "qr | va | deeplink | redirect | card_form"})
+    redirect_url = fields.String(allow_none=True)
+    qr_string = fields.String(allow_none=True, metadata={"description": "the QRIS payload to render as a QR code"})
+    va_number = fields.String(allow_none=True)
+    va_bank = fields.String(allow_none=True)
+    deeplink = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True, metadata={"description": "ISO-8601 UTC; pay before it"})
+
+
 class PaymentOut(Schema):
     payment_id = fields.String()
     order_id = fields.String()
@@ -34,6 +44,11 @@ class PaymentOut(Schema):
     client_secret = fields.String(allow_none=True, metadata={"description": "Stripe only; shopper only"})
     publishable_key = fields.String(allow_none=True)
     sandbox = fields.Nested(SandboxInfo, allow_none=True)
+    channel = fields.String(allow_none=True, metadata={"description": "card, qris, va_bca, ewallet_ovo, gopay, ..."})
+    next_action = fields.Nested(NextActionOut, allow_none=True, metadata={
+        "description": "what the shopper does next, whatever the provider"})
+    attention = fields.String(allow_none=True, metadata={
+        "description": "set when the operator must act (manual_refund_required)"})
 
 
 class CardDeclinedOut(Schema):
@@ -118,3 +133,38 @@ class ConnectedAccountIn(Schema):
 class ConnectedAccountOut(Schema):
     seller_id = fields.String()
     stripe_account_id = fields.String()
+
+
+CHANNEL_NAMES = ("card", "qris", "va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata", "ewallet_ovo",
+                 "ewallet_dana", "ewallet_shopeepay", "ewallet_linkaja", "gopay", "snap")
+
+
+class ChannelOut(Schema):
+    channel = fields.String()
+    kind = fields.String()
+    network = fields.String()
+    provider = fields.String()
+
+
+class ChannelsOut(Schema):
+    channels = fields.List(fields.Nested(ChannelOut))
+
+
+class ChannelChoiceIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNEL_NAMES))
+
+
+class ChannelChoiceOut(Schema):
+    order_id = fields.String()
+    channel = fields.String()
+    payment = fields.Nested(PaymentOut, allow_none=True)
+
+
+class SubAccountIn(Schema):
+    account_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,64}$"))
+
+
+class SubAccountOut(Schema):
+    seller_id = fields.String()
+    provider = fields.String()
+    account_id = fields.String()

@@ -29,8 +29,8 @@ from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain, providers
-from .models import (ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment, PaymentShare,
-                     Payout, ProviderEvent)
+from .models import (ChannelChoice, ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment,
+                     PaymentShare, PaymentSplit, Payout, ProviderEvent, SubAccount)
 
 if TYPE_CHECKING:
     from pasar.auth import Identity
@@ -109,25 +109,82 @@ def _add_missing_shares(uow: UnitOfWork, payment: Payment, shares: list[dict]) -
 
 def open_payment(uow: UnitOfWork, *, order_id: str, shopper_id: str, method: str, amount: int,
                  shares: list[dict]) -> Payment:
-    """Idempotent per order: a card payment opens at the card provider (Stripe or the sandbox);
-    cash on delivery is only recorded."""
+    """Idempotent per order: an online payment opens at the provider of the channel the shopper chose at
+    checkout (ChannelChoice; without one, the card provider: Stripe or the sandbox); cash on delivery is only
+    recorded."""
     payment = payment_for_order(uow, order_id)
     if payment is None:
-        provider_name = "cod" if method == "cod" else providers.card_provider_name()
+        channel = None if method == "cod" else _chosen_channel(uow, order_id, shopper_id)
+        provider_name = "cod" if method == "cod" else providers.provider_for_channel(channel) \
+            or providers.card_provider_name()
         payment = Payment(id=new_id(), order_id=order_id, shopper_id=shopper_id, method=method,
-                          provider=provider_name, amount=amount, currency="IDR",
+                          provider=provider_name, amount=amount, currency="IDR", channel=channel,
                           status=domain.COD_PENDING if method == "cod" else domain.PENDING)
-        started = providers.get_provider(provider_name).start(
-            payment_id=payment.id, order_id=order_id, shopper_id=shopper_id, amount=amount)
-        payment.provider_ref = started.provider_ref
-        payment.client_secret = started.client_secret
         uow.session.add(payment)
+        uow.session.flush()
+        _open_at_provider(uow, payment, shares)
         uow.session.flush()
         if sum(int(s["goods_amount"]) + int(s["delivery_fee"]) for s in shares) != amount:
             log.warning("payment amount differs from its fulfillments' sum", extra={"order_id": order_id})
     _add_missing_shares(uow, payment, shares)
     uow.session.flush()
     return payment
+
+
+def _chosen_channel(uow: UnitOfWork, order_id: str, shopper_id: str) -> str:
+    choice = uow.session.get(ChannelChoice, order_id)
+    if choice is None or choice.shopper_id != shopper_id or providers.provider_for_channel(choice.channel) is None:
+        return domain.CHANNEL_CARD
+    return choice.channel
+
+
+def payment_timeout() -> timedelta:
+    """How long a shopper has to pay (PAYMENT_TIMEOUT_SECONDS, orders' own deadline): the provider expires the
+    QR / virtual account at the same moment."""
+    return timedelta(seconds=int(setting("PAYMENT_TIMEOUT_SECONDS") or 1800))
+
+
+def _open_at_provider(uow: UnitOfWork, payment: Payment, shares: list[dict]) -> None:
+    channel = payment.channel or domain.CHANNEL_CARD
+    split = _split_for(uow, payment, shares) if payment.provider == "xendit" else ()
+    expires = utcnow() + payment_timeout() if payment.method != "cod" else None
+    request = domain.OpenRequest(payment_id=payment.id, order_id=payment.order_id, shopper_id=payment.shopper_id,
+                                 amount=int(payment.amount), channel=channel,
+                                 expires_at=expires.isoformat() if expires else None,
+                                 return_url=_return_url(payment.order_id), split=split)
+    started = providers.get_provider(payment.provider).open(request)
+    payment.provider_ref = started.provider_ref
+    payment.client_secret = started.client_secret
+    _show_next_action(payment, started.next_action)
+    if started.split_rule_id:
+        payment.split_rule_id = started.split_rule_id
+        for route in split:
+            uow.session.add(PaymentSplit(payment_id=payment.id, seller_id=route.seller_id,
+                                         destination_account_id=route.destination_account_id, amount=route.amount,
+                                         rule_id=started.split_rule_id))
+
+
+def _return_url(order_id: str) -> str | None:
+    base = setting("PUBLIC_BASE_URL")
+    return f"{base.rstrip('/')}/bayar/{order_id}" if base else None
+
+
+def _show_next_action(payment: Payment, action: domain.NextAction | None) -> None:
+    payment.next_kind = action.kind if action else None
+    payment.redirect_url = action.redirect_url if action else None
+    payment.qr_string = action.qr_string if action else None
+    payment.va_number = action.va_number if action else None
+    payment.va_bank = action.va_bank if action else None
+    payment.deeplink = action.deeplink if action else None
+    payment.expires_at = datetime.fromisoformat(action.expires_at) if action and action.expires_at else None
+
+
+def _split_for(uow: UnitOfWork, payment: Payment, shares: list[dict]) -> tuple[domain.SplitRoute, ...]:
+    sellers = {s["seller_id"] for s in shares}
+    accounts = {a.seller_id: a.account_id for a in uow.session.scalars(
+        select(SubAccount).where(SubAccount.seller_id.in_(sellers), SubAccount.provider == "xendit"))}
+    return domain.split_routes(payment.order_id, [(s["seller_id"], int(s["goods_amount"]), int(s["delivery_fee"]))
+                                                  for s in shares], commission_rate(), accounts)
 
 
 def open_cod_on_confirmation(uow: UnitOfWork, *, order_id: str, shopper_id: str | None, method: str | None,
@@ -198,8 +255,15 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
     if amount <= 0:
         payment.status = domain.REFUNDED
         return
-    payment.refund_ref = providers.get_provider(payment.provider).refund(
-        provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount)
+    try:
+        payment.refund_ref = providers.get_provider(payment.provider).refund(
+            provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount)
+    except domain.RefundNotSupported as exc:
+        # a bank transfer cannot be sent back through the API: the operator returns it by hand; the money
+        # stays recorded as received (nothing lost) and the payment is flagged until then
+        payment.attention = "manual_refund_required"
+        log.warning("refund needs the operator", extra={"order_id": payment.order_id, "why": str(exc)})
+        return
     _record_refund(uow, payment, amount, reason)
 
 
@@ -223,6 +287,8 @@ def _captured(uow: UnitOfWork, payment: Payment, report: domain.ProviderReport) 
     if received != payment.amount:
         log.warning("provider captured a different amount", extra={"order_id": payment.order_id})
     post(uow, domain.capture(payment.id, payment.order_id, received))
+    for route in uow.session.scalars(select(PaymentSplit).where(PaymentSplit.payment_id == payment.id)):
+        post(uow, domain.split_routed(payment.id, payment.order_id, route.seller_id, int(route.amount)))
     payment.status = domain.SUCCEEDED
     payment.failure_reason = None
     uow.emit("payment.succeeded", _event(payment, amount=received), correlation_id=payment.order_id)
@@ -458,7 +524,14 @@ def _pay_out(uow: UnitOfWork, payment: Payment, share: PaymentShare, parts: doma
 def _transfer_to_connected_seller(uow: UnitOfWork, payment: Payment, payout: Payout) -> None:
     """Stripe Connect transfer for a seller with a connected account, grouped by the order. Card money
     only: cash on delivery is held by the courier, not at Stripe."""
-    if payment.provider != "stripe" or payout.amount <= 0:
+    if payout.amount <= 0:
+        return
+    routed = uow.session.get(PaymentSplit, (payment.id, payout.payee_id))
+    if routed is not None:  # split to the seller's sub-account when the shopper paid (split_routed)
+        payout.status = "transferred"
+        payout.transfer_ref = f"split:{routed.rule_id}"
+        return
+    if payment.provider != "stripe":
         return
     account = uow.session.get(ConnectedAccount, payout.payee_id)
     if account is None:
@@ -590,10 +663,47 @@ def _seller_payout_totals(session, payee_ids: list[str]) -> dict[str, dict]:
 
 
 # -- reconciliation ---------------------------------------------------------------------------------
+REMOTE_PROVIDERS = ("stripe", "xendit", "midtrans")  # those that keep a state of their own to ask
+
+
 def stuck_payments(session, older_than_seconds: float) -> list[Payment]:
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(session.scalars(select(Payment).where(
-        Payment.status == domain.PENDING, Payment.provider == "stripe", Payment.updated_at <= cutoff)))
+        Payment.status == domain.PENDING, Payment.provider.in_(REMOTE_PROVIDERS), Payment.updated_at <= cutoff)))
+
+
+def recent_settled_payments(session, within_seconds: float) -> list[Payment]:
+    """Local-rail payments that ended (paid, voided, refunded) lately: checked against the provider. (Stripe's
+    are not: its reconciliation stays as it was, stuck payments only.)"""
+    cutoff = utcnow() - timedelta(seconds=within_seconds)
+    return list(session.scalars(select(Payment).where(
+        Payment.status.in_((domain.SUCCEEDED, domain.CANCELLED, domain.REFUNDED, domain.FAILED)),
+        Payment.provider.in_(tuple(providers.LOCAL_RAILS)), Payment.updated_at >= cutoff)))
+
+
+def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | None:
+    """What the provider says about an ended payment against what our ledger recorded; None when they agree.
+    With `repair`, the provider's word goes through the one door (apply_report) - it moves only forward."""
+    payment = uow.session.get(Payment, payment_id, with_for_update=uow.db.is_postgres)
+    if payment is None:
+        return None
+    captured = captured_amount(uow.session, payment)
+    refunded = uow.session.scalar(select(LedgerTransaction.id).where(
+        LedgerTransaction.key == f"refund:{payment.id}")) is not None
+    difference = None
+    if payment.attention:
+        difference = f"flagged: {payment.attention} (captured Rp {captured})"
+    report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref)
+    if report is not None:
+        if report.outcome == domain.OUTCOME_SUCCEEDED and captured == 0:
+            difference = f"provider says paid Rp {report.amount}, ledger has no capture"
+        elif report.outcome == domain.OUTCOME_REFUNDED and not refunded:
+            difference = "provider says refunded, ledger has no refund"
+        elif report.outcome == domain.OUTCOME_CANCELLED and captured and not refunded:
+            difference = f"provider says {report.reason or 'cancelled'}, ledger holds a capture of Rp {captured}"
+        if difference and repair and not payment.attention:
+            difference += f" -> {apply_report(uow, report, payment.provider)}"
+    return difference
 
 
 def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
@@ -605,7 +715,7 @@ def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
         cancel_for_order(uow, order_id=payment.order_id, shopper_id=payment.shopper_id, method=payment.method,
                          reason="order_cancelled")
         return payment.status
-    report = provider.lookup(provider_ref=payment.provider_ref)
+    report = provider.status(provider_ref=payment.provider_ref)
     if report is None:
         return "still open"
     return apply_report(uow, report, payment.provider)
@@ -621,7 +731,9 @@ def payment_view(payment: Payment, for_shopper: bool) -> dict:
             "attempts_left": domain.attempts_left(payment.status, payment.attempts, max_card_attempts())
             if payment.method == "card" else 0,
             "last_decline": payment.last_decline,
-            "client_secret": None, "publishable_key": None, "sandbox": None}
+            "client_secret": None, "publishable_key": None, "sandbox": None,
+            "channel": payment.channel or (domain.CHANNEL_CARD if payment.method == "card" else None),
+            "next_action": _next_action_view(payment), "attention": payment.attention}
     if payment.provider == "stripe" and for_shopper:
         view["client_secret"] = payment.client_secret
         view["publishable_key"] = setting("STRIPE_PUBLISHABLE_KEY")
@@ -630,6 +742,15 @@ def payment_view(payment: Payment, for_shopper: bool) -> dict:
                            "pay_url": f"/api/v1/payments/{payment.id}/sandbox",
                            "test_cards": dict(domain.SANDBOX_CARDS_SHOWN)}
     return view
+
+
+def _next_action_view(payment: Payment) -> dict | None:
+    if not payment.next_kind:
+        return None
+    expires = _utc(payment.expires_at).isoformat() if payment.expires_at else None
+    return {"kind": payment.next_kind, "redirect_url": payment.redirect_url, "qr_string": payment.qr_string,
+            "va_number": payment.va_number, "va_bank": payment.va_bank, "deeplink": payment.deeplink,
+            "expires_at": expires}
 
 
 def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
@@ -788,3 +909,111 @@ def remit_cod_cash(work: UnitOfWork, fulfillment_id: str) -> dict:
         work.commit()
         courier_id = share.courier_id
     return read_balance(work.db, courier_id)
+
+
+# -- local rails: channels, the shopper's choice, "Saya sudah bayar", provider webhooks ------------------------
+def offered_channels() -> dict:
+    """The channels the operator turned on (card first), for the checkout's choice."""
+    return {"channels": providers.offered_channels()}
+
+
+def choose_channel(work: UnitOfWork, *, order_id: str, shopper_id: str, channel: str) -> dict:
+    """The shopper chose how to pay an order (at checkout, or again on the pay page). Remembered for when the
+    payment opens; an open payment not yet paid moves to the new channel (voided at the old one first)."""
+    if channel not in domain.CHANNELS or providers.provider_for_channel(channel) is None:
+        message = f"channel {channel!r} is not offered here"
+        raise ApiError(422, "some fields are not valid", fields={"channel": [message]})
+    with work:
+        choice = work.session.get(ChannelChoice, order_id, with_for_update=work.db.is_postgres)
+        if choice is not None and choice.shopper_id != shopper_id:
+            raise not_found("order")
+        payment = payment_for_order(work, order_id)
+        if payment is not None and (payment.shopper_id != shopper_id or payment.provider == "none"):
+            raise not_found("order")
+        if payment is not None and payment.method == "cod":
+            raise conflict("this order is paid in cash on delivery", "cash_on_delivery")
+        if choice is None:
+            choice = ChannelChoice(order_id=order_id, shopper_id=shopper_id, channel=channel)
+            work.session.add(choice)
+        choice.channel = channel
+        if payment is not None and (payment.channel or domain.CHANNEL_CARD) != channel:
+            _switch_channel(work, payment, channel)
+        work.commit()
+        return {"order_id": order_id, "channel": channel,
+                "payment": payment_view(payment, for_shopper=True) if payment is not None else None}
+
+
+def _switch_channel(work: UnitOfWork, payment: Payment, channel: str) -> None:
+    if payment.status != domain.PENDING or payment.order_cancelled:
+        raise conflict(f"this payment is already {payment.status}", "payment_final")
+    if payment.attempts:
+        raise conflict("a card was already tried on this payment", "card_attempted")
+    paid_after_all = providers.get_provider(payment.provider).cancel(provider_ref=payment.provider_ref,
+                                                                     order_id=payment.order_id)
+    if paid_after_all is not None:
+        apply_outcome(work, payment, paid_after_all)
+        work.commit()
+        raise conflict("this payment was already paid", "payment_final")
+    payment.channel = channel
+    payment.provider = providers.provider_for_channel(channel)
+    _open_at_provider(work, payment, [{"fulfillment_id": s.fulfillment_id, "seller_id": s.seller_id,
+                                       "goods_amount": int(s.goods_amount), "delivery_fee": int(s.delivery_fee)}
+                                      for s in payment.shares])
+
+
+def check_payment(work: UnitOfWork, *, payment_id: str, shopper_id: str) -> dict:
+    """"Saya sudah bayar": ask the provider now rather than wait for its callback; applied through the same
+    door (apply_report), so a callback arriving as well changes nothing twice."""
+    with work:
+        payment = work.session.get(Payment, payment_id, with_for_update=work.db.is_postgres)
+        if payment is None or payment.shopper_id != shopper_id:
+            raise not_found("payment")
+        if payment.status == domain.PENDING and payment.provider_ref:
+            report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref)
+            if report is not None:
+                apply_report(work, report, payment.provider)
+        work.commit()
+        return payment_view(payment, for_shopper=True)
+
+
+def receive_webhook(provider_name: str, payload: bytes, headers, new_uow: Callable[..., UnitOfWork]) -> dict:
+    """A local rail's callback, verified by the provider's own rule (providers.<name>.parse_webhook), then
+    applied once per provider event id (apply_report). Unknown payments are answered 200 and logged: the
+    provider must stop retrying, and reconciliation finds any money."""
+    if provider_name not in providers.LOCAL_RAILS:
+        raise not_found("webhook")
+    try:
+        provider = providers.get_provider(provider_name)
+    except RuntimeError as exc:
+        raise ApiError(503, f"{provider_name} webhooks are not configured here", "webhooks_not_configured") from exc
+    try:
+        reports = provider.parse_webhook(payload, headers)
+    except domain.WebhookRejected as exc:
+        raise ApiError(503 if exc.code == "webhooks_not_configured" else 400, exc.message, exc.code) from exc
+    results = []
+    for report in reports:
+        try:
+            with new_uow(correlation_id=report.order_id) as work:
+                result = apply_report(work, report, provider_name)
+                work.commit()
+        except IntegrityError:  # the same event, delivered twice at once: the other delivery applied it
+            result = "duplicate"
+        if result == "unknown":
+            log.warning("webhook for a payment we do not know", extra={"provider": provider_name,
+                                                                       "provider_ref": report.provider_ref})
+        log.info("provider webhook", extra={"provider": provider_name, "event_id": report.event_id,
+                                            "outcome": report.outcome, "result": result})
+        results.append(result)
+    return {"received": True, "result": results[0] if len(results) == 1 else ("ignored" if not results else results)}
+
+
+def set_sub_account(work: UnitOfWork, seller_id: str, account_id: str) -> dict:
+    """This seller has a xenPlatform sub-account: Xendit payments split their share to it at payment time."""
+    with work:
+        account = work.session.get(SubAccount, seller_id)
+        if account is None:
+            account = SubAccount(seller_id=seller_id, provider="xendit", account_id=account_id)
+            work.session.add(account)
+        account.account_id = account_id
+        work.commit()
+        return {"seller_id": seller_id, "provider": "xendit", "account_id": account.account_id}

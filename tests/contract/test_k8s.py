@@ -81,6 +81,11 @@ DEFAULTED = {
         "WORKER_CONCURRENCY")},
     "CATALOG_MAX_PHOTO_PIXELS": "business rule; the default is the product's",        # issue 20's setting
     "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",  # issue 20's setting
+    **{name: "local rails are off by default (card + COD); an operator turns them on with the payments secrets"
+       for name in ("PAYMENT_PROVIDERS", "PUBLIC_BASE_URL", "XENDIT_SECRET_KEY", "XENDIT_CALLBACK_TOKEN",
+                    "XENDIT_CHANNELS", "MIDTRANS_SERVER_KEY", "MIDTRANS_PRODUCTION", "MIDTRANS_CHANNELS")},
+    **{name: "only for pointing a provider's SDK at a fake or emulator"
+       for name in ("XENDIT_API_BASE", "MIDTRANS_API_BASE", "MIDTRANS_SNAP_BASE")},
 }
 # Environment variables that are not settings: pieces the pod spec composes AMQP_URL and DATABASE_URL from.
 COMPOSED = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "DB_USERNAME", "DB_PASSWORD"}

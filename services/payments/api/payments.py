@@ -8,7 +8,7 @@ from pasar.auth import current_identity, require_roles
 from pasar.web import ctx, uow
 
 from .. import service
-from ..schemas import CardDeclinedOut, PaymentOut, SandboxCardIn
+from ..schemas import CardDeclinedOut, ChannelChoiceIn, ChannelChoiceOut, ChannelsOut, PaymentOut, SandboxCardIn
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="Payments")
 BEARER = [{"bearerAuth": []}]
@@ -19,6 +19,32 @@ BEARER = [{"bearerAuth": []}]
 @blp.doc(security=BEARER)
 def get_order_payment(order_id: str):
     return service.payment_of_order(ctx().db, order_id, current_identity())
+
+
+@blp.route("/channels")
+@blp.response(200, ChannelsOut)
+@blp.doc(description="How a shopper may pay here (the operator's PAYMENT_PROVIDERS and channels; card first).")
+def channels():
+    return service.offered_channels()
+
+
+@blp.route("/orders/<order_id>/channel", methods=["PUT"])
+@blp.arguments(ChannelChoiceIn)
+@blp.response(200, ChannelChoiceOut)
+@blp.doc(security=BEARER, description="Shopper: pay this order by `channel` (qris, va_bca, ewallet_ovo, ...). "
+                                      "Remembered until the payment opens; an open unpaid payment moves to it.")
+@require_roles("shopper")
+def choose_channel(body, order_id: str):
+    return service.choose_channel(uow(), order_id=order_id, shopper_id=current_identity().user_id,
+                                  channel=body["channel"])
+
+
+@blp.route("/<payment_id>/check", methods=["POST"])
+@blp.response(200, PaymentOut)
+@blp.doc(security=BEARER, description="Shopper: \"Saya sudah bayar\" - ask the provider for the payment's status now.")
+@require_roles("shopper")
+def check_payment(payment_id: str):
+    return service.check_payment(uow(), payment_id=payment_id, shopper_id=current_identity().user_id)
 
 
 @blp.route("/<payment_id>/sandbox", methods=["POST"])

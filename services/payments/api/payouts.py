@@ -8,7 +8,7 @@ from pasar.auth import current_identity, require_roles
 from pasar.web import ctx, documents_errors, uow
 
 from .. import service
-from ..schemas import ConnectedAccountIn, ConnectedAccountOut, PayoutOut, PayoutQuery
+from ..schemas import ConnectedAccountIn, ConnectedAccountOut, PayoutOut, PayoutQuery, SubAccountIn, SubAccountOut
 
 payouts_blp = Blueprint("payouts", __name__, url_prefix="/api/v1/payouts", description="Payouts")
 BEARER = [{"bearerAuth": []}]
@@ -42,3 +42,13 @@ def set_connected_account(body, seller_id: str):
 @require_roles("admin")
 def mark_payout_paid(payout_id: str):
     return service.mark_payout_paid(uow(), payout_id)
+
+
+@payouts_blp.route("/sub-accounts/<seller_id>", methods=["PUT"])
+@payouts_blp.arguments(SubAccountIn)
+@payouts_blp.response(200, SubAccountOut)
+@payouts_blp.doc(security=BEARER, description="Admin: this seller has a xenPlatform sub-account; Xendit payments "
+                                              "split their share (goods less commission) to it at payment time.")
+@require_roles("admin")
+def set_sub_account(body, seller_id: str):
+    return service.set_sub_account(uow(), seller_id, body["account_id"])

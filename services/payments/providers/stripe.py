@@ -1,18 +1,16 @@
-"""The three payment providers behind domain.PaymentProvider: stripe, sandbox and cod.
+"""Stripe (card) behind domain.PaymentProvider: PaymentIntents, signed webhooks, refunds, Connect transfers.
 
 Only this module knows Stripe's units: IDR is a two-decimal currency at Stripe, so Rp 10.000 is
 amount=1000000. Everything else in the service counts whole rupiah."""
 from __future__ import annotations
 
 import logging
-import uuid
-
 import stripe
 
 from pasar.config import setting
 
-from . import domain
-from .domain import ProviderReport, StartedPayment
+from .. import domain
+from ..domain import NextAction, OpenRequest, ProviderReport, StartedPayment
 
 log = logging.getLogger("payments.providers")
 
@@ -65,13 +63,18 @@ class StripeProvider:
     def __init__(self, client: stripe.StripeClient):
         self.client = client
 
+    def open(self, request: OpenRequest) -> StartedPayment:
+        return self.start(payment_id=request.payment_id, order_id=request.order_id,
+                          shopper_id=request.shopper_id, amount=request.amount)
+
     def start(self, *, payment_id: str, order_id: str, shopper_id: str, amount: int) -> StartedPayment:
         intent = self.client.v1.payment_intents.create(
             params={"amount": to_stripe_amount(amount), "currency": "idr", "payment_method_types": ["card"],
                     "metadata": {"order_id": order_id, "payment_id": payment_id, "shopper_id": shopper_id}},
             # the order is the idempotency key: a redelivered payment.requested never charges twice
             options={"idempotency_key": f"pasar-order-{order_id}-intent"})
-        return StartedPayment(provider_ref=intent["id"], client_secret=intent["client_secret"])
+        return StartedPayment(provider_ref=intent["id"], client_secret=intent["client_secret"],
+                              next_action=NextAction(domain.NEXT_CARD_FORM))
 
     def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
         try:
@@ -96,6 +99,9 @@ class StripeProvider:
             raise RuntimeError(f"stripe refused the refund {refund['id']}: {as_dict(refund)['status']}")
         return refund["id"]
 
+    def status(self, *, provider_ref: str) -> ProviderReport | None:
+        return self.lookup(provider_ref=provider_ref)
+
     def lookup(self, *, provider_ref: str) -> ProviderReport | None:
         intent = self.client.v1.payment_intents.retrieve(provider_ref)
         report = report_from_intent(intent, f"stripe-lookup:{provider_ref}:{intent['status']}")
@@ -105,6 +111,12 @@ class StripeProvider:
             # decline from the next, nor from the one its webhook already counted, so it counts none.
             return None
         return report
+
+    def parse_webhook(self, payload: bytes, headers) -> list[ProviderReport]:
+        """The Stripe-Signature header, verified with STRIPE_WEBHOOK_SECRET (service.receive_stripe_webhook
+        keeps Stripe's own route and its 503 when no secret is set)."""
+        report = verify_stripe_webhook(payload, headers.get("Stripe-Signature"), setting("STRIPE_WEBHOOK_SECRET") or "")
+        return [report] if report is not None else []
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         transfer = self.client.v1.transfers.create(
@@ -143,47 +155,6 @@ def _translate_event(event: dict) -> ProviderReport | None:
     return None
 
 
-class SandboxProvider:
-    """Test mode without Stripe: nothing leaves the machine. The shopper's test card decides the
-    outcome (domain.SANDBOX_CARDS) and that outcome is applied like a verified webhook."""
-    name = "sandbox"
-
-    def start(self, *, payment_id: str, order_id: str, shopper_id: str, amount: int) -> StartedPayment:
-        return StartedPayment(provider_ref=f"sbx_pi_{payment_id}")
-
-    def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
-        return None
-
-    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
-        return f"sbx_re_{uuid.uuid4().hex[:16]}"
-
-    def lookup(self, *, provider_ref: str) -> ProviderReport | None:
-        return None  # the sandbox keeps no state of its own: only the card form settles it
-
-    def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
-        raise RuntimeError("the sandbox has no connected accounts")
-
-
-class CashOnDeliveryProvider:
-    """Cash changes hands at the door; nothing to open, void or look up remotely."""
-    name = "cod"
-
-    def start(self, *, payment_id: str, order_id: str, shopper_id: str, amount: int) -> StartedPayment:
-        return StartedPayment(provider_ref=f"cod_{payment_id}")
-
-    def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
-        return None
-
-    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
-        raise RuntimeError("cash on delivery is never collected before a cancellation can happen")
-
-    def lookup(self, *, provider_ref: str) -> ProviderReport | None:
-        return None
-
-    def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
-        raise RuntimeError("cash on delivery has no connected accounts")
-
-
 def make_stripe_client(http_client: stripe.HTTPClient | None = None) -> stripe.StripeClient:
     """STRIPE_SECRET_KEY, and STRIPE_API_BASE to point at an emulator such as localstripe."""
     key = setting("STRIPE_SECRET_KEY")
@@ -192,20 +163,6 @@ def make_stripe_client(http_client: stripe.HTTPClient | None = None) -> stripe.S
     base = setting("STRIPE_API_BASE")
     return stripe.StripeClient(key, http_client=http_client, max_network_retries=2,
                                base_addresses={"api": base} if base else None)
-
-
-def card_provider_name() -> str:
-    return "stripe" if setting("STRIPE_SECRET_KEY") else "sandbox"
-
-
-def get_provider(name: str) -> domain.PaymentProvider:
-    if name == "stripe":
-        return StripeProvider(make_stripe_client())
-    if name == "sandbox":
-        return SandboxProvider()
-    if name == "cod":
-        return CashOnDeliveryProvider()
-    raise ValueError(f"unknown payment provider {name!r}")
 
 
 def verify_stripe_webhook(payload: bytes, signature: str | None, secret: str) -> ProviderReport | None:
@@ -217,3 +174,4 @@ def verify_stripe_webhook(payload: bytes, signature: str | None, secret: str) ->
         raise domain.WebhookRejected("bad_signature", "the Stripe signature does not verify") from exc
     except ValueError as exc:
         raise domain.WebhookRejected("bad_payload", "the webhook payload is not a Stripe event") from exc
+
