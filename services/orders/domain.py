@@ -532,7 +532,9 @@ def same_district(a: str | None, b: str | None) -> bool:
     return (a or "").strip().lower() == (b or "").strip().lower()
 
 
-DROPOFF_AREA = ("village", "district", "regency", "province")
+# the area of a drop-off, names and official region codes: enough to choose a job, nothing personal
+DROPOFF_AREA = ("village", "district", "regency", "province",
+                "village_code", "district_code", "regency_code", "province_code")
 
 
 def dropoff_area(address: dict | None) -> dict:
