@@ -109,7 +109,7 @@ def test_a_last_event_id_past_64_bits_is_a_field_error_at_the_gateway_and_the_se
         resp = requests.get(base + "/api/v1/notifications/stream", timeout=15,
                             headers={"Authorization": "Bearer " + token, "Last-Event-ID": BIG})
         assert assert_error_body(resp, 422)["fields"] == {"Last-Event-ID": [
-            "must be an integer between -9223372036854775808 and 9223372036854775807"]}
+            "harus bilangan bulat antara -9223372036854775808 dan 9223372036854775807"]}
 
 
 DEEP = "[" * 1000 + "]" * 1000
@@ -183,7 +183,7 @@ def test_a_small_png_that_decodes_to_six_thousand_pixels_square_is_refused(stack
                          headers={"Authorization": seller.session.headers["Authorization"]},
                          files={"photo": ("bomb.png", data, "image/png")})
     error = assert_error_body(resp, 422)
-    assert "pixels" in json.dumps(error), error
+    assert "piksel" in json.dumps(error), error  # answers are in Bahasa Indonesia unless asked otherwise
 
 
 # -- protocol edges ---------------------------------------------------------------------------------------------
