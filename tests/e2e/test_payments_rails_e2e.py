@@ -210,9 +210,21 @@ def test_xendit_split_payment_for_a_two_seller_order(rails):
     finally:
         tap.close()
     sellers = sorted((p["payee_id"], p["amount"], p["fee"], p["status"]) for p in payouts if p["payee_role"] == "seller")
-    assert sellers == sorted([(seller_a, 23_750, 1_250, "transferred"), (seller_b, 23_750, 1_250, "transferred")])
-    accounts = ledger(stack)["accounts"]
-    assert accounts[f"seller_payable:{seller_a}"] == 0 and accounts[f"seller_payable:{seller_b}"] == 0
+    # every seller payout is created held until receipt (issue 16); a split-routed share is already with the
+    # seller, so its release only marks it transferred (known gap: the hold is nominal for split shares)
+    assert sellers == sorted([(seller_a, 23_750, 1_250, "held"), (seller_b, 23_750, 1_250, "held")])
+    assert ledger(stack)["total"] == 0
+    # the shopper confirms receipt of both parcels (as orders announces it): the routed shares are settled
+    tap = BrokerTap(stack, ["payout.released"])
+    try:
+        for fulfillment in confirmed["fulfillments"]:
+            tap.publish("fulfillment.received", {
+                "order_id": order["id"], "fulfillment_id": fulfillment["id"], "seller_id": fulfillment["seller_id"],
+                "received_by": "shopper", "goods_amount": fulfillment["goods_amount"]})
+        wait_until(lambda: (lambda a: a[f"seller_payable:{seller_a}"] == 0 and a[f"seller_payable:{seller_b}"] == 0)(
+            ledger(stack)["accounts"]), timeout=20, message="the routed shares settled at receipt")
+    finally:
+        tap.close()
     assert ledger(stack)["total"] == 0
     status, mine = stack.client(seller_a, "seller").get("/api/v1/balances/me")
     assert status == 200 and mine["seller_payable"] == 0  # paid by the split, nothing owed from the ledger
