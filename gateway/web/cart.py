@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import g
+from flask import after_this_request, g
 
 from . import session
 
@@ -24,6 +24,7 @@ def items() -> dict[str, int]:
     """{listing_id: qty}, in the order the lines were added."""
     if not _server_side():
         return session.cart()
+    _adopt_visitor_cart()
     if "server_cart" not in g:
         reply = session.get("/api/v1/cart")
         lines = reply.body.get("lines", []) if reply.ok and isinstance(reply.body, dict) else []
@@ -71,16 +72,40 @@ def clear(response) -> None:
         session.call("DELETE", "/api/v1/cart")
 
 
-def merge_at_login(response, access_token: str, role: str) -> None:
-    """The visitor's cookie cart into the shopper's cart, once: the Idempotency-Key is the cookie's own digest, so
-    a login repeated with the same cookie (a double tap, a lost answer) adds nothing twice. Kept in the cookie if
-    the orders service cannot take it now (it merges at the next login)."""
-    visitor = session.cart()
-    if not visitor or role != "shopper":
+def _adopt_visitor_cart() -> None:
+    """A signed-in shopper whose browser still holds a visitor's cart (filled while signed out, then signed in by a
+    path that did not pass the login form: a token refreshed, a login in another tab, the merge refused for a
+    moment): it joins the account's cart on the next page, once, instead of vanishing from view."""
+    if g.get("visitor_cart_adopted") or not session.cart():
         return
+    g.visitor_cart_adopted = True
+    if _merge(g.get("access_token")):
+        g.cart = {}
+
+        @after_this_request
+        def _drop_cookie(response):
+            session.save_cart(response, {})
+            return response
+
+
+def _merge(access_token: str | None) -> bool:
+    """The cookie's lines added into the account's cart; True when the orders service took them. Once per cookie:
+    the Idempotency-Key is the cookie's own digest, so a repeated request (a double tap, a lost answer) adds
+    nothing twice."""
+    visitor = session.cart()
     digest = hashlib.sha256(repr(sorted(visitor.items())).encode()).hexdigest()[:32]
     reply = session.post("/api/v1/cart/merge", token=access_token,
                          json_body={"lines": [{"listing_id": k, "qty": v} for k, v in visitor.items()]},
                          headers={"Idempotency-Key": f"cart-merge-{digest}"})
-    if reply.ok:
+    return reply.ok
+
+
+def merge_at_login(response, access_token: str, role: str) -> None:
+    """The visitor's cookie cart into the shopper's cart, once: the Idempotency-Key is the cookie's own digest, so
+    a login repeated with the same cookie (a double tap, a lost answer) adds nothing twice. Kept in the cookie if
+    the orders service cannot take it now (it merges at the next login)."""
+    if not session.cart() or role != "shopper":
+        return
+    if _merge(access_token):
         session.save_cart(response, {})
+        g.visitor_cart_adopted = True
