@@ -13,7 +13,7 @@ from .session import get, get_all, post
 
 QUEUE_LIMIT = 50
 STATUS_WORDS = {"open": "Menunggu jawaban", "answered": "Dijawab", "handed_over": "Diteruskan ke penjual",
-                "resolved": "Selesai"}
+                "resolved": "Sudah selesai"}
 PART_WORDS = {"shopper": "Pembeli", "shop": "Penjual", "cs": "Layanan pelanggan", "admin": "Pengelola"}
 
 

@@ -183,6 +183,16 @@ def test_a_question_about_an_order_goes_to_its_shop_known_from_events(stack):
     # someone else's order is not found
     assert ask(stack.client(f"q-not-buyer-{tag}", "shopper"))[0] == 404
     assert [t["id"] for t in seller.get("/api/v1/questions")[1]["items"]] == [thread["id"]]
+    # the order page's "Tanya tentang pesanan ini", without JavaScript: pick the item, i.e. its shop
+    web = _browser(stack, f"q-buyer-{tag}", "shopper", "Ani")
+    assert "Tanya tentang pesanan ini" in web.get(stack.url + f"/pesanan/{order['id']}", timeout=15).text
+    form = web.get(stack.url + f"/pesanan/{order['id']}/tanya", timeout=15)
+    assert f'<option value="{listing["id"]}">Tikar pandan besar' in form.text
+    sent = web.post(stack.url + f"/pesanan/{order['id']}/tanya", timeout=15, allow_redirects=False,
+                    data={**_hidden(form.text), "listing_id": listing["id"], "body": "Bisa dikirim sore?"})
+    assert sent.status_code == 303, sent.text[:300]
+    threads = seller.get("/api/v1/questions")[1]["items"]
+    assert [(t["order_id"], t["last_message"]) for t in threads][0] == (order["id"], "Bisa dikirim sore?")
 
 
 # -- the pages, without JavaScript --------------------------------------------------------------------------
@@ -245,7 +255,7 @@ def test_the_pages_ask_answer_hand_over_and_resolve_with_form_posts(stack):
     assert "Pertanyaan pembeli" in listing_page.text and "Diteruskan ke penjual" in listing_page.text
     fields = _hidden(shopper.get(stack.url + f"/pertanyaan/{thread_id}", timeout=15).text)
     done = shopper.post(stack.url + f"/pertanyaan/{thread_id}/selesai", data=fields, timeout=15)
-    assert "Pertanyaan ditandai selesai." in done.text and "Selesai" in done.text
+    assert "Pertanyaan ditandai selesai." in done.text and "Sudah selesai" in done.text
 
     operator = _browser(stack, f"qp-admin-{tag}", "admin", "Operator")
     report = operator.get(stack.url + "/admin/pertanyaan", timeout=15)

@@ -12,7 +12,8 @@ from pasar.idempotency import HEADER, KEY_PARAMETER, idempotent
 from pasar.web import documents_errors, read_session, uow
 
 from .. import questions
-from ..schemas import MessageIn, QuestionIn, QuestionMessageOut, QuestionOut, QuestionPage, QuestionQuery, ResponseTimesOut
+from ..schemas import (MessageIn, QuestionIn, QuestionMessageOut, QuestionOut, QuestionPage, QuestionQuery,
+                       ResponseTimesOut)
 from .http import BEARER, actor, actor_name, refuse_impossible_ids
 
 blp = Blueprint("questions", __name__, url_prefix="/api/v1/questions",
@@ -33,8 +34,9 @@ def _require_key() -> None:
 @documents_errors(blp, 401, 403, 404, 422)
 @blp.arguments(QuestionIn)
 @blp.response(201, QuestionOut)
-@blp.doc(security=BEARER, parameters=KEY_PARAMETERS, description="Needs an Idempotency-Key. 429 after too many questions or messages in an "
-                                      "hour (`too_many_questions`, `too_many_messages`).")
+@blp.doc(security=BEARER, parameters=KEY_PARAMETERS,
+         description="Needs an Idempotency-Key. 429 after too many questions or messages in an hour "
+                     "(`too_many_questions`, `too_many_messages`).")
 @require_roles("shopper")
 def ask(data):
     """Ask a shop about a listing (`listing_id`) or about one of my orders (`order_id`)."""
@@ -80,7 +82,8 @@ def get_question(thread_id: str):
 @documents_errors(blp, 401, 404, 422)
 @blp.arguments(MessageIn)
 @blp.response(201, QuestionMessageOut)
-@blp.doc(security=BEARER, parameters=KEY_PARAMETERS, description="Needs an Idempotency-Key; 429 `too_many_messages` past the hourly limit.")
+@blp.doc(security=BEARER, parameters=KEY_PARAMETERS,
+         description="Needs an Idempotency-Key; 429 `too_many_messages` past the hourly limit.")
 def post_message(data, thread_id: str):
     """Write in the thread (any party); every other party is notified."""
     _require_key()
