@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from tests.support.infra import wait_until
 
+from .test_pages_english import leftovers
+
 
 def test_a_question_asked_on_the_product_page_is_answered_from_the_cs_queue_and_shows_up_live(stack, browse):
     tag = uuid.uuid4().hex[:8]
@@ -55,3 +57,11 @@ def test_a_question_asked_on_the_product_page_is_answered_from_the_cs_queue_and_
     operator.goto("/admin/pertanyaan")
     expect(operator.page.locator("main")).to_contain_text("Dewi Layanan")
     operator.check("question-operator")
+
+    # and every one of these pages in English shows no Indonesian words of the pages' own
+    for person, path in ((shopper, shopper.page.url), (shopper, "/pertanyaan"), (cs, "/cs"), (cs, cs.page.url),
+                         (operator, "/admin/pertanyaan")):
+        person.context.add_cookies([{"name": "lang", "value": "en", "url": stack.url}])
+        person.goto(path)
+        assert leftovers(person.page) == [], (path, leftovers(person.page))
+    expect(operator.page.locator("main")).to_contain_text("Time to the first answer")
