@@ -42,8 +42,10 @@ def remember_cs_staff(work: UnitOfWork, data: dict) -> None:
     session = work.session
     staff = session.get(CsStaff, data["user_id"])
     if data.get("role") != "cs":
-        if staff is not None:
+        if staff is not None:  # no longer customer service: no longer told about, nor answering for, any shop
             session.delete(staff)
+            for row in session.scalars(select(CsAssignment).where(CsAssignment.user_id == data["user_id"])):
+                session.delete(row)
         return
     if staff is None:
         staff = CsStaff(user_id=data["user_id"])
