@@ -45,6 +45,8 @@ ROUTES: dict[str, str] = {
     "payouts": "payments",
     "webhooks": "payments",
     "notifications": "notifications",
+    "questions": "catalog",   # questions and conversations (issue 19): the catalog knows shops, agents, cs staff
+    "cs-staff": "catalog",
 }
 # Authorization is not in this list: it is added back only once the gateway has verified the bearer token.
 # Nothing else a client sends (X-User-Id, X-Role, ...) ever reaches a service.

@@ -30,7 +30,9 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "delivery.delivered", "payment.refunded", "stock.low", "payout.created",
                     "delivery.assigned", "delivery.unassigned",
                     # after the sale (issue 16)
-                    "fulfillment.cancelled", "payout.released", "delivery.accepted")
+                    "fulfillment.cancelled", "payout.released", "delivery.accepted",
+                    # questions and conversations (issue 19)
+                    "question.message_posted", "question.handed_over")
 
 HANDLERS = {
     "account.registered": [on_account],
