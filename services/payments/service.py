@@ -251,7 +251,8 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
     if payment.status != domain.SUCCEEDED:
         return
     # a parcel cancelled on its own earlier was refunded then: only the rest goes back now
-    amount = captured_amount(uow.session, payment) - refunded_amount(uow.session, payment)
+    amount = captured_amount(uow.session, payment) - refunded_amount(uow.session, payment) \
+        - owed_refunds(uow.session, payment)
     if amount <= 0:
         payment.status = domain.REFUNDED
         return
@@ -265,6 +266,8 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
         log.warning("refund needs the operator", extra={"order_id": payment.order_id, "why": str(exc)})
         return
     _record_refund(uow, payment, amount, reason)
+    for share in list(payment.shares):  # shares split to sub-accounts come back to the platform's account
+        _take_back_split(uow, payment, f"order-{share.fulfillment_id}", share.fulfillment_id)
 
 
 def _record_refund(uow: UnitOfWork, payment: Payment, amount: int, reason: str) -> None:
@@ -428,9 +431,11 @@ def release_seller_share(uow: UnitOfWork, data: dict) -> Payout | None:
 
 
 def refund_parcel(uow: UnitOfWork, data: dict) -> int:
-    """fulfillment.cancelled: one parcel cancelled before pickup. Card: its goods and delivery fee go back to
-    the shopper through the payment's own provider (a partial refund, once per parcel); cash on delivery: it is
-    simply no longer owed. Returns the amount refunded."""
+    """fulfillment.cancelled: one parcel cancelled before pickup (refused by its seller). Paid online (card, QRIS,
+    VA, e-wallet, whatever the provider): its goods and delivery fee go back to the shopper through `refund`
+    (a partial refund, once per parcel; owed by hand where the channel cannot refund; a seller's share already
+    split to their sub-account is taken back). Cash on delivery: it is simply no longer owed. Returns the amount
+    refunded (or owed)."""
     order_id, fulfillment_id = data["order_id"], data["fulfillment_id"]
     payment = payment_for_order(uow, order_id)
     if payment is None:
@@ -448,22 +453,104 @@ def refund_parcel(uow: UnitOfWork, data: dict) -> int:
         raise ValueError(f"parcel {fulfillment_id} was delivered; it cannot be cancelled")
     share.cancelled_at = utcnow()
     amount = 0
-    if payment.method == "card" and payment.status == domain.SUCCEEDED:
-        amount = min(int(share.goods_amount) + int(share.delivery_fee),
-                     captured_amount(uow.session, payment) - refunded_amount(uow.session, payment))
-        if amount > 0:
-            ref = providers.get_provider(payment.provider).refund(
-                provider_ref=payment.provider_ref, order_id=order_id, amount=amount, refund_key=fulfillment_id)
-            post(uow, domain.parcel_refund(payment.id, fulfillment_id, order_id, amount))
+    if payment.method != "cod" and payment.status == domain.SUCCEEDED:
+        done = refund(uow, payment, int(share.goods_amount) + int(share.delivery_fee), fulfillment_id,
+                      reason=data.get("reason") or "parcel_cancelled", fulfillment_id=fulfillment_id)
+        amount = done.amount
+        if amount > 0 and not done.owed:
             share.refunded = amount
             if all(s.cancelled_at is not None for s in payment.shares):
                 payment.status = domain.REFUNDED
-                payment.refund_ref = ref
-            uow.emit("payment.refunded", _event(payment, amount=amount, reason=data.get("reason") or "parcel_cancelled",
-                                                fulfillment_id=fulfillment_id, partial=True),
-                     correlation_id=order_id)
+                payment.refund_ref = done.provider_ref
     _settle_cod_if_done(payment)
     return amount
+
+
+def owed_refunds(session, payment: Payment) -> int:
+    """What the shopper is owed back by hand on this payment (refunds their channel could not make)."""
+    return -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                               .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+                               .where(LedgerTransaction.order_id == payment.order_id,
+                                      LedgerTransaction.kind == "refund_owed",
+                                      LedgerEntry.account == domain.shopper_refund_owed(payment.shopper_id))))
+
+
+def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: str = "refund",
+           fulfillment_id: str | None = None) -> domain.RefundResult:
+    """Give `amount` rupiah of an online payment back to its shopper, whatever the provider (Stripe, the sandbox,
+    Xendit, Midtrans): the provider-neutral partial refund other use cases call (a refused parcel, a complaint).
+
+    - `key` names this refund (a fulfillment id, a complaint id): the same key twice refunds once, here and at the
+      provider (its idempotency / refund key is derived from it). Returns domain.RefundResult.
+    - At most what is left of the capture (captured less refunded less owed) goes back; 0 when nothing is.
+    - Where the channel cannot refund through its API (a bank transfer into a virtual account): nothing is sent,
+      the amount is recorded in the ledger as owed to the shopper (`shopper_refund_owed:<shopper>`) and the
+      payment is flagged `refund_owed` for the operator (balances, reconcile). Result `owed=True`.
+    - `fulfillment_id`: the refund is for that parcel, not yet delivered. If its seller's share was split to their
+      xenPlatform sub-account at payment time, that share is taken back (a transfer at Xendit, `split_reversed`
+      in the ledger), so the platform does not pay the shopper back out of its own pocket.
+    Takes the caller's entered UnitOfWork and does not commit. Emits payment.refunded (partial) when money left."""
+    session = uow.session
+    if payment.status not in (domain.SUCCEEDED, domain.REFUNDED) or payment.method == "cod":
+        return domain.RefundResult(0)
+    done = session.scalar(select(LedgerTransaction).where(LedgerTransaction.key.in_(
+        (f"refund:{payment.id}:{key}", f"refund_owed:{payment.id}:{key}"))))
+    if done is not None:  # this key was refunded already: say so again, send nothing
+        total = -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.transaction_id == done.id, LedgerEntry.amount < 0)))
+        return domain.RefundResult(total, payment.refund_ref, done.kind == "refund_owed")
+    amount = min(int(amount), captured_amount(session, payment) - refunded_amount(session, payment)
+                 - owed_refunds(session, payment))
+    if amount <= 0:
+        return domain.RefundResult(0)
+    provider = providers.get_provider(payment.provider)
+    try:
+        ref = provider.refund(provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount,
+                              refund_key=key)
+    except domain.RefundNotSupported as exc:
+        post(uow, domain.refund_owed(payment.id, key, payment.order_id, payment.shopper_id, amount))
+        payment.attention = "refund_owed"
+        log.warning("refund owed to the shopper by hand", extra={"order_id": payment.order_id, "amount": amount,
+                                                                  "why": str(exc)})
+        _take_back_split(uow, payment, key, fulfillment_id)
+        return domain.RefundResult(amount, None, True)
+    post(uow, domain.parcel_refund(payment.id, key, payment.order_id, amount))
+    _take_back_split(uow, payment, key, fulfillment_id)
+    uow.emit("payment.refunded", _event(payment, amount=amount, reason=reason, refund_key=key, partial=True,
+                                        **({"fulfillment_id": fulfillment_id} if fulfillment_id else {})),
+             correlation_id=payment.order_id)
+    return domain.RefundResult(amount, ref, False)
+
+
+def _take_back_split(uow: UnitOfWork, payment: Payment, key: str, fulfillment_id: str | None) -> None:
+    """The refunded parcel's seller had their share split to their sub-account at payment time: take it back
+    (at most that parcel's share, at most what is still routed to them)."""
+    if not fulfillment_id:
+        return
+    share = uow.session.get(PaymentShare, fulfillment_id)
+    if share is None or share.delivered_at is not None:
+        return
+    route = uow.session.get(PaymentSplit, (payment.id, share.seller_id))
+    if route is None:
+        return
+    account = domain.seller_payable(share.seller_id)
+    reversed_before = -int(uow.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.order_id == payment.order_id, LedgerTransaction.kind == "split_reversed",
+               LedgerEntry.account == account)))
+    parcel_share = domain.split(int(share.goods_amount), int(share.delivery_fee), commission_rate()).seller
+    amount = min(parcel_share, int(route.amount) - reversed_before)
+    if amount <= 0:
+        return
+    try:
+        providers.get_provider(payment.provider).reverse_split(
+            source_account_id=route.destination_account_id, amount=amount, reference=f"pasar-{payment.id}-{key}-back")
+    except domain.SplitNotReversible as exc:  # e.g. no master account configured: the operator collects it
+        payment.attention = "split_reversal_required"
+        log.warning("split share not taken back", extra={"order_id": payment.order_id, "why": str(exc)})
+        return
+    post(uow, domain.split_reversed(payment.id, key, payment.order_id, share.seller_id, amount))
 
 
 def _share_delivered(uow: UnitOfWork, payment: Payment, data: dict) -> PaymentShare:
@@ -678,7 +765,8 @@ def recent_settled_payments(session, within_seconds: float) -> list[Payment]:
     cutoff = utcnow() - timedelta(seconds=within_seconds)
     return list(session.scalars(select(Payment).where(
         Payment.status.in_((domain.SUCCEEDED, domain.CANCELLED, domain.REFUNDED, domain.FAILED)),
-        Payment.provider.in_(tuple(providers.LOCAL_RAILS)), Payment.updated_at >= cutoff)))
+        Payment.provider.in_(tuple(providers.LOCAL_RAILS)),
+        (Payment.updated_at >= cutoff) | Payment.attention.is_not(None)).order_by(Payment.created_at)))
 
 
 def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | None:
@@ -688,12 +776,17 @@ def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | N
     if payment is None:
         return None
     captured = captured_amount(uow.session, payment)
-    refunded = uow.session.scalar(select(LedgerTransaction.id).where(
-        LedgerTransaction.key == f"refund:{payment.id}")) is not None
+    refunded = refunded_amount(uow.session, payment) > 0  # whole, or parcel by parcel
     difference = None
     if payment.attention:
-        difference = f"flagged: {payment.attention} (captured Rp {captured})"
-    report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref)
+        owed = owed_refunds(uow.session, payment)
+        difference = f"flagged: {payment.attention} (captured Rp {captured}" + (
+            f", Rp {owed} owed back to shopper {payment.shopper_id} by hand)" if owed else ")")
+    provider = providers.get_provider(payment.provider)
+    refund_gap = _refund_difference(uow, payment, provider)
+    if refund_gap:
+        difference = f"{difference}; {refund_gap}" if difference else refund_gap
+    report = provider.status(provider_ref=payment.provider_ref)
     if report is not None:
         if report.outcome == domain.OUTCOME_SUCCEEDED and captured == 0:
             difference = f"provider says paid Rp {report.amount}, ledger has no capture"
@@ -704,6 +797,19 @@ def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | N
         if difference and repair and not payment.attention:
             difference += f" -> {apply_report(uow, report, payment.provider)}"
     return difference
+
+
+def _refund_difference(uow: UnitOfWork, payment: Payment, provider) -> str | None:
+    """The refunds the provider made (in all, partial ones included) against the refunds our ledger recorded
+    (whole-order and per-parcel/complaint `refund` transactions; refunds owed by hand are not at the provider).
+    Reported only: a refund is never made or undone by reconcile."""
+    total = getattr(provider, "refunded_total", None)
+    if total is None or not payment.provider_ref:
+        return None
+    at_provider, ours = total(provider_ref=payment.provider_ref), refunded_amount(uow.session, payment)
+    if at_provider == ours:
+        return None
+    return f"provider refunded Rp {at_provider} in all, ledger records refunds of Rp {ours}"
 
 
 def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
@@ -761,7 +867,7 @@ def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
                 payment.shopper_id, who.user_id, who.is_admin):
             raise not_found("payment")
         return {**payment_view(payment, for_shopper=payment.shopper_id == who.user_id),
-                "refunded": refunded_amount(session, payment)}
+                "refunded": refunded_amount(session, payment), "refund_owed": owed_refunds(session, payment)}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ HTTP contract the product uses, so the real `xendit-python` SDK talks to it over
                                                                    "Get payment request by ID" (API v2)
 - POST /v2/payment_methods/{id}/expire                            "Expire payment method"
 - POST /v2/payment_methods/{id}/payments/simulate                "Simulate payment" (test mode)
-- POST /refunds                                                   "Create refund"
+- POST /refunds, GET /refunds?payment_request_id=                 "Create refund" / "List refunds"
+- POST /transfers                                                 xenPlatform "Create transfers"
 - POST /split_rules                                               xenPlatform "Create split rule"
 
 Bodies follow the samples on those pages (ids `pr-…`, `pm-…`, `py-…`, `rfd-…`, `splitru_…`; statuses
@@ -18,8 +19,11 @@ Every create must carry an Idempotency-key; the same key answers the same object
 The fake records what it was asked (requests, headers, split rules) so tests can assert on it."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -51,9 +55,11 @@ def qris_payload(amount: int, reference: str) -> str:
 
 
 class FakeXendit:
-    def __init__(self, *, secret_key: str, callback_token: str, webhook_url: str | None = None):
+    def __init__(self, *, secret_key: str, callback_token: str, webhook_url: str | None = None,
+                 webhook_secret: str | None = None):
         self.secret_key = secret_key
         self.callback_token = callback_token
+        self.webhook_secret = webhook_secret         # set: every callback is also HMAC-signed
         self.webhook_url = webhook_url
         self.port = free_port()
         self.payment_requests: dict[str, dict] = {}
@@ -61,6 +67,7 @@ class FakeXendit:
         self.idempotent: dict[tuple[str, str], dict] = {}
         self.split_rules: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.transfers: list[dict] = []              # xenPlatform transfers between accounts
         self.received: list[dict] = []               # every API call: path, headers, body
         self.callbacks: list[dict] = []              # every callback sent: body, headers, answer status
         self._lock = threading.Lock()
@@ -143,16 +150,38 @@ class FakeXendit:
         def create_refund():
             def make(body):
                 pr = self.payment_requests.get(body.get("payment_request_id"))
+                already = sum(r["amount"] for r in self.refunds.values()
+                              if r["payment_request_id"] == body.get("payment_request_id") and r["status"] == "SUCCEEDED")
+                ok = pr is not None and pr["status"] == "SUCCEEDED" and already + body.get("amount", 0) <= pr["amount"]
                 refund = {"id": f"rfd-{uuid.uuid4()}", "payment_request_id": body.get("payment_request_id"),
                           "invoice_id": None, "amount": body.get("amount"), "currency": "IDR", "country": "ID",
                           "channel_code": pr["payment_method"]["type"] if pr else None,
                           "reference_id": body.get("reference_id"), "reason": body.get("reason"),
-                          "status": "SUCCEEDED" if pr and pr["status"] == "SUCCEEDED" else "FAILED",
-                          "failure_code": None if pr and pr["status"] == "SUCCEEDED" else "PAYMENT_NOT_SUCCEEDED",
+                          "status": "SUCCEEDED" if ok else "FAILED",
+                          "failure_code": None if ok else "PAYMENT_NOT_SUCCEEDED" if not pr or pr["status"] != "SUCCEEDED"
+                          else "REFUND_AMOUNT_EXCEEDED",
                           "refund_fee_amount": 0, "created": _now(), "updated": _now()}
                 self.refunds[refund["id"]] = refund
                 return refund
             return idempotent("refund", make)
+
+        @app.get("/refunds")
+        def list_refunds():
+            wanted = request.args.get("payment_request_id")
+            found = [r for r in self.refunds.values() if not wanted or r["payment_request_id"] == wanted]
+            return jsonify({"data": found, "has_more": False})
+
+        @app.post("/transfers")
+        def create_transfer():
+            # xenPlatform "Create transfers": {reference, amount, source_user_id, destination_user_id}
+            def make(body):
+                transfer = {"created": _now(), "transfer_id": str(uuid.uuid4()), "reference": body.get("reference"),
+                            "source_user_id": body.get("source_user_id"),
+                            "destination_user_id": body.get("destination_user_id"),
+                            "status": "SUCCESSFUL", "amount": body.get("amount")}
+                self.transfers.append(transfer)
+                return transfer
+            return idempotent("transfer", make)
 
         @app.post("/split_rules")
         def create_split_rule():
@@ -213,13 +242,22 @@ class FakeXendit:
                 "created": _now(), "updated": _now()}
 
     # -- callbacks ------------------------------------------------------------------------------------------
-    def send(self, event: str, data: dict, *, token: str | None = None, webhook_id: str | None = None) -> int:
-        """POST one callback to the webhook as Xendit would; returns the webhook's status code."""
+    def send(self, event: str, data: dict, *, token: str | None = None, webhook_id: str | None = None,
+             timestamp: int | None = None, signing_secret: str | None = None, signature: str | None = None) -> int:
+        """POST one callback to the webhook as Xendit would; returns the webhook's status code. With a webhook
+        secret, it is signed: X-Callback-Signature = hex HMAC-SHA256(secret, "<webhook-id>.<timestamp>.<body>")
+        and webhook-timestamp (Unix seconds). `timestamp`, `signing_secret` and `signature` forge or age it."""
         body = {"event": event, "business_id": BUSINESS_ID, "created": _now(), "data": data}
         headers = {"Content-Type": "application/json",
                    "x-callback-token": self.callback_token if token is None else token,
                    "webhook-id": webhook_id or f"whk-{uuid.uuid4()}"}
         raw = json.dumps(body)
+        secret = signing_secret or self.webhook_secret
+        if secret or signature is not None:
+            stamp = str(int(time.time()) if timestamp is None else timestamp)
+            headers["webhook-timestamp"] = stamp
+            headers["x-callback-signature"] = signature if signature is not None else hmac.new(
+                secret.encode(), f"{headers['webhook-id']}.{stamp}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
         answer = requests.post(self.webhook_url, data=raw, headers=headers, timeout=15)
         self.callbacks.append({"body": body, "raw": raw, "headers": headers, "status": answer.status_code,
                                "answer": answer.text})

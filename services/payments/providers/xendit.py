@@ -11,14 +11,20 @@ by a split rule (POST /split_rules, then `with-split-rule` on the payment reques
 fees stay on the platform's (master) account. /split_rules is not in the SDK, so that one call goes through
 `requests` with the same key and host.
 
-Callbacks carry the `x-callback-token` header, compared in constant time with XENDIT_CALLBACK_TOKEN.
+Callbacks carry the `x-callback-token` header, compared in constant time with XENDIT_CALLBACK_TOKEN. Where the
+operator set XENDIT_WEBHOOK_SECRET (the products that sign their callbacks), every callback must also carry
+`X-Callback-Signature`: hex HMAC-SHA256 under that secret over `<webhook-id>.<webhook-timestamp>.<raw body>`, with
+`webhook-timestamp` (Unix seconds) within XENDIT_WEBHOOK_TOLERANCE_SECONDS (default 300) of our clock; a missing,
+wrong or stale signature is refused before anything is read (see verify_signature).
 
 Money: Xendit counts IDR in whole rupiah (no minor unit), as we do; amounts travel as JSON numbers."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
+import time
 from datetime import datetime
 
 import requests
@@ -54,16 +60,22 @@ DEFAULT_CHANNELS = ("qris", "va_bca", "va_bni", "va_bri", "va_mandiri", "va_perm
 # disbursement); QRIS and e-wallet payments can ("Refunds" guide, channels that support refunds).
 REFUNDABLE_TYPES = ("QR_CODE", "EWALLET")
 PAID = "SUCCEEDED"
+WEBHOOK_TOLERANCE_SECONDS = 300  # a signed callback older (or newer) than this is refused: a replay
 OVER_UNPAID = {"FAILED": "failed", "CANCELED": "cancelled", "VOIDED": "voided", "EXPIRED": "expired"}
 
 
 class XenditProvider:
     name = "xendit"
 
-    def __init__(self, api_key: str, host: str | None = None, callback_token: str | None = None):
+    def __init__(self, api_key: str, host: str | None = None, callback_token: str | None = None,
+                 webhook_secret: str | None = None, tolerance_seconds: int = WEBHOOK_TOLERANCE_SECONDS,
+                 master_account_id: str | None = None):
         self.api_key = api_key
         self.host = (host or "https://api.xendit.co").rstrip("/")
         self.callback_token = callback_token
+        self.webhook_secret = webhook_secret
+        self.tolerance_seconds = tolerance_seconds
+        self.master_account_id = master_account_id
         self.client = xendit.ApiClient(xendit.Configuration(host=self.host, api_key=api_key))
 
     # -- the SDK, answering plain JSON (the typed models are for what we send; what Xendit answers we read
@@ -160,12 +172,39 @@ class XenditProvider:
             raise RuntimeError(f"xendit refused the refund {refund.get('id')}: {refund.get('failure_code')}")
         return refund["id"]
 
+    def refunded_total(self, *, provider_ref: str) -> int:
+        """What Xendit refunded of this payment request in all (GET /refunds?payment_request_id=, "List refunds"),
+        counting refunds that succeeded or are still on their way."""
+        listed = self._json(RefundApi(self.client).get_all_refunds(payment_request_id=provider_ref,
+                                                                   _preload_content=False))
+        return sum(int(r.get("amount") or 0) for r in listed.get("data") or []
+                   if r.get("status") in ("SUCCEEDED", "PENDING"))
+
+    def reverse_split(self, *, source_account_id: str, amount: int, reference: str) -> str:
+        """Take `amount` of a routed share back from a seller's sub-account to the platform's master account
+        (xenPlatform "Create transfers", POST /transfers: source_user_id -> destination_user_id). Used when a
+        split payment is refunded: the refund leaves the master account, the seller's share comes back to it.
+        `reference` is unique per reversal; it is also the Idempotency-key, so a retry moves nothing twice."""
+        if not self.master_account_id:
+            raise domain.SplitNotReversible("XENDIT_MASTER_ACCOUNT_ID is not set: no account to transfer back to")
+        answer = requests.post(f"{self.host}/transfers", auth=(self.api_key, ""), timeout=15,
+                               headers={"Idempotency-key": reference},
+                               json={"reference": reference, "amount": amount, "source_user_id": source_account_id,
+                                     "destination_user_id": self.master_account_id})
+        answer.raise_for_status()
+        found = answer.json()
+        if found.get("status") not in ("SUCCESSFUL", "PENDING"):
+            raise RuntimeError(f"xendit refused the transfer {reference}: {found.get('status')}")
+        return str(found.get("transfer_id") or reference)
+
     def parse_webhook(self, payload: bytes, headers) -> list[ProviderReport]:
         if not self.callback_token:
             raise domain.WebhookRejected("webhooks_not_configured", "xendit callbacks are not configured here")
         given = headers.get("x-callback-token") or ""
         if not hmac.compare_digest(given.encode(), self.callback_token.encode()):
             raise domain.WebhookRejected("bad_signature", "the x-callback-token does not match")
+        if self.webhook_secret:
+            verify_signature(payload, headers, self.webhook_secret, self.tolerance_seconds)
         try:
             body = json.loads(payload)
             event, data = body["event"], body["data"]
@@ -178,6 +217,30 @@ class XenditProvider:
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         raise RuntimeError("xendit pays sellers by split rule at payment time, not by transfer")
+
+
+def callback_signature(secret: str, webhook_id: str, timestamp: str, payload: bytes) -> str:
+    """hex HMAC-SHA256 over `<webhook-id>.<timestamp>.<raw body>`, the bytes exactly as received."""
+    signed = webhook_id.encode() + b"." + timestamp.encode() + b"." + payload
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify_signature(payload: bytes, headers, secret: str, tolerance_seconds: int = WEBHOOK_TOLERANCE_SECONDS,
+                     now: float | None = None) -> None:
+    """Refuse a callback whose X-Callback-Signature is missing or wrong (compared in constant time), or whose
+    webhook-timestamp is not a whole number of seconds within `tolerance_seconds` of now (a replay)."""
+    given = (headers.get("x-callback-signature") or "").strip().lower()
+    stamp = (headers.get("webhook-timestamp") or "").strip()
+    webhook_id = headers.get("webhook-id") or ""
+    if not given or not stamp:
+        raise domain.WebhookRejected("bad_signature", "the callback carries no X-Callback-Signature/timestamp")
+    if not stamp.isdigit() or len(stamp) > 12:
+        raise domain.WebhookRejected("bad_signature", "the webhook-timestamp is not a Unix time")
+    expected = callback_signature(secret, webhook_id, stamp, payload)
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise domain.WebhookRejected("bad_signature", "the X-Callback-Signature does not verify")
+    if abs((time.time() if now is None else now) - int(stamp)) > tolerance_seconds:
+        raise domain.WebhookRejected("stale_callback", "the callback's timestamp is too old: a replay")
 
 
 def next_action_of(created: dict) -> NextAction:
@@ -230,7 +293,11 @@ def from_settings() -> XenditProvider:
     key = setting("XENDIT_SECRET_KEY")
     if not key:
         raise RuntimeError("XENDIT_SECRET_KEY is not set")
-    return XenditProvider(key, setting("XENDIT_API_BASE"), setting("XENDIT_CALLBACK_TOKEN"))
+    return XenditProvider(key, setting("XENDIT_API_BASE"), setting("XENDIT_CALLBACK_TOKEN"),
+                          webhook_secret=setting("XENDIT_WEBHOOK_SECRET"),
+                          tolerance_seconds=int(setting("XENDIT_WEBHOOK_TOLERANCE_SECONDS")
+                                                or WEBHOOK_TOLERANCE_SECONDS),
+                          master_account_id=setting("XENDIT_MASTER_ACCOUNT_ID"))
 
 
 def channels() -> tuple[str, ...]:
