@@ -360,6 +360,7 @@ class StartedPayment:
     client_secret: str | None = None
     next_action: NextAction | None = None
     split_rule_id: str | None = None   # xenPlatform: the split rule the payment was opened with
+    for_user_id: str | None = None     # xenPlatform: the sub-account it was made on (settles there)
 
 
 @dataclass(frozen=True)
@@ -386,6 +387,7 @@ class OpenRequest:
     expires_at: str | None = None
     return_url: str | None = None
     split: tuple["SplitRoute", ...] = ()
+    for_user_id: str | None = None     # xenPlatform: make it on this seller's sub-account (the whole order is theirs)
 
 
 class PaymentProvider(Protocol):

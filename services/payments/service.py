@@ -147,13 +147,17 @@ def payment_timeout() -> timedelta:
 def _open_at_provider(uow: UnitOfWork, payment: Payment, shares: list[dict]) -> None:
     channel = payment.channel or domain.CHANNEL_CARD
     split = _split_for(uow, payment, shares) if payment.provider == "xendit" else ()
+    # the whole order is one seller's, who has a sub-account: it may be made on their account (xendit.open)
+    only_seller = len({s["seller_id"] for s in shares}) == 1 and len(split) == 1
     expires = utcnow() + payment_timeout() if payment.method != "cod" else None
     request = domain.OpenRequest(payment_id=payment.id, order_id=payment.order_id, shopper_id=payment.shopper_id,
                                  amount=int(payment.amount), channel=channel,
                                  expires_at=expires.isoformat() if expires else None,
-                                 return_url=_return_url(payment.order_id), split=split)
+                                 return_url=_return_url(payment.order_id), split=split,
+                                 for_user_id=split[0].destination_account_id if only_seller else None)
     started = providers.get_provider(payment.provider).open(request)
     payment.provider_ref = started.provider_ref
+    payment.for_user_id = started.for_user_id
     payment.client_secret = started.client_secret
     _show_next_action(payment, started.next_action)
     if started.split_rule_id:
@@ -230,7 +234,7 @@ def _void_unpaid(uow: UnitOfWork, payment: Payment, reason: str | None, already_
     if failed and already_cancelled:
         return  # voided when the order was first cancelled
     paid_after_all = providers.get_provider(payment.provider).cancel(
-        provider_ref=payment.provider_ref, order_id=payment.order_id)
+        provider_ref=payment.provider_ref, order_id=payment.order_id, **_on_account(payment))
     if paid_after_all is not None:
         apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
     elif not failed:
@@ -256,9 +260,14 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
     if amount <= 0:
         payment.status = domain.REFUNDED
         return
+    backs: list[_Back] = []  # every parcel still open (one cancelled on its own took its share back then)
+    for share in payment.shares:
+        if share.cancelled_at is None:
+            back = _share_to_take_back(uow, payment, share.fulfillment_id,
+                                       pending=sum(b.amount for b in backs if b.seller_id == share.seller_id))
+            backs += [back] if back is not None else []
     try:
-        payment.refund_ref = providers.get_provider(payment.provider).refund(
-            provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount)
+        payment.refund_ref = _refund_at_provider(payment, amount, None, backs)
     except domain.RefundNotSupported as exc:
         # a bank transfer cannot be sent back through the API: the operator returns it by hand; the money
         # stays recorded as received (nothing lost) and the payment is flagged until then
@@ -266,8 +275,7 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
         log.warning("refund needs the operator", extra={"order_id": payment.order_id, "why": str(exc)})
         return
     _record_refund(uow, payment, amount, reason)
-    for share in list(payment.shares):  # shares split to sub-accounts come back to the platform's account
-        _take_back_split(uow, payment, f"order-{share.fulfillment_id}", share.fulfillment_id)
+    _record_backs(uow, payment, "order", backs, moved=_refund_from_sub_account(payment))
 
 
 def _record_refund(uow: UnitOfWork, payment: Payment, amount: int, reason: str) -> None:
@@ -503,54 +511,93 @@ def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: 
                  - owed_refunds(session, payment))
     if amount <= 0:
         return domain.RefundResult(0)
-    provider = providers.get_provider(payment.provider)
+    back = _share_to_take_back(uow, payment, fulfillment_id) if fulfillment_id else None
+    backs = [back] if back is not None else []
     try:
-        ref = provider.refund(provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount,
-                              refund_key=key)
+        ref = _refund_at_provider(payment, amount, key, backs)
     except domain.RefundNotSupported as exc:
         post(uow, domain.refund_owed(payment.id, key, payment.order_id, payment.shopper_id, amount))
         payment.attention = "refund_owed"
         log.warning("refund owed to the shopper by hand", extra={"order_id": payment.order_id, "amount": amount,
                                                                   "why": str(exc)})
-        _take_back_split(uow, payment, key, fulfillment_id)
+        _record_backs(uow, payment, key, backs, moved=False)
         return domain.RefundResult(amount, None, True)
     post(uow, domain.parcel_refund(payment.id, key, payment.order_id, amount))
-    _take_back_split(uow, payment, key, fulfillment_id)
+    _record_backs(uow, payment, key, backs, moved=_refund_from_sub_account(payment))
     uow.emit("payment.refunded", _event(payment, amount=amount, reason=reason, refund_key=key, partial=True,
                                         **({"fulfillment_id": fulfillment_id} if fulfillment_id else {})),
              correlation_id=payment.order_id)
     return domain.RefundResult(amount, ref, False)
 
 
-def _take_back_split(uow: UnitOfWork, payment: Payment, key: str, fulfillment_id: str | None) -> None:
-    """The refunded parcel's seller had their share split to their sub-account at payment time: take it back
-    (at most that parcel's share, at most what is still routed to them)."""
-    if not fulfillment_id:
-        return
+def _on_account(payment: Payment) -> dict:
+    """A payment made on a seller's xenPlatform sub-account: every provider call about it names that account."""
+    return {"for_user_id": payment.for_user_id} if payment.for_user_id else {}
+
+
+def _refund_from_sub_account(payment: Payment) -> bool:
+    """A payment made on a seller's sub-account is refunded from it (if its channel refunds at all: not a VA)."""
+    return bool(payment.for_user_id) and domain.channel_kind(payment.channel or "card") != domain.NEXT_VA
+
+
+@dataclass(frozen=True)
+class _Back:
+    fulfillment_id: str
+    seller_id: str
+    account_id: str
+    amount: int
+
+
+def _share_to_take_back(uow: UnitOfWork, payment: Payment, fulfillment_id: str, pending: int = 0) -> _Back | None:
+    """The parcel's seller had their share split to their sub-account at payment time and the parcel was not
+    delivered: that parcel's share (at most what is still routed to them) must come back with the refund."""
     share = uow.session.get(PaymentShare, fulfillment_id)
     if share is None or share.delivered_at is not None:
-        return
+        return None
     route = uow.session.get(PaymentSplit, (payment.id, share.seller_id))
     if route is None:
-        return
-    account = domain.seller_payable(share.seller_id)
+        return None
     reversed_before = -int(uow.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(LedgerTransaction.order_id == payment.order_id, LedgerTransaction.kind == "split_reversed",
-               LedgerEntry.account == account)))
+               LedgerEntry.account == domain.seller_payable(share.seller_id))))
     parcel_share = domain.split(int(share.goods_amount), int(share.delivery_fee), commission_rate()).seller
-    amount = min(parcel_share, int(route.amount) - reversed_before)
-    if amount <= 0:
-        return
-    try:
-        providers.get_provider(payment.provider).reverse_split(
-            source_account_id=route.destination_account_id, amount=amount, reference=f"pasar-{payment.id}-{key}-back")
-    except domain.SplitNotReversible as exc:  # e.g. no master account configured: the operator collects it
-        payment.attention = "split_reversal_required"
-        log.warning("split share not taken back", extra={"order_id": payment.order_id, "why": str(exc)})
-        return
-    post(uow, domain.split_reversed(payment.id, key, payment.order_id, share.seller_id, amount))
+    amount = min(parcel_share, int(route.amount) - reversed_before - pending)
+    return _Back(fulfillment_id, share.seller_id, route.destination_account_id, amount) if amount > 0 else None
+
+
+def _refund_at_provider(payment: Payment, amount: int, key: str | None, backs: list[_Back]) -> str:
+    """Send `amount` back at the payment's provider; raises domain.RefundNotSupported where the channel cannot.
+    xenPlatform: a payment collected on the master account is refunded from it; one made on a seller's
+    sub-account (for-user-id) is refunded from that account, after the platform's part of the refund (all but
+    the seller's share being taken back) was transferred to it."""
+    provider = providers.get_provider(payment.provider)
+    if _refund_from_sub_account(payment):
+        cover = amount - sum(back.amount for back in backs)
+        if cover > 0:
+            provider.cover_refund(account_id=payment.for_user_id, amount=cover,
+                                  reference=f"pasar-{payment.id}-{key or 'order'}-cover")
+    kwargs = {"refund_key": key} if key else {}
+    return provider.refund(provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount,
+                           **kwargs, **_on_account(payment))
+
+
+def _record_backs(uow: UnitOfWork, payment: Payment, key: str, backs: list[_Back], *, moved: bool) -> None:
+    """Each seller share taken back: transferred from their sub-account to the master account (unless the refund
+    itself was made from that sub-account, `moved`), then `split_reversed` in the ledger."""
+    for back in backs:
+        back_key = key if key != "order" else f"order-{back.fulfillment_id}"
+        if not moved:
+            try:
+                providers.get_provider(payment.provider).reverse_split(
+                    source_account_id=back.account_id, amount=back.amount,
+                    reference=f"pasar-{payment.id}-{back_key}-back")
+            except domain.SplitNotReversible as exc:  # no master account configured: the operator collects it
+                payment.attention = "split_reversal_required"
+                log.warning("split share not taken back", extra={"order_id": payment.order_id, "why": str(exc)})
+                continue
+        post(uow, domain.split_reversed(payment.id, back_key, payment.order_id, back.seller_id, back.amount))
 
 
 def _share_delivered(uow: UnitOfWork, payment: Payment, data: dict) -> PaymentShare:
@@ -786,7 +833,7 @@ def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | N
     refund_gap = _refund_difference(uow, payment, provider)
     if refund_gap:
         difference = f"{difference}; {refund_gap}" if difference else refund_gap
-    report = provider.status(provider_ref=payment.provider_ref)
+    report = provider.status(provider_ref=payment.provider_ref, **_on_account(payment))
     if report is not None:
         if report.outcome == domain.OUTCOME_SUCCEEDED and captured == 0:
             difference = f"provider says paid Rp {report.amount}, ledger has no capture"
@@ -806,7 +853,8 @@ def _refund_difference(uow: UnitOfWork, payment: Payment, provider) -> str | Non
     total = getattr(provider, "refunded_total", None)
     if total is None or not payment.provider_ref:
         return None
-    at_provider, ours = total(provider_ref=payment.provider_ref), refunded_amount(uow.session, payment)
+    at_provider, ours = total(provider_ref=payment.provider_ref, **_on_account(payment)), \
+        refunded_amount(uow.session, payment)
     if at_provider == ours:
         return None
     return f"provider refunded Rp {at_provider} in all, ledger records refunds of Rp {ours}"
@@ -821,7 +869,7 @@ def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
         cancel_for_order(uow, order_id=payment.order_id, shopper_id=payment.shopper_id, method=payment.method,
                          reason="order_cancelled")
         return payment.status
-    report = provider.status(provider_ref=payment.provider_ref)
+    report = provider.status(provider_ref=payment.provider_ref, **_on_account(payment))
     if report is None:
         return "still open"
     return apply_report(uow, report, payment.provider)
@@ -1055,7 +1103,8 @@ def _switch_channel(work: UnitOfWork, payment: Payment, channel: str) -> None:
     if payment.attempts:
         raise conflict("a card was already tried on this payment", "card_attempted")
     paid_after_all = providers.get_provider(payment.provider).cancel(provider_ref=payment.provider_ref,
-                                                                     order_id=payment.order_id)
+                                                                     order_id=payment.order_id,
+                                                                     **_on_account(payment))
     if paid_after_all is not None:
         apply_outcome(work, payment, paid_after_all)
         work.commit()
@@ -1075,7 +1124,8 @@ def check_payment(work: UnitOfWork, *, payment_id: str, shopper_id: str) -> dict
         if payment is None or payment.shopper_id != shopper_id:
             raise not_found("payment")
         if payment.status == domain.PENDING and payment.provider_ref:
-            report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref)
+            report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref,
+                                                                     **_on_account(payment))
             if report is not None:
                 apply_report(work, report, payment.provider)
         work.commit()

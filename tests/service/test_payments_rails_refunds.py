@@ -154,3 +154,45 @@ def test_reconcile_reports_a_refund_made_at_the_provider_that_the_ledger_does_no
     assert reconcile(["--older-than", "0"], db=db, publisher=None) == 0
     said = capsys.readouterr().out
     assert f"{payment_id}: DIFFERENCE provider refunded Rp 40000 in all, ledger records refunds of Rp 30000" in said
+
+
+def test_a_single_sellers_order_is_made_on_their_sub_account_and_refunded_from_it(db, rails):  # noqa: F811
+    """The whole order is seller-a's and they have a sub-account: the payment request is made `for-user-id` their
+    account, the split rule routes the platform's part (commission + delivery) to the master account. Refunding
+    their refused parcel: the platform's part goes back to the sub-account, the refund is made from it."""
+    xendit, _ = rails
+    with work(db) as uow:
+        uow.session.add(SubAccount(seller_id="seller-a", provider="xendit", account_id="acc_subA_own"))
+        uow.commit()
+    paid = lambda order: xendit.request_for(order).__setitem__("status", "SUCCEEDED")  # noqa: E731
+    payment_id, order, shares = paid_order(db, "ewallet_ovo", paid, sellers=("seller-a", "seller-a"))
+    pr = xendit.request_for(order)
+    sent = next(r for r in xendit.received if r["path"] == "/payment_requests")
+    assert sent["headers"].get("For-User-Id") == "acc_subA_own" and pr["business_id"] == "acc_subA_own"
+    rule = xendit.split_rules[pr["split_rule_id"]]
+    # 60.000 paid: 47.500 is seller-a's (goods less 5% commission), 12.500 (commission + delivery) the platform's
+    assert [(r["destination_account_id"], r["flat_amount"]) for r in rule["routes"]] == [(BUSINESS_ID, 12_500)]
+    with db.Session() as s:
+        assert s.get(Payment, payment_id).for_user_id == "acc_subA_own"
+    books = accounts(db, order)
+    assert books[domain.seller_payable("seller-a")] == 47_500 and books[domain.PLATFORM_FUNDS] == 12_500
+    assert refuse(db, order, shares[0]) == 30_000
+    # the platform's part of that parcel's refund (30.000 - 23.750) goes to the sub-account, then the refund
+    assert [(t["source_user_id"], t["destination_user_id"], t["amount"]) for t in xendit.transfers] == [
+        (BUSINESS_ID, "acc_subA_own", 6_250)]
+    refunds = [r for r in xendit.refunds.values() if r["payment_request_id"] == pr["id"]]
+    assert [(r["amount"], r["for_user_id"], r["status"]) for r in refunds] == [(30_000, "acc_subA_own", "SUCCEEDED")]
+    books = accounts(db, order)
+    assert books[domain.seller_payable("seller-a")] == 23_750 and books[domain.PLATFORM_FUNDS] == 6_250
+    assert sum(books.values()) == 0
+    assert reconcile(["--older-than", "0"], db=db, publisher=None) == 0       # asked with its for-user-id
+    # the other parcel is cancelled with the order: the rest refunded from the sub-account the same way
+    with work(db) as uow:
+        service.cancel_for_order(uow, order_id=order, shopper_id=None, method="card", reason="shopper_cancelled")
+        uow.commit()
+    assert [t["amount"] for t in xendit.transfers] == [6_250, 6_250]
+    books = accounts(db, order)
+    assert books[domain.seller_payable("seller-a")] == 0 and books[domain.PLATFORM_FUNDS] == 0
+    assert sum(books.values()) == 0
+    with db.Session() as s:
+        assert s.get(Payment, payment_id).status == domain.REFUNDED

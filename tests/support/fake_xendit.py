@@ -116,16 +116,24 @@ class FakeXendit:
             rule = request.headers.get("with-split-rule")
             if rule and rule not in self.split_rules:
                 return error(404, "SPLIT_RULE_NOT_FOUND", "split rule not found")
-            return idempotent("pr", lambda body: self._new_payment_request(body, rule))
+            return idempotent("pr", lambda body: self._new_payment_request(body, rule,
+                                                                           request.headers.get("for-user-id")))
+
+        def visible(pr: dict | None) -> dict | None:
+            """xenPlatform: an object made on a sub-account is that account's; asked without its for-user-id (or
+            with another's), it is not found (as on the master account's own objects)."""
+            if pr is None or (request.headers.get("for-user-id") or None) != pr.get("for_user_id"):
+                return None
+            return pr
 
         @app.get("/payment_requests/<pr_id>")
         def get_payment_request(pr_id):
-            found = self.payment_requests.get(pr_id)
+            found = visible(self.payment_requests.get(pr_id))
             return jsonify(found) if found else error(404, "DATA_NOT_FOUND", "payment request not found")
 
         @app.post("/v2/payment_methods/<pm_id>/expire")
         def expire_payment_method(pm_id):
-            pr = self.payment_requests.get(self.by_method.get(pm_id, ""))
+            pr = visible(self.payment_requests.get(self.by_method.get(pm_id, "")))
             if pr is None:
                 return error(404, "DATA_NOT_FOUND", "payment method not found")
             if pr["status"] in ("PENDING", "REQUIRES_ACTION"):
@@ -149,11 +157,12 @@ class FakeXendit:
         @app.post("/refunds")
         def create_refund():
             def make(body):
-                pr = self.payment_requests.get(body.get("payment_request_id"))
+                pr = visible(self.payment_requests.get(body.get("payment_request_id")))
                 already = sum(r["amount"] for r in self.refunds.values()
                               if r["payment_request_id"] == body.get("payment_request_id") and r["status"] == "SUCCEEDED")
                 ok = pr is not None and pr["status"] == "SUCCEEDED" and already + body.get("amount", 0) <= pr["amount"]
                 refund = {"id": f"rfd-{uuid.uuid4()}", "payment_request_id": body.get("payment_request_id"),
+                          "for_user_id": request.headers.get("for-user-id"),
                           "invoice_id": None, "amount": body.get("amount"), "currency": "IDR", "country": "ID",
                           "channel_code": pr["payment_method"]["type"] if pr else None,
                           "reference_id": body.get("reference_id"), "reason": body.get("reason"),
@@ -168,7 +177,8 @@ class FakeXendit:
         @app.get("/refunds")
         def list_refunds():
             wanted = request.args.get("payment_request_id")
-            found = [r for r in self.refunds.values() if not wanted or r["payment_request_id"] == wanted]
+            found = [r for r in self.refunds.values() if (not wanted or r["payment_request_id"] == wanted)
+                     and r.get("for_user_id") == (request.headers.get("for-user-id") or None)]
             return jsonify({"data": found, "has_more": False})
 
         @app.post("/transfers")
@@ -195,7 +205,7 @@ class FakeXendit:
 
         return app
 
-    def _new_payment_request(self, body: dict, split_rule: str | None) -> dict:
+    def _new_payment_request(self, body: dict, split_rule: str | None, for_user_id: str | None = None) -> dict:
         method = body["payment_method"]
         pm_id = f"pm-{uuid.uuid4()}"
         pr_id = f"pr-{uuid.uuid4()}"
@@ -225,7 +235,7 @@ class FakeXendit:
                         "url": f"{self.url}/ewallet/{pr_id}/checkout"}]
         shown.update({"id": pm_id, "status": "ACTIVE", "reusability": "ONE_TIME_USE",
                       "created": _now(), "updated": _now()})
-        created = {"id": pr_id, "business_id": BUSINESS_ID, "reference_id": body.get("reference_id"),
+        created = {"id": pr_id, "business_id": for_user_id or BUSINESS_ID, "for_user_id": for_user_id, "reference_id": body.get("reference_id"),
                    "currency": body.get("currency", "IDR"), "country": body.get("country", "ID"), "amount": amount,
                    "description": body.get("description"), "metadata": body.get("metadata"),
                    "payment_method": shown, "status": status, "actions": actions, "failure_code": None,
@@ -237,7 +247,7 @@ class FakeXendit:
 
     def _payment_of(self, pr: dict) -> dict:
         return {"id": f"py-{uuid.uuid4()}", "payment_request_id": pr["id"], "reference_id": pr["reference_id"],
-                "business_id": BUSINESS_ID, "currency": "IDR", "amount": pr["amount"], "country": "ID",
+                "business_id": pr["business_id"], "currency": "IDR", "amount": pr["amount"], "country": "ID",
                 "status": pr["status"], "payment_method": pr["payment_method"], "failure_code": pr.get("failure_code"),
                 "created": _now(), "updated": _now()}
 
