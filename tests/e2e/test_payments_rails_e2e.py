@@ -339,6 +339,42 @@ def test_xendit_split_for_one_of_two_sellers_and_the_refused_parcel_takes_the_sh
     assert ledger(stack)["total"] == 0
 
 
+def test_xendit_a_single_sellers_order_is_made_on_their_sub_account_with_for_user_id(rails):
+    """The whole order is one seller's and they have a sub-account: Xendit gets `for-user-id` (the money settles
+    on the seller's account, the shopper sees their name) and a split rule sending the platform's part
+    (commission + delivery fee) to the master account. The ledger records the seller's share as paid at payment
+    time and sums to zero."""
+    stack, xendit, _ = rails
+    admin = stack.client("admin-rails", "admin")
+    here = f"Kec-{uuid.uuid4().hex[:6]}"
+    seller, listing = setup_listing(stack, here)
+    sub = f"acc_{uuid.uuid4().hex[:12]}"
+    _ok(admin.put(f"/api/v1/payouts/sub-accounts/{seller}", json={"account_id": sub}))
+    shopper = stack.client(f"shopper-{uuid.uuid4().hex[:6]}", "shopper")
+    _ok(shopper.post("/api/v1/cart/lines", json={"listing_id": listing, "qty": 1}))
+    order = _ok(shopper.post("/api/v1/orders", json={"payment_method": "card", "delivery_address": address(here)},
+                             headers={"Idempotency-Key": str(uuid.uuid4())}), 201)
+    _ok(shopper.put(f"/api/v1/payments/orders/{order['id']}/channel", json={"channel": "qris"}))
+    opened(shopper, order["id"])
+    pr = xendit.request_for(order["id"])
+    sent = next(r for r in xendit.received if r["path"] == "/payment_requests"
+                and (r["body"] or {}).get("reference_id") == order["id"])
+    assert sent["headers"].get("For-User-Id") == sub and sent["headers"].get("With-Split-Rule") == pr["split_rule_id"]
+    rule = xendit.split_rules[pr["split_rule_id"]]
+    # 25.000 goods less 5%: 23.750 stays on the seller's account; commission + delivery fee to the master account
+    assert [(r["destination_account_id"], r["flat_amount"]) for r in rule["routes"]] == [
+        (BUSINESS_ID, pr["amount"] - 23_750)]
+    # "Saya sudah bayar" asks Xendit about it with its for-user-id (asked without, the fake, like Xendit, 404s)
+    payment = payment_of(shopper, order["id"])
+    assert _ok(shopper.post(f"/api/v1/payments/{payment['payment_id']}/check"))["status"] == "pending"
+    asked = [r for r in xendit.received if r["path"] == f"/payment_requests/{pr['id']}"]
+    assert asked and all(r["headers"].get("For-User-Id") == sub for r in asked)
+    assert xendit.pay(pr["id"]) == 200
+    assert wait_status(shopper, order["id"], "CONFIRMED")["paid"] is True
+    books = ledger(stack)
+    assert books["accounts"][f"seller_payable:{seller}"] == 23_750 and books["total"] == 0
+
+
 # -- Midtrans --------------------------------------------------------------------------------------------------
 def test_midtrans_gopay_settlement_confirms_and_a_replayed_notification_changes_nothing(rails):
     stack, _, midtrans = rails

@@ -156,7 +156,7 @@ def test_reconcile_reports_a_refund_made_at_the_provider_that_the_ledger_does_no
     assert f"{payment_id}: DIFFERENCE provider refunded Rp 40000 in all, ledger records refunds of Rp 30000" in said
 
 
-def test_a_single_sellers_order_is_made_on_their_sub_account_and_refunded_from_it(db, rails):  # noqa: F811
+def test_a_single_sellers_order_is_made_on_their_sub_account_and_refunded_from_it(db, rails, capsys):  # noqa: F811
     """The whole order is seller-a's and they have a sub-account: the payment request is made `for-user-id` their
     account, the split rule routes the platform's part (commission + delivery) to the master account. Refunding
     their refused parcel: the platform's part goes back to the sub-account, the refund is made from it."""
@@ -186,6 +186,8 @@ def test_a_single_sellers_order_is_made_on_their_sub_account_and_refunded_from_i
     assert books[domain.seller_payable("seller-a")] == 23_750 and books[domain.PLATFORM_FUNDS] == 6_250
     assert sum(books.values()) == 0
     assert reconcile(["--older-than", "0"], db=db, publisher=None) == 0       # asked with its for-user-id
+    said = capsys.readouterr().out
+    assert "0 error(s)" in said and "0 difference(s)" in said
     # the other parcel is cancelled with the order: the rest refunded from the sub-account the same way
     with work(db) as uow:
         service.cancel_for_order(uow, order_id=order, shopper_id=None, method="card", reason="shopper_cancelled")
