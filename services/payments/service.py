@@ -10,7 +10,18 @@ Two kinds of call:
   (the kernel's error type, free of Flask), so a route only parses, authorises, calls one and answers.
 
 Providers are reached only through providers.get_provider(name) / providers.card_provider_name() and the
-webhook verifier: the one seam a second provider (Xendit, Midtrans) plugs into."""
+webhook verifier: the one seam a second provider (Xendit, Midtrans) plugs into.
+
+Giving money back, whatever the provider - the one call for other use cases (a refused parcel, a complaint):
+
+    refund(uow, payment, amount, key, *, reason="refund", fulfillment_id=None) -> domain.RefundResult
+
+`amount` whole rupiah, at most what is left of the capture; `key` names the refund (the same key twice refunds
+once, at the provider too); the caller's UnitOfWork, not committed. Card, QRIS, e-wallets: refunded at the
+provider (Stripe, Xendit, Midtrans), RefundResult(amount, provider_ref, owed=False). A channel that cannot refund
+(a bank transfer to a VA): recorded as owed to the shopper in the ledger and flagged for the operator,
+RefundResult(amount, None, owed=True). `fulfillment_id` (a parcel not delivered): its seller's share split to a
+xenPlatform sub-account at payment time is taken back too. See `refund` below."""
 from __future__ import annotations
 
 import logging
