@@ -37,6 +37,18 @@ def remember_seller(event: Event, uow: UnitOfWork) -> None:
                             email=data.get("email"), district=data.get("district"))
 
 
+def count_review(event: Event, uow: UnitOfWork) -> None:
+    """A shopper's review published: its stars count into its listings' and shop's averages, once."""
+    data = event.data
+    service.count_review(uow, data["review_id"], data["side"], data["rating"], data["listing_ids"])
+
+
+def uncount_review(event: Event, uow: UnitOfWork) -> None:
+    """A review hidden by the operator: its stars are taken back out, once."""
+    data = event.data
+    service.uncount_review(uow, data["review_id"], data["side"], data["rating"])
+
+
 HANDLERS = {
     "order.placed": [reserve_stock],
     "order.cancelled": [release_stock],
@@ -45,4 +57,6 @@ HANDLERS = {
     "delivery.delivered": [commit_stock],
     "account.registered": [remember_seller],
     "account.updated": [remember_seller],
+    "review.published": [count_review],
+    "review.hidden": [uncount_review],
 }

@@ -30,7 +30,8 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "delivery.delivered", "payment.refunded", "stock.low", "payout.created",
                     "delivery.assigned", "delivery.unassigned",
                     # after the sale (issue 16)
-                    "fulfillment.cancelled", "payout.released", "delivery.accepted")
+                    "fulfillment.cancelled", "payout.released", "delivery.accepted",
+                    "review.published", "review.hidden", "moderation.applied")
 
 HANDLERS = {
     "account.registered": [on_account],
