@@ -3,7 +3,7 @@ shopper), read a parcel's two reviews (double-blind: the other side's only once 
 The listing and shop pages show the published ones (storefront's `reviews_of`)."""
 from __future__ import annotations
 
-from flask import redirect, request
+from flask import g, redirect, request
 
 from . import i18n
 from .forms import flatten_fields
@@ -23,7 +23,16 @@ def reviews_of(listing_id: str | None = None, seller_id: str | None = None) -> l
 
 @bp.app_context_processor
 def _review_helpers():
-    return {"stars_text": stars_text}
+    return {"stars_text": stars_text, "rating_number": rating_number}
+
+
+def rating_number(average) -> str:
+    """An average of stars with one decimal, written the reader's way: 4,5 in Bahasa Indonesia, 4.5 in English."""
+    try:
+        text = f"{float(average):.1f}"
+    except (TypeError, ValueError):
+        return ""
+    return text if g.get("lang") == "en" else text.replace(".", ",")
 
 
 def stars_text(rating) -> str:
@@ -62,7 +71,7 @@ def review(fulfillment_id: str):
         return render("message.html", 503, title=i18n.gettext("Layanan sedang sibuk"),
                       text=i18n.gettext("Coba lagi sebentar lagi."))
     return render("review.html", 422 if errors else 200, parcel=reply.body, errors=errors, form=form,
-                  stars=STARS, note=request.args.get("note"))
+                  star_choices=STARS, note=request.args.get("note"))
 
 
 @bp.route("/ulasan/<review_id>/laporkan", methods=["POST"])

@@ -70,12 +70,12 @@ def test_the_shopper_confirms_receipt_writes_a_review_and_the_stars_show_once_bo
 
     def product_stars():
         visitor.goto(f"/produk/{listing['id']}")
-        return "5 dari 5 · 1 ulasan" in visitor.text()
+        return "5,0 dari 5 · 1 ulasan" in visitor.text()
     wait_until(product_stars, timeout=20, interval=0.5, message="the product page shows the published stars")
     assert "Keranjangnya kuat dan rapi." in visitor.text()
     visitor.check("product-reviews")
     visitor.goto(f"/toko/{shop['id']}")
-    assert "5 dari 5 · 1 ulasan" in visitor.text()
+    assert "5,0 dari 5 · 1 ulasan" in visitor.text()
 
 
 def test_the_operator_hides_a_reported_review_and_the_stars_go_back(stack, browse):
