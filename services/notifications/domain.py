@@ -131,7 +131,8 @@ def _one(person, kind: str, data: dict) -> list[Intent]:
 
 def _owners(data: dict, kind: str) -> list[Intent]:
     """A listing's or shop's seller and its agent (issue 16: the operator hid it or showed it again)."""
-    return [Intent(p, kind, dict(data)) for p in dict.fromkeys((data.get("seller_id"), data.get("agent_id")))
+    context = {**data, "thing_name": data.get("name") or ""}  # `name` is the reader's own in every message
+    return [Intent(p, kind, context) for p in dict.fromkeys((data.get("seller_id"), data.get("agent_id")))
             if reachable_person(p)]
 
 

@@ -40,7 +40,7 @@ def test_a_listing_hidden_by_the_operator_leaves_the_market_and_its_owner_is_tol
     told = wait_until(lambda: [n for n in (seller.get("/api/v1/notifications")[1] or {}).get("items", [])
                                if "Foto bukan barangnya" in (n.get("body") or "") + (n.get("title") or "")],
                       timeout=20, message="the owner is told why")
-    assert "disembunyikan" in (told[0].get("title") or "").lower()
+    assert told[0]["title"] == f"Produk Gula aren {tag} disembunyikan"
     status, shown = admin.post(f"/api/v1/products/{listing['id']}/moderation",
                                json={"action": "unhide", "reason": "Foto sudah diganti"})
     assert status == 200 and shown["hidden"] is None

@@ -64,3 +64,25 @@ def test_a_rating_keeps_an_exact_average_and_a_removal_takes_back_one():
     assert rating.remove(5).average == 4.0
     assert Rating().average is None
     assert Rating().remove(3) == Rating()  # never below nothing
+
+
+def test_the_reviewed_party_hears_of_a_published_review_the_author_of_a_hidden_one_the_owner_of_moderation():
+    from services.notifications import messages
+    from services.notifications.domain import intents_for
+    review = {"review_id": "r-1", "fulfillment_id": "f-1", "order_id": "abcdef12-0000", "side": "shopper",
+              "rating": 4, "author_id": "shopper-1", "subject_id": "seller-1", "seller_id": "seller-1",
+              "shop_name": "Anyaman Bu Sri", "listing_ids": ["l-1"]}
+    (told,) = intents_for("review.published", review)
+    assert told.recipient_id == "seller-1"
+    assert messages.render(told.kind, "id", told.context).short.startswith(
+        "Pembeli memberi Anyaman Bu Sri 4 bintang untuk pesanan #ABCDEF12.")
+    (author,) = intents_for("review.hidden", {**review, "reason": "Kata-kata kasar", "hidden_by": "admin-1"})
+    assert author.recipient_id == "shopper-1"
+    assert "Alasannya: Kata-kata kasar" in messages.render(author.kind, "id", author.context).short
+    assert "The reason: Kata-kata kasar" in messages.render(author.kind, "en", author.context).short
+    owners = intents_for("moderation.applied", {"target": "listing", "target_id": "l-1", "action": "hide",
+                                                "reason": "Foto palsu", "actor_id": "admin-1", "seller_id": "shop:9",
+                                                "agent_id": "agent-1", "name": "Tikar"})
+    assert [o.recipient_id for o in owners] == ["agent-1"]  # a crafter without an account: their agent
+    words = messages.render(owners[0].kind, "id", owners[0].context)
+    assert words.title == "Produk Tikar disembunyikan" and "Alasannya: Foto palsu" in words.short
