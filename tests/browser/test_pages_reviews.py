@@ -117,3 +117,42 @@ def test_the_operator_hides_a_reported_review_and_the_stars_go_back(stack, brows
     # its author reads why
     status, seen = shopper.get(f"/api/v1/reviews/fulfillments/{parcel['id']}")
     assert seen["mine"]["hidden"]["reason"] == "Kata-kata kasar"
+
+
+def test_the_operator_hides_a_listing_from_its_page_and_suspends_an_account_from_the_desk(stack, browse):
+    tag = uuid.uuid4().hex[:6]
+    seller, shop, listing = seller_with_product(stack, f"Toko Pak Ali {tag}", "Sumberejo", f"Srengat-{tag}",
+                                                f"Madu hutan {tag}", 60000)
+    operator = browse("admin", token=stack.token(f"operator-{tag}", "admin", name="Operator"))
+    operator.goto(f"/produk/{listing['id']}")
+    assert "Belum ada tindakan operator." in operator.text()
+    box = operator.page.locator("section.moderation")
+    box.get_by_label("Alasan").fill("Madu palsu")
+    box.get_by_role("button", name="Sembunyikan").click()
+    operator.page.wait_for_url(f"**/produk/{listing['id']}?note=moderated")
+    assert "Tindakan operator dicatat." in operator.notices()
+    assert "Disembunyikan oleh operator: Madu palsu" in operator.text()  # shown on the thing it changed
+    assert "Madu palsu" in box.inner_text() and "oleh" in box.inner_text()
+    operator.check("operator-listing-hidden")
+    visitor = browse("visitor")
+    visitor.goto(f"/produk/{listing['id']}")
+    assert "Produk tidak ditemukan" in visitor.text()
+    operator.goto("/operator/moderasi")
+    assert f"Madu hutan {tag}" in operator.text()
+
+    person = browse("shopper")
+    phone = "0857" + f"{uuid.uuid4().int % 10 ** 8:08d}"
+    person.register(f"Pak Nakal {tag}", phone, "shopper", f"Srengat-{tag}")
+    person.goto("/pesanan")
+    assert person.page.url.endswith("/pesanan")
+    operator.goto(f"/operator/akun?q=Pak+Nakal+{tag}")
+    row = operator.page.locator("ul.list > li", has_text=f"Pak Nakal {tag}")
+    row.get_by_label("Alasan").fill("Penipuan berulang")
+    row.get_by_role("button", name="Bekukan akun").click()
+    operator.page.wait_for_load_state()
+    assert "Akun dibekukan; semua sesinya berakhir." in operator.notices()
+    row = operator.page.locator("ul.list > li", has_text=f"Pak Nakal {tag}")
+    assert "Dibekukan" in row.inner_text() and "Penipuan berulang" in row.inner_text()
+    operator.check("operator-account-suspended")
+    person.goto("/pesanan")  # the session it had ends: back to the login page
+    assert "/masuk" in person.page.url
