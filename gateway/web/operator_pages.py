@@ -18,12 +18,6 @@ def _back(target: str, note: str):
     return redirect(f"{target}{joiner}note={note}", code=303)
 
 
-@bp.route("/operator")
-@login_required("admin")
-def operator_home():
-    return redirect(url_for("web.operator_reviews"), code=303)
-
-
 @bp.route("/operator/ulasan")
 @login_required("admin")
 def operator_reviews():

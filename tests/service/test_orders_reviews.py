@@ -7,7 +7,7 @@ import pytest
 from pasar.db import UnitOfWork
 from services.orders import reviews, service
 
-from .test_orders_after_sale import delivered, parcel_of, two_seller_order
+from .test_orders_after_sale import delivered, two_seller_order
 from .test_orders_service import SHOPPER, courier, db, events, refused  # noqa: F401
 
 SELLER = "seller-1"
