@@ -133,7 +133,12 @@ def _verify(account: Account | None, password: str) -> bool:
         return False
 
 
+ACCOUNT_SUSPENDED = "this account is suspended by the operator"
+
+
 def _issue(work, account: Account, family_id: str | None = None) -> TokenPair:
+    if account.suspended_at is not None:  # issue 16: no login, refresh or reset gives a suspended account tokens
+        raise ApiError(403, ACCOUNT_SUSPENDED, "account_suspended")
     settings = config.auth()
     secret = domain.new_refresh_secret()
     now = utcnow()

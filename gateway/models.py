@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables
@@ -28,8 +28,23 @@ class Account(Base):
     # proven by a code sent to the phone; sellers, agents and couriers need it to sell or take deliveries
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     save_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # "Hemat kuota"
+    # the operator's suspension (issue 16): a suspended account cannot log in; who, when, why
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    suspended_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    suspended_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class AccountAction(Base):
+    """Every operator action on an account (suspend, reinstate): who, when, why; shown on the account."""
+    __tablename__ = "account_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(36), ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # suspend | reinstate
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class RefreshToken(Base):

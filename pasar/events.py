@@ -245,6 +245,44 @@ class QuestionEvent(Contract):
     message_id = Id(allow_none=True, load_default=None)
     listing_id = Id(allow_none=True, load_default=None)
     order_id = Id(allow_none=True, load_default=None)
+class ReviewPublished(Contract):
+    """A review is out of its double-blind draft (both sides in, or REVIEW_WINDOW_DAYS passed since receipt).
+    `side` "shopper": the shopper rated the shop (`seller_id`) and the parcel's `listing_ids`, which the catalog
+    counts into their averages; "seller": the seller rated the shopper (`subject_id`)."""
+    review_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    side = fields.String(required=True, validate=validate.OneOf(("shopper", "seller")))
+    rating = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
+    author_id = Id(required=True)
+    subject_id = Id(required=True)
+    seller_id = Id(required=True)
+    listing_ids = fields.List(Id(), required=True)
+
+
+class ReviewHidden(ReviewPublished):
+    """The operator hid a published review, with a reason: it leaves the averages (once) and its author is told."""
+    reason = fields.String(required=True)
+    hidden_by = Id(required=True)
+
+
+class ModerationApplied(Contract):
+    """The operator hid a listing or shop from the market, or showed it again, with a reason; its owner is told."""
+    target = fields.String(required=True, validate=validate.OneOf(("listing", "shop")))
+    target_id = Id(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("hide", "unhide")))
+    reason = fields.String(required=True)
+    actor_id = Id(required=True)
+    seller_id = Id(required=True)
+    agent_id = Id(allow_none=True, load_default=None)
+    name = fields.String(load_default="")
+
+
+class AccountModerated(Contract):
+    """The operator suspended an account (it cannot log in, its tokens are revoked) or reinstated it."""
+    user_id = Id(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("suspend", "reinstate")))
+    reason = fields.String(required=True)
+    actor_id = Id(required=True)
 
 
 CONTRACTS: dict[str, type[Schema]] = {
@@ -277,6 +315,11 @@ CONTRACTS: dict[str, type[Schema]] = {
     "payout.released": PayoutCreated,
     "question.message_posted": QuestionEvent,
     "question.handed_over": QuestionEvent,
+    "review.published": ReviewPublished,
+    "review.hidden": ReviewHidden,
+    "moderation.applied": ModerationApplied,
+    "account.suspended": AccountModerated,
+    "account.reinstated": AccountModerated,
 }
 VERSION = 1
 

@@ -10,10 +10,11 @@ from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render, rupiah_text
 from .forms import flatten_fields, general_error
 from .reply import Reply
+from .review_pages import reviews_of
 from .session import call, get, get_all, post
 from ..routes import upstream
 
-SORTS = ("relevance", "newest", "popular", "price_asc", "price_desc")
+SORTS = ("relevance", "newest", "popular", "rating", "price_asc", "price_desc")
 PER_PAGE = 20  # a page of results stays light on a slow link; "next page" brings more
 ADDRESS_FIELDS = ("name", "phone", "street", "village", "district", "regency", "province", "notes")
 SAVED_ADDRESS_CODES = ("village_code", "district_code", "regency_code", "province_code")
@@ -104,7 +105,8 @@ def listing(listing_id: str):
     product = reply.body
     # the listing carries a brief of its shop; the seller's story and village come from the full profile
     shop = shops_by_id([product.get("shop_id")]).get(product.get("shop_id")) or product.get("shop")
-    return render("listing.html", product=product, shop=shop or {}, share=sharing.product_share(product, shop or {}))
+    return render("listing.html", product=product, shop=shop or {}, share=sharing.product_share(product, shop or {}),
+                  reviews=reviews_of(listing_id=product.get("id")), note=request.args.get("note"))
 
 
 @bp.route("/toko/<shop_id>")
@@ -119,6 +121,8 @@ def shop(shop_id: str):
         return unavailable()
     pages = int((products.body or {}).get("pages") or 1) if isinstance(products.body, dict) else 1
     return render("shop.html", shop=reply.body, products=products.items(), share=sharing.shop_share(reply.body),
+                  reviews=reviews_of(seller_id=reply.body.get("seller_id")) if page == 1 else [],
+                  note=request.args.get("note"),
                   page=page, pages=pages,  # a long shop is paged like search: light on a slow link
                   prev_url=url_for("web.shop", shop_id=shop_id, halaman=page - 1) if page > 1 else None,
                   next_url=url_for("web.shop", shop_id=shop_id, halaman=page + 1) if page < pages else None)

@@ -22,7 +22,7 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
     ("hasil-laut", "Hasil laut & perikanan", "Fish & seafood"),
 ]
 UNITS = ("pcs", "kg", "gram", "pack", "liter", "lembar", "ikat")
-SORTS = ("relevance", "newest", "price_asc", "price_desc", "popular")
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "popular", "rating")
 MIN_PRICE = 100                 # rupiah; below this is a typo, not a price
 MAX_PRICE = 100_000_000
 MAX_STOCK = 1_000_000
@@ -170,8 +170,13 @@ def reservation_problems(items: list[dict], listings: dict[str, StockView]) -> l
 
 
 def sellable_status(listing_status: str, shop_status: str | None) -> str:
-    """A closed shop's listings are off the market, whatever their own status."""
+    """A closed (or hidden) shop's listings are off the market, whatever their own status."""
     return "closed" if shop_status is not None and shop_status != "active" else listing_status
+
+
+def moderated(status: str | None, hidden_at) -> str | None:
+    """What the market sees of a status: a listing or shop the operator hid is "hidden", whatever its own."""
+    return "hidden" if hidden_at is not None and status is not None else status
 
 
 def publicly_visible(listing_status: str, shop_status: str | None) -> bool:
@@ -386,3 +391,26 @@ def response_summary(seconds: list[float], waiting_seconds: list[float]) -> dict
             "mean_seconds": round(sum(ordered) / len(ordered)) if ordered else None,
             "waiting": len(waiting_seconds),
             "oldest_waiting_seconds": round(max(waiting_seconds)) if waiting_seconds else None}
+# -- ratings (issue 16) ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rating:
+    """A listing's or shop's stars from published shoppers' reviews, kept as sum and count (integers: exact,
+    and hiding a review takes back exactly what it added)."""
+    total: int = 0
+    count: int = 0
+
+    def add(self, stars: int) -> "Rating":
+        return Rating(self.total + stars, self.count + 1)
+
+    def remove(self, stars: int) -> "Rating":
+        if self.count <= 0:
+            return self
+        return Rating(max(0, self.total - stars), self.count - 1)
+
+    @property
+    def average(self) -> float | None:
+        return round(self.total / self.count, 1) if self.count else None
+
+
+def rating_average(total: int | None, count: int | None) -> float | None:
+    return Rating(total or 0, count or 0).average

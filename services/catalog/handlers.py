@@ -45,6 +45,16 @@ def remember_order_shopper(event: Event, uow: UnitOfWork) -> None:
 def remember_cs_staff(event: Event, uow: UnitOfWork) -> None:
     """An account registered or updated: keep the customer-service staff directory."""
     questions.remember_cs_staff(uow, event.data)
+def count_review(event: Event, uow: UnitOfWork) -> None:
+    """A shopper's review published: its stars count into its listings' and shop's averages, once."""
+    data = event.data
+    service.count_review(uow, data["review_id"], data["side"], data["rating"], data["listing_ids"])
+
+
+def uncount_review(event: Event, uow: UnitOfWork) -> None:
+    """A review hidden by the operator: its stars are taken back out, once."""
+    data = event.data
+    service.uncount_review(uow, data["review_id"], data["side"], data["rating"])
 
 
 HANDLERS = {
@@ -55,4 +65,6 @@ HANDLERS = {
     "delivery.delivered": [commit_stock],
     "account.registered": [remember_seller, remember_cs_staff],
     "account.updated": [remember_seller, remember_cs_staff],
+    "review.published": [count_review],
+    "review.hidden": [uncount_review],
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables
@@ -47,6 +47,12 @@ class Shop(Base):
     # the seller lets shoppers open a WhatsApp chat to that number from the shop and product pages
     whatsapp_chat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # issue 16: stars from published shoppers' reviews (sum and count: exact), and the operator's moderation
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    hidden_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -81,6 +87,12 @@ class Listing(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow,
                                                         nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # issue 16: stars from published shoppers' reviews (sum and count: exact), and the operator's moderation
+    rating_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    hidden_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SearchWord(Base):
@@ -141,6 +153,32 @@ class StockMovement(Base):
     actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ReviewRating(Base):
+    """A published shopper's review as counted into its listings' and shop's stars: counted once, taken back
+    once when the operator hides it (whatever the order the two events arrive in)."""
+    __tablename__ = "review_ratings"
+    review_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    listing_ids: Mapped[list] = mapped_column(JSON, default=list)
+    shop_ids: Mapped[list] = mapped_column(JSON, default=list)
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ModerationAction(Base):
+    """Every operator action on a listing or shop: who, when, why (shown on the thing it changed)."""
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_target", "target", "target_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target: Mapped[str] = mapped_column(String(16))      # listing | shop
+    target_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(16))      # hide | unhide
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 messaging_tables(Base.metadata)

@@ -80,6 +80,13 @@ class ShopOut(Schema):
     photo_thumb_url = fields.String(allow_none=True)
     status = fields.String()
     listing_count = fields.Integer()
+    rating_average = fields.Float(allow_none=True, metadata={"description": "stars from published shoppers' "
+                                                                     "reviews, one decimal; null without any"})
+    rating_count = fields.Integer()
+    hidden = fields.Dict(allow_none=True, metadata={"description": "hidden by the operator: {at, reason} (its "
+                                                                   "managers and the operator see it)"})
+    moderation = fields.List(fields.Dict(), metadata={"description": "the operator's actions on it (who, when, "
+                                                                     "why): its managers and the operator"})
     created_at = fields.DateTime()
     # private: only the shop's seller, its agent and admins see these (buyers get the number with
     # their order, not from the public profile)
@@ -158,6 +165,12 @@ class ListingPatch(Schema):
     stock_note = Text(0, 200, metadata={"description": "why the stock was adjusted"})
 
 
+class ModerationIn(Schema):
+    """The operator hides (or shows again) a listing or a shop, always with a reason."""
+    action = fields.String(required=True, validate=validate.OneOf(("hide", "unhide")))
+    reason = Text(1, 500, required=True)
+
+
 class StatusIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
 
@@ -177,6 +190,13 @@ class ListingOut(Schema):
     in_stock = fields.Boolean()
     low_stock_threshold = fields.Integer()
     sold_count = fields.Integer()
+    rating_average = fields.Float(allow_none=True, metadata={"description": "stars from published shoppers' "
+                                                                     "reviews, one decimal; null without any"})
+    rating_count = fields.Integer()
+    hidden = fields.Dict(allow_none=True, metadata={"description": "hidden by the operator: {at, reason} (its "
+                                                                   "managers and the operator see it)"})
+    moderation = fields.List(fields.Dict(), metadata={"description": "the operator's actions on it (who, when, "
+                                                                     "why): its managers and the operator"})
     status = fields.String()
     thumb_url = fields.String(allow_none=True)
     photos = fields.List(fields.Nested(PhotoOut))
@@ -199,7 +219,7 @@ class BrowseArgs(PageArgs):
     in_stock = fields.Boolean(load_default=False)
     sort = fields.String(validate=validate.OneOf(SORTS), metadata={
         "description": "relevance (the default; newest when there are no words), newest, price_asc, price_desc, "
-                       "popular"})
+                       "popular, rating (best rated first)"})
 
     @validates_schema
     def _price_range(self, data, **_):

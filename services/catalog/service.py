@@ -7,7 +7,7 @@ up files); the ones behind an event leave the commit to the worker, which record
 the same transaction so it is applied once."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pasar.db import UnitOfWork
@@ -16,7 +16,8 @@ from pasar.stamps import new_id, utcnow
 
 from . import domain, media, views
 from .domain import Actor
-from .models import Category, Listing, Photo, Reservation, Seller, Shop, StockAnswer, StockMovement
+from .models import (Category, Listing, ModerationAction, Photo, Reservation, ReviewRating, Seller, Shop, StockAnswer,
+                     StockMovement)
 from .views import category_names
 
 
@@ -95,7 +96,7 @@ def _managed_listing(work: UnitOfWork, listing_id: str, who: Actor) -> tuple[Lis
 def _visible_shop(session: Session, shop_id: str, who: Actor | None) -> Shop:
     """An open shop for anyone; a closed one only for its managers."""
     shop = session.get(Shop, shop_id)
-    if shop is None or (shop.status != "active" and not manages(who, shop)):
+    if shop is None or (domain.moderated(shop.status, shop.hidden_at) != "active" and not manages(who, shop)):
         raise not_found("shop")
     return shop
 
@@ -130,7 +131,10 @@ def _stored_photo(upload: bytes, folder: str, stem: str) -> media.StoredImage:
 
 
 def _shop_answer(session: Session, shop: Shop, manager: bool) -> dict:
-    return views.shop_view(shop, views.published_counts(session, [shop.id]).get(shop.id, 0), manager)
+    view = views.shop_view(shop, views.published_counts(session, [shop.id]).get(shop.id, 0), manager)
+    if manager:
+        view["moderation"] = moderation_history(session, "shop", shop.id)
+    return view
 
 
 # -- categories ----------------------------------------------------------------------------------
@@ -259,10 +263,15 @@ def create_listing(work: UnitOfWork, who: Actor, data: dict) -> dict:
 def get_product(session: Session, listing_id: str, who: Actor | None) -> dict:
     listing = session.get(Listing, listing_id)
     shop = session.get(Shop, listing.shop_id) if listing else None
-    visible = listing is not None and domain.publicly_visible(listing.status, shop.status if shop else None)
-    if not visible and not manages(who, shop):
+    visible = listing is not None and domain.publicly_visible(
+        domain.moderated(listing.status, listing.hidden_at), domain.moderated(shop.status, shop.hidden_at) if shop else None)
+    manager = manages(who, shop)
+    if not visible and not manager:
         raise not_found("product")
-    return views.listing_views(session, [(listing, shop)])[0]
+    view = views.listing_views(session, [(listing, shop)])[0]
+    if manager:
+        view["moderation"] = moderation_history(session, "listing", listing.id)
+    return view
 
 
 def update_listing(work: UnitOfWork, listing_id: str, who: Actor, data: dict) -> dict:
@@ -358,7 +367,8 @@ def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict]) -> None:
     listings = _listings_locked(work, wanted)
     shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({l.shop_id for l in listings.values()})))}
     problems = domain.reservation_problems(items, {
-        l.id: domain.StockView(l.id, domain.sellable_status(l.status, _status(shops.get(l.shop_id))), l.stock)
+        l.id: domain.StockView(l.id, domain.sellable_status(domain.moderated(l.status, l.hidden_at),
+                                                            _status(shops.get(l.shop_id))), l.stock)
         for l in listings.values()})
     # The answer row's primary key makes a racing duplicate of this order fail (and retry into the
     # early return above) instead of reserving twice.
@@ -382,7 +392,7 @@ def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict]) -> None:
 
 
 def _status(shop: Shop | None) -> str | None:
-    return shop.status if shop is not None else None
+    return domain.moderated(shop.status, shop.hidden_at) if shop is not None else None
 
 
 def _listings_locked(work: UnitOfWork, wanted: dict[str, int]) -> dict[str, Listing]:
@@ -455,3 +465,97 @@ def remember_seller(work: UnitOfWork, user_id: str, role: str, name: str, phone:
         seller = Seller(user_id=user_id)
         session.add(seller)
     seller.role, seller.name, seller.phone, seller.email, seller.district = role, name, phone, email, district
+
+
+# -- ratings from reviews (issue 16) ---------------------------------------------------------------------
+# Orders publishes a review (`review.published`) and may later hide it (`review.hidden`). A shopper's review
+# counts once into each listing of its parcel and into their shop; hidden, it is taken back once. The
+# review_ratings row is the state that makes both idempotent beyond the inbox (a re-sent fact under a new
+# event id, or the hide overtaking the publication, changes nothing twice); sums are added in SQL so two
+# reviews of one listing never lose one another.
+def _add_rating(session: Session, model, ids: list[str], stars: int, one: int) -> None:
+    if ids:
+        session.execute(update(model).where(model.id.in_(ids)).values(
+            rating_total=model.rating_total + stars, rating_count=model.rating_count + one))
+
+
+def count_review(work: UnitOfWork, review_id: str, side: str, rating: int, listing_ids: list[str]) -> None:
+    if side != "shopper":
+        return  # a seller's review of a shopper has no stars on the market
+    session = work.session
+    if session.get(ReviewRating, review_id) is not None:
+        return  # counted already, or hidden before its publication arrived
+    listings = session.scalars(select(Listing.id).where(Listing.id.in_(listing_ids))).all() if listing_ids else []
+    shop_ids = sorted(set(session.scalars(select(Listing.shop_id).where(Listing.id.in_(listings)))) if listings else [])
+    session.add(ReviewRating(review_id=review_id, rating=rating, listing_ids=list(listings), shop_ids=shop_ids,
+                             counted=True, hidden=False))
+    session.flush()  # the primary key: a racing copy of this fact fails here and retries into the return above
+    _add_rating(session, Listing, list(listings), rating, 1)
+    _add_rating(session, Shop, shop_ids, rating, 1)
+
+
+def uncount_review(work: UnitOfWork, review_id: str, side: str, rating: int) -> None:
+    if side != "shopper":
+        return
+    session = work.session
+    row = get_for_update(session, work.db.is_postgres, ReviewRating, review_id)
+    if row is None:  # hidden before its publication arrived: remember, so the publication counts nothing
+        session.add(ReviewRating(review_id=review_id, rating=rating, listing_ids=[], shop_ids=[], counted=False,
+                                 hidden=True))
+        session.flush()
+        return
+    if row.hidden:
+        return
+    if row.counted:
+        _add_rating(session, Listing, list(row.listing_ids or []), -row.rating, -1)
+        _add_rating(session, Shop, list(row.shop_ids or []), -row.rating, -1)
+    row.counted, row.hidden = False, True
+
+
+# -- the operator's moderation of listings and shops (issue 16) ------------------------------------------
+def moderation_history(session: Session, target: str, target_id: str) -> list[dict]:
+    rows = session.scalars(select(ModerationAction).where(ModerationAction.target == target,
+                                                          ModerationAction.target_id == target_id)
+                           .order_by(ModerationAction.id.desc()))
+    return [{"action": r.action, "reason": r.reason, "actor_id": r.actor_id, "at": r.at} for r in rows]
+
+
+def moderate(work: UnitOfWork, target: str, target_id: str, who: Actor, action: str, reason: str) -> dict:
+    """The operator hides a listing or a shop from the market (browse, search, its page, new orders), or shows
+    it again, with a reason: recorded (who, when, why), and its owner is told (`moderation.applied`). The same
+    action again changes nothing and tells nobody twice."""
+    if who.role != "admin":
+        raise not_found("product" if target == "listing" else "shop")
+    model = Listing if target == "listing" else Shop
+    thing = get_for_update(work.session, work.db.is_postgres, model, target_id)
+    if thing is None:
+        raise not_found("product" if target == "listing" else "shop")
+    shop = thing if target == "shop" else work.session.get(Shop, thing.shop_id)
+    hide = action == "hide"
+    if (thing.hidden_at is not None) != hide:
+        now = utcnow()
+        thing.hidden_at, thing.hidden_by, thing.hidden_reason = (now, who.user_id, reason) if hide else (None, None, None)
+        work.session.add(ModerationAction(target=target, target_id=target_id, action=action, reason=reason,
+                                          actor_id=who.user_id, at=now))
+        work.emit("moderation.applied", {
+            "target": target, "target_id": target_id, "action": action, "reason": reason, "actor_id": who.user_id,
+            "name": thing.title if target == "listing" else thing.name,
+            "seller_id": shop.seller_id if shop else thing.seller_id, "agent_id": shop.agent_id if shop else None},
+            correlation_id=target_id)
+    work.commit()
+    if target == "listing":
+        view = views.listing_views(work.session, [(thing, shop)])[0]
+        view["moderation"] = moderation_history(work.session, "listing", target_id)
+        return view
+    return _shop_answer(work.session, thing, True)
+
+
+def hidden_things(session: Session, target: str) -> list[dict]:
+    """For the operator: the listings (or shops) hidden from the market, last hidden first."""
+    if target == "listing":
+        rows = session.execute(select(Listing, Shop).join(Shop, Shop.id == Listing.shop_id)
+                               .where(Listing.hidden_at.is_not(None)).order_by(Listing.hidden_at.desc())).all()
+        return views.listing_views(session, rows)
+    shops = session.scalars(select(Shop).where(Shop.hidden_at.is_not(None)).order_by(Shop.hidden_at.desc())).all()
+    counts = views.published_counts(session, [s.id for s in shops])
+    return [views.shop_view(s, counts.get(s.id, 0), True) for s in shops]

@@ -66,6 +66,8 @@ def listing_query(is_postgres: bool, args: dict, statuses: tuple[str, ...] = ("p
         query = query.where(Listing.status.in_(statuses))
     if open_shops_only:
         query = query.where(Shop.status == "active")  # a closed shop's listings leave the market
+        # so do listings and shops the operator hid (issue 16)
+        query = query.where(Listing.hidden_at.is_(None), Shop.hidden_at.is_(None))
     terms = domain.search_terms(args.get("q")) if terms is None else terms
     if terms:
         query = query.where(and_(*[_starts_word(Listing.search_text, t) for t in terms]))
@@ -91,6 +93,9 @@ ORDERINGS = {
     "price_asc": (Listing.price.asc(), Listing.id),
     "price_desc": (Listing.price.desc(), Listing.id),
     "popular": (Listing.sold_count.desc(), Listing.created_at.desc(), Listing.id),
+    # best rated first (the exact average: total / count), more reviews first among equals, unrated last
+    "rating": (case((Listing.rating_count > 0, Listing.rating_total * 1.0 / Listing.rating_count), else_=0).desc(),
+               Listing.rating_count.desc(), Listing.sold_count.desc(), Listing.id),
 }
 
 
@@ -197,12 +202,20 @@ def listing_view(listing: Listing, shop: Shop | None, photos: list[Photo], names
         "status": listing.status, "thumb_url": media.url_for_key(photos[0].thumb_key) if photos else None,
         "photos": [photo_view(p) for p in photos], "created_at": listing.created_at,
         "updated_at": listing.updated_at, "published_at": listing.published_at,
+        **rating_and_moderation(listing),
     }
 
 
 def listing_detail(session: Session, listing: Listing) -> dict:
     shop = session.get(Shop, listing.shop_id)
     return listing_views(session, [(listing, shop)])[0]
+
+
+def rating_and_moderation(thing) -> dict:
+    """Stars (issue 16) and, for a listing or shop the operator hid, when and why."""
+    return {"rating_average": domain.rating_average(thing.rating_total, thing.rating_count),
+            "rating_count": thing.rating_count or 0,
+            "hidden": {"at": thing.hidden_at, "reason": thing.hidden_reason} if thing.hidden_at else None}
 
 
 def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
@@ -213,7 +226,7 @@ def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
         "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
         "photo_thumb_url": media.url_for_key(shop.photo_key.replace(".jpg", "-thumb.jpg")) if shop.photo_key else None,
         "status": shop.status, "listing_count": listing_count, "created_at": shop.created_at, "can_manage": manager,
-        "whatsapp_chat": bool(shop.whatsapp_chat),
+        "whatsapp_chat": bool(shop.whatsapp_chat), **rating_and_moderation(shop),
         "chat_whatsapp": shop.whatsapp if shop.whatsapp_chat and shop.whatsapp else None,
     }
     if manager:  # contact details stay with the people who run the shop
@@ -239,7 +252,7 @@ def shops_query(args: dict, managed_by: domain.Actor | None):
         elif managed_by.role != "admin":
             query = query.where(false())
     else:
-        query = query.where(Shop.status == "active")
+        query = query.where(Shop.status == "active", Shop.hidden_at.is_(None))
     if args.get("district"):
         query = query.where(func.lower(Shop.district) == args["district"].lower())
     if args.get("regency"):

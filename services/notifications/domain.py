@@ -129,6 +129,16 @@ def _question(data: dict, kind: str) -> list[Intent]:
     context = {**data, "order_ref": short_order(data.get("order_id")) if data.get("order_id") else ""}
     return [Intent(person, kind, context, data.get("order_id"))
             for person in dict.fromkeys(data.get("recipients") or []) if reachable_person(person)]
+def _one(person, kind: str, data: dict) -> list[Intent]:
+    context = {**data, "order_ref": short_order(data.get("order_id"))}
+    return [Intent(person, kind, context, data.get("order_id"))] if reachable_person(person) else []
+
+
+def _owners(data: dict, kind: str) -> list[Intent]:
+    """A listing's or shop's seller and its agent (issue 16: the operator hid it or showed it again)."""
+    context = {**data, "thing_name": data.get("name") or ""}  # `name` is the reader's own in every message
+    return [Intent(p, kind, context) for p in dict.fromkeys((data.get("seller_id"), data.get("agent_id")))
+            if reachable_person(p)]
 
 
 # event type -> who is told what (the template's name is the kind)
@@ -148,6 +158,10 @@ _WHO_HEARS = {
     "delivery.accepted": lambda t, d: _courier(d, "delivery_accepted"),
     "delivery.assigned": lambda t, d: _courier(d, "delivery_assigned"),
     "delivery.unassigned": lambda t, d: _courier(d, "delivery_unassigned"),
+    # reviews and moderation (issue 16): the reviewed party hears of a published review, an author of a hidden one
+    "review.published": lambda t, d: _one(d.get("subject_id"), "review_published", d),
+    "review.hidden": lambda t, d: _one(d.get("author_id"), "review_hidden", d),
+    "moderation.applied": lambda t, d: _owners(d, "moderation_applied"),
 }
 
 

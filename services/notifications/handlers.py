@@ -32,7 +32,8 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     # after the sale (issue 16)
                     "fulfillment.cancelled", "payout.released", "delivery.accepted",
                     # questions and conversations (issue 19)
-                    "question.message_posted", "question.handed_over")
+                    "question.message_posted", "question.handed_over",
+                    "review.published", "review.hidden", "moderation.applied")
 
 HANDLERS = {
     "account.registered": [on_account],

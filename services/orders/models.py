@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table,
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -131,6 +131,45 @@ class TimelineEntry(Base):
     event: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(24))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Review(Base):
+    """One side's review of one received parcel (issue 16): the shopper rates the shop and its listings, the
+    seller rates the shopper. A draft is its author's alone until both are in or the window closes."""
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("fulfillment_id", "side", name="uq_review_per_side"),
+                      Index("ix_reviews_status", "status"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fulfillment_id: Mapped[str] = mapped_column(String(36), ForeignKey("fulfillments.id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    side: Mapped[str] = mapped_column(String(8))             # reviews_domain.SHOPPER | SELLER: who writes
+    author_id: Mapped[str] = mapped_column(String(64), index=True)
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)  # the seller, or the shopper, reviewed
+    seller_id: Mapped[str] = mapped_column(String(64), index=True)   # the parcel's shop (its seller account)
+    shop_name: Mapped[str] = mapped_column(String(200), default="")
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    listing_ids: Mapped[list] = mapped_column(JSON, default=list)
+    rating: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # the operator's moderation: who hid it, when, why (shown on the review)
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    hidden_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewReport(Base):
+    """Someone (the reviewed party or any signed-in user) asked the operator to look at a review; once each."""
+    __tablename__ = "review_reports"
+    __table_args__ = (UniqueConstraint("review_id", "reporter_id", name="uq_review_report"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[str] = mapped_column(String(36), ForeignKey("reviews.id"), index=True)
+    reporter_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

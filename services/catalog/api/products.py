@@ -8,8 +8,8 @@ from pasar.idempotency import idempotent
 from pasar.web import documents_errors, read_session, uow
 
 from .. import service
-from ..schemas import (BrowseArgs, ListingIn, ListingOut, ListingPage, ListingPatch, MovementOut, PhotoOut,
-                       PhotoUpload, ShopQuery, StatusIn)
+from ..schemas import (BrowseArgs, ListingIn, ListingOut, ListingPage, ListingPatch, ModerationIn, MovementOut,
+                       PhotoOut, PhotoUpload, ShopQuery, StatusIn)
 from .http import BEARER, actor, conditional_get, optional_actor, plain_json, refuse_impossible_ids, uploaded_photo
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
@@ -110,3 +110,27 @@ def stock_ledger(args, listing_id: str):
     """Every stock movement of a listing, newest first (its managers only)."""
     with read_session() as session:
         return service.stock_ledger(session, listing_id, actor(), args["page"], args["per_page"])
+
+
+@blp.route("/hidden")
+@documents_errors(blp, 401, 403)
+@blp.response(200, ListingOut(many=True))
+@blp.doc(security=BEARER)
+@require_roles("admin")
+def hidden_listings():
+    """The operator's list: listings hidden from the market, last hidden first."""
+    with read_session() as session:
+        return plain_json(service.hidden_things(session, "listing"))
+
+
+@blp.route("/<listing_id>/moderation", methods=["POST"])
+@documents_errors(blp, 401, 403, 404, 422)
+@blp.arguments(ModerationIn)
+@blp.response(200, ListingOut)
+@blp.doc(security=BEARER)
+@require_roles("admin")
+def moderate_listing(data, listing_id: str):
+    """The operator hides a listing from the market (browse, search, its page, new orders) or shows it again,
+    with a reason; recorded and shown on it, and its owner is told. The same action again changes nothing."""
+    with uow() as work:
+        return plain_json(service.moderate(work, "listing", listing_id, actor(), data["action"], data["reason"]))

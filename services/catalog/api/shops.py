@@ -8,7 +8,7 @@ from pasar.idempotency import idempotent
 from pasar.web import documents_errors, read_session, uow
 
 from .. import service
-from ..schemas import ListingPage, PhotoUpload, ShopIn, ShopListingArgs, ShopOut, ShopPage, ShopPatch, ShopQuery
+from ..schemas import ListingPage, ModerationIn, PhotoUpload, ShopIn, ShopListingArgs, ShopOut, ShopPage, ShopPatch, ShopQuery
 from .http import (BEARER, actor, actor_name, conditional_get, optional_actor, plain_json, refuse_impossible_ids,
                    uploaded_photo)
 
@@ -85,3 +85,27 @@ def shop_products(args, shop_id: str):
     """Published products of a shop; the shop's managers also see drafts and archived ones (`status`)."""
     with read_session() as session:
         return plain_json(service.shop_products(session, shop_id, optional_actor(), args))
+
+
+@blp.route("/hidden")
+@documents_errors(blp, 401, 403)
+@blp.response(200, ShopOut(many=True))
+@blp.doc(security=BEARER)
+@require_roles("admin")
+def hidden_shops():
+    """The operator's list: shops hidden from the market, last hidden first."""
+    with read_session() as session:
+        return plain_json(service.hidden_things(session, "shop"))
+
+
+@blp.route("/<shop_id>/moderation", methods=["POST"])
+@documents_errors(blp, 401, 403, 404, 422)
+@blp.arguments(ModerationIn)
+@blp.response(200, ShopOut)
+@blp.doc(security=BEARER)
+@require_roles("admin")
+def moderate_shop(data, shop_id: str):
+    """The operator hides a shop (and so all its listings) from the market, or shows it again, with a reason;
+    recorded and shown on it, and its owner is told. The same action again changes nothing."""
+    with uow() as work:
+        return plain_json(service.moderate(work, "shop", shop_id, actor(), data["action"], data["reason"]))

@@ -7,5 +7,6 @@ from .deliveries import deliveries_blp
 from .fees import fees_blp
 from .fulfillments import fulfillments_blp
 from .orders import orders_blp
+from .reviews import reviews_blp
 
-BLUEPRINTS = [orders_blp, cart_blp, fulfillments_blp, couriers_blp, deliveries_blp, fees_blp]
+BLUEPRINTS = [orders_blp, cart_blp, fulfillments_blp, couriers_blp, deliveries_blp, fees_blp, reviews_blp]
