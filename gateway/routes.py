@@ -44,6 +44,7 @@ ROUTES: dict[str, str] = {
     "balances": "payments",
     "payouts": "payments",
     "webhooks": "payments",
+    "cooperatives": "payments",
     "notifications": "notifications",
 }
 # Authorization is not in this list: it is added back only once the gateway has verified the bearer token.
