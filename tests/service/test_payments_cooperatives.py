@@ -205,3 +205,18 @@ def test_monthly_statements_add_up(db):
     assert whole["paid_to_members"] == 30_000 and whole["members"][0]["closing_available"] == 40_000
     bad = refused(service.coop_statement, db, coop.officer, coop.id, "2026-13")
     assert bad.status == 422 and "month" in bad.fields
+
+
+def test_the_demo_cooperative_seeds_once_with_the_catalogs_crafter_shops(db):
+    from pasar.demo import DEMO_AGENTS, DEMO_COOPERATIVE, demo_shop_id
+    from services.catalog.seed import SHOPS, _id
+    from services.payments import seed
+    lombok = [key for key, seller, agent, *_ in SHOPS if agent == DEMO_AGENTS[0]["id"]]
+    assert [demo_shop_id(key) for key in lombok] == [_id("shop", key) for key in lombok]
+    assert {f"shop:{_id('shop', key)}" for key in lombok} <= {m for m, _ in DEMO_COOPERATIVE["members"]}
+    seed.seed(db)
+    assert seed.seed(db).endswith(": 0 rows added")
+    officer = Identity(user_id=DEMO_COOPERATIVE["officers"][0][0], role="seller")
+    view = service.cooperative_view(db, officer, DEMO_COOPERATIVE["id"])
+    assert len(view["members"]) == 4 and [a["person_id"] for a in view["agents"]] == [DEMO_AGENTS[0]["id"]]
+    assert view["splits"][0]["crafter_bp"] == 8000
