@@ -559,6 +559,10 @@ def record_payout_paid(uow: UnitOfWork, payout_id: str) -> Payout | None:
         return None
     if payout.status != "owed":
         raise NotAllowed(f"this payout is already {payout.status}")
+    if payout.payee_role == "seller" and int(payout.amount) > -account_balance(
+            uow.session, domain.seller_payable(payout.payee_id)):
+        # a cooperative's officer already handed the member this money (record_member_payout): never twice
+        raise NotAllowed("the seller's available money is less than this payout (their cooperative paid them)")
     post(uow, domain.paid_out(payout.id, payout.order_id, payout.payee_role, payout.payee_id, int(payout.amount)))
     payout.status = "paid"
     return payout

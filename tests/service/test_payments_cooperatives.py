@@ -220,3 +220,17 @@ def test_the_demo_cooperative_seeds_once_with_the_catalogs_crafter_shops(db):
     view = service.cooperative_view(db, officer, DEMO_COOPERATIVE["id"])
     assert len(view["members"]) == 4 and [a["person_id"] for a in view["agents"]] == [DEMO_AGENTS[0]["id"]]
     assert view["splits"][0]["crafter_bp"] == 8000
+
+
+def test_money_a_cooperative_handed_out_cannot_be_marked_paid_again_by_the_operator(db):
+    from services.payments.models import Payout
+    coop = Coop(db)
+    fid = coop.sell(100_000)
+    coop.receive(fid)
+    service.record_member_payout(work(db), coop.officer, coop.id, "all", {
+        "member_id": coop.crafter.user_id, "amount": 70_000, "method": "cash"})
+    with db.Session() as s:
+        payout_id = s.scalar(select(Payout.id).where(Payout.key == f"seller:{fid}"))
+    again = refused(service.mark_payout_paid, work(db), payout_id)
+    assert (again.status, again.code) == (409, "payout_not_owed")
+    assert ledger(db)[domain.seller_payable(coop.crafter.user_id)] == 0
