@@ -49,7 +49,7 @@ i18n.EN.update({  # this page's words in English (the pages' words are Indonesia
     "Koperasi tidak ditemukan": "Cooperative not found", "Laporan tidak ditemukan": "Statement not found",
     "Saldo anggota tidak cukup.": "The member's available balance is not enough.",
     "Bagian tiap pihak dalam persen; jumlahnya harus 100.": "Each party's share in percent; they must add up to 100.",
-    "Agen dari toko": "Agent of the shop", "Toko anggota": "Member's shop", "Layanan sedang sibuk": "Service busy",
+    "Agen dari toko": "Agent of the shop", "Bagian Anda sebagai agen koperasi": "Your part as the cooperative's agent", "Toko anggota": "Member's shop", "Layanan sedang sibuk": "Service busy",
 })
 
 

@@ -94,6 +94,9 @@ class ManagedBalancesOut(Schema):
     managed = fields.List(fields.Nested(ManagedPayeeOut),
                           metadata={"description": "every crafter's shop the agent manages that has had an order"})
     total_payable = fields.Integer(metadata={"description": "sum of seller_payable"})
+    agent_held = fields.Integer(metadata={"description": "only for an agent of a cooperative whose sales were shared: "
+                                                         "its own part, held until the buyers receive them"})
+    agent_available = fields.Integer(metadata={"description": "the agent's own part, available"})
     currency = fields.String()
 
 

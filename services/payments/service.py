@@ -634,8 +634,13 @@ def managed_balances(session, agent_id: str) -> dict:
     payouts = _seller_payout_totals(session, ids)
     managed = [{"payee_id": p.payee_id, "shop_id": p.payee_id[len(domain.CRAFTER_PREFIX):], "shop_name": p.shop_name,
                 "seller_payable": -ledger.get(p.payee_id, 0), **payouts[p.payee_id]} for p in payees]
-    return {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
-            "currency": "IDR"}
+    answer = {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
+              "currency": "IDR"}
+    own = _balances(session, [domain.agent_held(agent_id), domain.agent_payable(agent_id)])
+    if own:  # an agent of a cooperative whose sales were shared with it: its own part
+        answer.update(agent_held=-own.get(domain.agent_held(agent_id), 0),
+                      agent_available=-own.get(domain.agent_payable(agent_id), 0))
+    return answer
 
 
 def _seller_ledgers(session, payee_ids: list[str]) -> dict[str, int]:

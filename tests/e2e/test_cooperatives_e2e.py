@@ -123,6 +123,10 @@ def test_an_assisted_sale_split_four_ways_a_member_payout_and_the_monthly_statem
     ledger = accounts(stack)
     assert ledger[f"seller_payable:{member_id}"] == -23333 and ledger[f"coop_payable:{coop_id}"] == -5000
     assert ledger.get(f"seller_held:{member_id}", 0) == 0 and ledger[f"agent_payable:{agent_id}"] == -3333
+    own = _ok(agent.get("/api/v1/balances/managed"))
+    assert (own["agent_held"], own["agent_available"]) == (0, 3333)  # the agent reads its own part
+    agent_page = browser_like(stack, agent_id, "agent").get(stack.url + "/penjual/uang", timeout=15)
+    assert "Bagian Anda sebagai agen koperasi" in agent_page.text and "Rp 3.333" in agent_page.text
 
     # the officer records a transfer to the member, once per key
     key = str(uuid.uuid4())

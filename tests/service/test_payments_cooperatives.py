@@ -121,6 +121,9 @@ def test_a_sale_is_shared_four_ways_held_until_receipt_then_available(db):
     assert view["balance"]["available"] == 5_000 and view["balance"]["held"] == 0
     assert [(m["held"], m["available"]) for m in view["members"]] == [(0, 23_333)]
     assert [(a["held"], a["available"]) for a in view["agents"]] == [(0, 3_333)]
+    with db.Session() as s:
+        own = service.managed_balances(s, coop.agent)
+    assert (own["agent_held"], own["agent_available"]) == (0, 3_333)
     assert sum(ledger(db).values()) == 0 and every_transaction_balances(db)
 
 
