@@ -20,14 +20,14 @@ ROLES = {"member": "Anggota", "officer": "Pengurus", "agent": "Agen"}
 PARTIES = (("crafter_bp", "Perajin"), ("agent_bp", "Agen"), ("cooperative_bp", "Koperasi"),
            ("platform_bp", "Pasar Desa"))
 
-i18n.EN.update({  # this page's words in English (the pages' words are Indonesian first)
+_EN = {  # these pages' words in English (the pages' words are Indonesian first); never overrides i18n.EN
     "Koperasi": "Cooperative", "Koperasi saya": "My cooperatives", "Pembayaran saya": "My payments",
     "Anggota": "Member", "Pengurus": "Officer", "Agen": "Agent", "Perajin": "Crafter",
     "Tunai": "Cash", "Transfer bank": "Bank transfer", "Dompet digital": "E-wallet",
     "Saldo koperasi": "Cooperative's balance", "Tersedia": "Available", "Ditahan": "Held",
     "Hak anggota yang belum dibayar": "Owed to members, not yet paid", "Anggota koperasi": "Members",
     "Sudah dibayar": "Paid", "Catat pembayaran ke anggota": "Record a payment to a member",
-    "Jumlah (Rp)": "Amount (Rp)", "Cara bayar": "How it was paid", "Nomor referensi transfer": "Transfer reference",
+    "Jumlah (Rp)": "Amount (Rp)", "Cara pembayaran": "How it was paid", "Nomor referensi transfer": "Transfer reference",
     "Catatan": "Note", "Catat pembayaran": "Record the payment", "Pembagian hasil penjualan": "How sales are shared",
     "Atur pembagian": "Set the shares", "Berlaku untuk": "Applies to", "Simpan pembagian": "Save the shares",
     "Persen": "Percent", "Laporan bulanan": "Monthly statement", "Bulan": "Month", "Lihat laporan": "See the statement",
@@ -38,19 +38,21 @@ i18n.EN.update({  # this page's words in English (the pages' words are Indonesia
     "Sudah ditambahkan.": "Added.", "Belum bisa dicatat.": "Could not be recorded.",
     "Uang yang dibayarkan koperasi kepada Anda.": "Money your cooperative paid you.",
     "Total dibayarkan": "Paid in all", "Tanggal": "Date", "Cara": "How", "Referensi": "Reference",
-    "Jumlah": "Amount", "Saldo Anda": "Your balance", "Anda belum menjadi anggota koperasi.":
+    "Jumlah uang": "Amount", "Saldo Anda": "Your balance", "Anda belum menjadi anggota koperasi.":
     "You are not a member of a cooperative yet.", "Laporan bulan ini": "This month's statement",
     "Bagian dari penjualan": "Share of sales", "Sudah diterima pembeli": "Received by the buyer",
     "Dibayarkan": "Paid out", "Saldo tersedia akhir bulan": "Available at the month's end",
     "Saldo tersedia awal bulan": "Available at the month's start", "Masih ditahan": "Still held",
-    "Penjualan": "Sales", "Pesanan": "Order", "Laporan Bulanan Koperasi": "Cooperative's monthly statement",
+    "Penjualan": "Sales", "Laporan Bulanan Koperasi": "Cooperative's monthly statement",
     "Laporan Bulanan Anggota": "Member's monthly statement", "Kelola": "Manage",
     "Hanya pengurus koperasi yang bisa membuka halaman ini.": "Only the cooperative's officers can open this page.",
     "Koperasi tidak ditemukan": "Cooperative not found", "Laporan tidak ditemukan": "Statement not found",
     "Saldo anggota tidak cukup.": "The member's available balance is not enough.",
     "Bagian tiap pihak dalam persen; jumlahnya harus 100.": "Each party's share in percent; they must add up to 100.",
-    "Agen dari toko": "Agent of the shop", "Bagian Anda sebagai agen koperasi": "Your part as the cooperative's agent", "Toko anggota": "Member's shop", "Layanan sedang sibuk": "Service busy",
-})
+    "Agen dari toko": "Agent of the shop", "Bagian Anda sebagai agen koperasi": "Your part as the cooperative's agent", "Toko anggota": "Member's shop",
+}
+for _words, _english in _EN.items():
+    i18n.EN.setdefault(_words, _english)
 
 
 def this_month() -> str:

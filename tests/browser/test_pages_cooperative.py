@@ -39,3 +39,26 @@ def test_the_officer_page_and_the_members_payments_on_a_phone(stack, browse):
     person.check("coop-my-payments")
     person.goto(f"/koperasi/{coop['id']}")
     assert person.page.locator("h1").inner_text() == "Koperasi"  # a member does not manage it
+
+
+def test_the_cooperative_pages_read_in_english(stack, browse):
+    from tests.browser.test_pages_english import leftovers
+    tag = uuid.uuid4().hex[:6]
+    officer_id = f"ketua-{tag}"
+    officer = stack.client(officer_id, "seller", name="Baiq Nurul")
+    status, coop = stack.client(f"admin-{tag}", "admin").post("/api/v1/cooperatives", json={
+        # the cooperative's own name stays as it was written (not a word of the pages)
+        "name": f"Kelompok Tenun {tag}", "officers": [{"person_id": officer_id, "name": "Baiq Nurul"}]})
+    assert status == 201, coop
+    for person, role in ((officer_id, "member"), (f"agen-{tag}", "agent")):
+        assert officer.post(f"/api/v1/cooperatives/{coop['id']}/people",
+                            json={"person_id": person, "role": role, "name": "Baiq Nurul"})[0] == 200
+    page = browse("officer english", javascript=False, token=token_of(officer))
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": stack.url}])
+    problems = {}
+    for path in (f"/koperasi/{coop['id']}", "/koperasi", "/pembayaran-saya"):
+        page.goto(path)
+        assert page.page.locator("html").get_attribute("lang") == "en", path
+        if leftovers(page.page):
+            problems[path] = leftovers(page.page)
+    assert not problems, f"Indonesian left on English pages: {problems}"
