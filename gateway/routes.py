@@ -45,6 +45,7 @@ ROUTES: dict[str, str] = {
     "balances": "payments",
     "payouts": "payments",
     "webhooks": "payments",
+    "cooperatives": "payments",
     "notifications": "notifications",
     "questions": "catalog",   # questions and conversations (issue 19): the catalog knows shops, agents, cs staff
     "cs-staff": "catalog",

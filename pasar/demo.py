@@ -4,6 +4,8 @@ sellers and agents their shops, so every demo shop has an owner or agent who can
 Ids are fixed (other services' seeds refer to them); everyone's password is DEMO_PASSWORD."""
 from __future__ import annotations
 
+import uuid
+
 DEMO_PASSWORD = "pasar-desa-demo"
 
 
@@ -47,4 +49,32 @@ DEMO_COURIERS = [
 DEMO_CS = [
     _person("8a05-000000000001", "cs", "Rina Layanan Desa", "+6281234500009", "rina.cs", "Sanankulon", "Blitar"),
 ]
-DEMO_PEOPLE = DEMO_SHOPPERS + DEMO_SELLERS + DEMO_AGENTS + DEMO_COURIERS + DEMO_CS
+# the officer (ketua) of the demo cooperative: a weaver with an account of her own, no shop yet
+DEMO_OFFICERS = [
+    _person("8a07-000000000001", "seller", "Baiq Nurul Aini", "+6281907560201", "baiq.nurul", "Pujut",
+            "Lombok Tengah"),
+]
+DEMO_PEOPLE = DEMO_SHOPPERS + DEMO_SELLERS + DEMO_AGENTS + DEMO_COURIERS + DEMO_CS + DEMO_OFFICERS
+
+# the catalog's demo ids are uuid5 of "<kind>:<key>" in this namespace (services/catalog/seed.py `_id`)
+DEMO_ID_NAMESPACE = uuid.UUID("6f1d1c1e-5a7b-4c2e-9f3a-0d5e8b7a6c41")
+
+
+def demo_shop_id(key: str) -> str:
+    return str(uuid.uuid5(DEMO_ID_NAMESPACE, f"shop:{key}"))
+
+
+# A cooperative of the "marketing village" model: agent Lalu Hamdani's weavers and potter (crafters without an
+# account, paid through their shops) and the officer who is a member too; every sale of the agent's shops is
+# shared 80 % crafter / 5 % agent / 5 % cooperative / 10 % Pasar Desa.
+DEMO_COOPERATIVE = {
+    "id": "8a6f3c10-1b2d-4e5f-8a06-000000000001", "name": "Koperasi Tenun Lombok Tengah",
+    "village": "Sukarara", "district": "Pujut", "regency": "Lombok Tengah",
+    "officers": [(DEMO_OFFICERS[0]["id"], DEMO_OFFICERS[0]["name"])],
+    "members": [(DEMO_OFFICERS[0]["id"], DEMO_OFFICERS[0]["name"]),
+                ("shop:" + demo_shop_id("lombok-sade"), "Inaq Sumiati (Tenun Dusun Sade)"),
+                ("shop:" + demo_shop_id("lombok-sukarara"), "Inaq Rahmah (Kelompok Tenun Sukarara)"),
+                ("shop:" + demo_shop_id("lombok-banyumulek"), "Amaq Sahli (Gerabah Banyumulek)")],
+    "agents": [(DEMO_AGENTS[0]["id"], DEMO_AGENTS[0]["name"])],
+    "agent_split": {"crafter_bp": 8000, "agent_bp": 500, "cooperative_bp": 500, "platform_bp": 1000},
+}

@@ -325,7 +325,9 @@ def agent_money():
             row["coming"] += int(f.get("goods_amount") or 0)
             row["parcels"] += 1
     rows = sorted(crafters.values(), key=lambda c: (c["name"].casefold(), c["payee_id"]))
+    own = managed.body if money_known else {}
     return render("seller/money.html", crafters=rows, money_known=money_known,
+                  agent_held=int(own.get("agent_held") or 0), agent_available=int(own.get("agent_available") or 0),
                   total_payable=sum(c["payable"] for c in rows), payout_label=payout_label,
                   down=managed.unavailable or payouts.unavailable or shops.unavailable)
 

@@ -563,3 +563,181 @@ def midtrans_outcome(transaction_status: str, fraud_status: str | None = None) -
     if status in ("refund", "chargeback"):
         return OUTCOME_REFUNDED, status
     return None  # pending, authorize, challenge; partial_refund / partial_chargeback are left to the operator
+
+
+# -- cooperatives: a sale split four ways ---------------------------------------------------------------
+# A cooperative (koperasi, kelompok) sets, per shop or per agent, how each sale's goods amount is shared:
+# crafter / agent / cooperative / platform, in basis points (1 bp = 0.01 %; 10 000 bp = the whole). The
+# delivery fee is not shared: it is the courier's, as before.
+#
+# THE REMAINDER RULE. Each party's exact share is goods * bp / 10 000. Everyone first gets their exact share
+# ROUNDED DOWN to whole rupiah; the rupiah left over (0 to 3 of them) go one each to the parties with the
+# largest fractional parts, and a tie goes in the order crafter, cooperative, agent, platform (the crafter
+# first: the person who made the thing never loses a rupiah to rounding). The parts always sum to the goods
+# amount exactly, and no party is ever more than one rupiah from its exact share.
+BASIS = 10_000
+PARTIES = ("crafter", "agent", "cooperative", "platform")
+TIE_ORDER = ("crafter", "cooperative", "agent", "platform")  # who gets a leftover rupiah first on a tie
+SPLIT_SCOPES = ("shop", "agent")
+MEMBER, OFFICER, AGENT = "member", "officer", "agent"
+COOP_ROLES = (MEMBER, OFFICER, AGENT)
+PAYOUT_METHODS = ("cash", "bank", "ewallet")
+
+
+class FieldProblems(ValueError):
+    """Input that breaks a rule, per field (the route answers 422 naming them)."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("some fields are not valid")
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class Shares:
+    """A split in basis points; the four sum to BASIS."""
+    crafter: int
+    agent: int
+    cooperative: int
+    platform: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"crafter": self.crafter, "agent": self.agent, "cooperative": self.cooperative,
+                "platform": self.platform}
+
+
+def commission_bp(rate: Decimal) -> int:
+    """The platform's commission rate in basis points, rounded up (the platform share may not go below it)."""
+    return int((rate * BASIS).to_integral_value(rounding="ROUND_CEILING"))
+
+
+def parse_shares(crafter, agent, cooperative, platform, min_platform_bp: int = 0) -> Shares:
+    """Validate a split: whole basis points, none negative, summing to 10 000 (100 %), the platform's at least
+    its commission, and the crafter's more than nothing. Raises FieldProblems naming each bad field."""
+    given = {"crafter_bp": crafter, "agent_bp": agent, "cooperative_bp": cooperative, "platform_bp": platform}
+    problems: dict[str, list[str]] = {}
+    for name, value in given.items():
+        if type(value) is not int:
+            problems[name] = ["must be a whole number of basis points (100 = 1%)"]
+        elif not 0 <= value <= BASIS:
+            problems[name] = ["must be between 0 and 10000 basis points"]
+    if problems:
+        raise FieldProblems(problems)
+    if sum(given.values()) != BASIS:
+        raise FieldProblems({"shares": [f"the shares must add up to 10000 basis points (100%), not {sum(given.values())}"]})
+    if crafter < 1:
+        raise FieldProblems({"crafter_bp": ["the crafter's share must be more than 0"]})
+    if platform < min_platform_bp:
+        raise FieldProblems({"platform_bp": [f"the platform's share may not be below its commission "
+                                             f"({min_platform_bp} basis points)"]})
+    return Shares(crafter, agent, cooperative, platform)
+
+
+@dataclass(frozen=True)
+class FourWay:
+    """One sale's goods amount split in whole rupiah; `total` is the goods amount exactly."""
+    crafter: int
+    agent: int
+    cooperative: int
+    platform: int
+
+    @property
+    def total(self) -> int:
+        return self.crafter + self.agent + self.cooperative + self.platform
+
+
+def apply_shares(goods_amount: int, shares: Shares) -> FourWay:
+    """Split `goods_amount` by `shares` with the remainder rule above (largest remainder, ties to the crafter)."""
+    _require_money(goods_amount)
+    bps = shares.as_dict()
+    exact = {party: goods_amount * bps[party] for party in PARTIES}  # in 1/10 000 of a rupiah
+    parts = {party: value // BASIS for party, value in exact.items()}
+    left = goods_amount - sum(parts.values())
+    by_fraction = sorted(TIE_ORDER, key=lambda party: (-(exact[party] % BASIS), TIE_ORDER.index(party)))
+    for party in by_fraction[:left]:
+        parts[party] += 1
+    return FourWay(parts["crafter"], parts["agent"], parts["cooperative"], parts["platform"])
+
+
+def agent_held(agent_id: str) -> str:
+    return f"agent_held:{agent_id}"
+
+
+def agent_payable(agent_id: str) -> str:
+    return f"agent_payable:{agent_id}"
+
+
+def coop_held(coop_id: str) -> str:
+    return f"coop_held:{coop_id}"
+
+
+def coop_payable(coop_id: str) -> str:
+    return f"coop_payable:{coop_id}"
+
+
+def delivered_split(fulfillment_id: str, order_id: str, seller_id: str, agent_id: str | None, coop_id: str,
+                    courier_id: str, parts: FourWay, delivery_fee: int) -> Movement:
+    """A delivered fulfillment of a cooperative's shop earns its money four ways, every part HELD until receipt
+    (the platform's is its commission at once, as before). A sale with no agent gives the agent's part to the
+    cooperative. The same key as `delivered`: a fulfillment is settled one way or the other, once."""
+    _require_money(delivery_fee)
+    agent_part = parts.agent if agent_id else 0
+    coop_part = parts.cooperative + (0 if agent_id else parts.agent)
+    entries = [(SHOPPER_CLEARING, parts.total + delivery_fee), (seller_held(seller_id), -parts.crafter),
+               (coop_held(coop_id), -coop_part), (PLATFORM_COMMISSION, -parts.platform),
+               (courier_earnings(courier_id), -delivery_fee)]
+    if agent_id:
+        entries.append((agent_held(agent_id), -agent_part))
+    return Movement(f"delivered:{fulfillment_id}", "delivered", order_id, tuple(entries),
+                    memo=f"split cooperative {coop_id}")
+
+
+def released_split(fulfillment_id: str, order_id: str, agent_id: str | None, agent_amount: int, coop_id: str,
+                   coop_amount: int) -> Movement:
+    """Receipt confirmed: the agent's and the cooperative's held parts become available (the crafter's goes
+    through `released`, as every seller's does)."""
+    entries = [(coop_held(coop_id), coop_amount), (coop_payable(coop_id), -coop_amount)]
+    if agent_id:
+        entries += [(agent_held(agent_id), agent_amount), (agent_payable(agent_id), -agent_amount)]
+    return Movement(f"released_split:{fulfillment_id}", "released", order_id, tuple(entries))
+
+
+def member_paid(coop_id: str, payout_id: str, member_id: str, amount: int) -> Movement:
+    """An officer handed a member their money (cash in the village, or a bank / e-wallet transfer): the member
+    is owed that much less; the money left the platform through the cooperative."""
+    if type(amount) is not int or amount <= 0:
+        raise ValueError(f"a payout is a positive int of rupiah, not {amount!r}")
+    return Movement(f"coop_payout:{payout_id}", "coop_payout", f"coop:{coop_id}",
+                    ((seller_payable(member_id), amount), (PLATFORM_FUNDS, -amount)))
+
+
+def may_manage(roles: set[str], is_admin: bool) -> bool:
+    """Only the cooperative's officers (and the operator) manage it: members, split settings, payouts."""
+    return is_admin or OFFICER in roles
+
+
+def may_see_member(viewer_id: str, member_id: str, roles: set[str], is_admin: bool) -> bool:
+    """A member's payouts and statement: the member themself, the cooperative's officers, the operator."""
+    return viewer_id == member_id or may_manage(roles, is_admin)
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """"2026-12" -> (2026, 12); anything else is a FieldProblems on `month`."""
+    try:
+        year, month = (int(part) for part in str(text).split("-"))
+        if len(str(text)) != 7 or not (2000 <= year <= 2999 and 1 <= month <= 12):
+            raise ValueError
+    except ValueError:
+        raise FieldProblems({"month": ["give the month as YYYY-MM, e.g. 2026-12"]}) from None
+    return year, month
+
+
+def payout_problems(method: str, reference: str | None, amount) -> dict[str, list[str]]:
+    """A member payout: a known method, a positive whole amount, and a reference for a transfer."""
+    problems: dict[str, list[str]] = {}
+    if method not in PAYOUT_METHODS:
+        problems["method"] = ["must be one of cash, bank, ewallet"]
+    if type(amount) is not int or amount <= 0:
+        problems["amount"] = ["must be a positive whole number of rupiah"]
+    if method in ("bank", "ewallet") and not (reference or "").strip():
+        problems["reference"] = ["a transfer needs its reference (the bank or e-wallet transaction number)"]
+    return problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pasar.db import messaging_tables
@@ -163,6 +163,82 @@ class PaymentSplit(Base):
     destination_account_id: Mapped[str] = mapped_column(String(64))
     amount: Mapped[int] = mapped_column(BigInteger)
     rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Cooperative(Base):
+    """A koperasi or kelompok: its members (crafters, farmers), its officers who manage it, and its agents."""
+    __tablename__ = "cooperatives"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    village: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    regency: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CoopPerson(Base):
+    """Someone's place in a cooperative: member (paid as `person_id`, their seller id or a crafter's shop payee
+    "shop:<id>"), officer (an account that manages it) or agent. One person may be officer and member."""
+    __tablename__ = "coop_people"
+    coop_id: Mapped[str] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)   # member | officer | agent
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SaleSplit(Base):
+    """How a shop's (scope "shop": the payee, `shop:<id>` or a seller's id) or an agent's (scope "agent") sales are
+    shared, in basis points: crafter / agent / cooperative / platform. A shop's own setting wins over its agent's."""
+    __tablename__ = "sale_splits"
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    coop_id: Mapped[str] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    crafter_bp: Mapped[int] = mapped_column(Integer)
+    agent_bp: Mapped[int] = mapped_column(Integer)
+    cooperative_bp: Mapped[int] = mapped_column(Integer)
+    platform_bp: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ShareSplit(Base):
+    """The four-way split one delivered fulfillment was settled with (the rule may change later: this is what
+    was applied), so the receipt releases exactly these parts."""
+    __tablename__ = "share_splits"
+    fulfillment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    coop_id: Mapped[str] = mapped_column(String(36), index=True)
+    seller_id: Mapped[str] = mapped_column(String(64), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    goods_amount: Mapped[int] = mapped_column(BigInteger)
+    crafter: Mapped[int] = mapped_column(BigInteger)
+    agent: Mapped[int] = mapped_column(BigInteger)           # 0 when the sale had no agent (it went to the coop)
+    cooperative: Mapped[int] = mapped_column(BigInteger)
+    platform: Mapped[int] = mapped_column(BigInteger)
+    crafter_bp: Mapped[int] = mapped_column(Integer)
+    agent_bp: Mapped[int] = mapped_column(Integer)
+    cooperative_bp: Mapped[int] = mapped_column(Integer)
+    platform_bp: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class CoopPayout(Base):
+    """Money an officer handed a member: cash in the village, or a bank / e-wallet transfer with its reference.
+    `key` (the request's Idempotency-Key) makes it happen once per cooperative."""
+    __tablename__ = "coop_payouts"
+    __table_args__ = (UniqueConstraint("coop_id", "key", name="uq_coop_payouts_key"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    coop_id: Mapped[str] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(8))           # cash | bank | ewallet
+    reference: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    paid_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 messaging_tables(Base.metadata)

@@ -96,6 +96,9 @@ class ManagedBalancesOut(Schema):
     managed = fields.List(fields.Nested(ManagedPayeeOut),
                           metadata={"description": "every crafter's shop the agent manages that has had an order"})
     total_payable = fields.Integer(metadata={"description": "sum of seller_payable"})
+    agent_held = fields.Integer(metadata={"description": "only for an agent of a cooperative whose sales were shared: "
+                                                         "its own part, held until the buyers receive them"})
+    agent_available = fields.Integer(metadata={"description": "the agent's own part, available"})
     currency = fields.String()
 
 
@@ -170,3 +173,153 @@ class SubAccountOut(Schema):
     seller_id = fields.String()
     provider = fields.String()
     account_id = fields.String()
+
+
+# -- cooperatives ----------------------------------------------------------------------------------------------
+_ID = {"validate": validate.Length(min=1, max=64)}
+
+
+class CoopOfficerIn(Schema):
+    person_id = fields.String(required=True, **_ID, metadata={"description": "the officer's account id"})
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class CooperativeIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    village = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    regency = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    officers = fields.List(fields.Nested(CoopOfficerIn), required=True, validate=validate.Length(min=1, max=20))
+
+
+class CooperativeOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    village = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    regency = fields.String(allow_none=True)
+    roles = fields.List(fields.String(), metadata={"description": "your roles in it: member, officer, agent"})
+
+
+class CoopPersonIn(Schema):
+    person_id = fields.String(required=True, **_ID, metadata={
+        "description": "member: the seller's account id, or a crafter's shop payee `shop:<shop_id>`; officer or "
+                       "agent: their account id"})
+    role = fields.String(required=True, validate=validate.OneOf(("member", "officer", "agent")))
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class CoopPersonOut(Schema):
+    coop_id = fields.String()
+    person_id = fields.String()
+    role = fields.String()
+    name = fields.String()
+
+
+class SaleSplitIn(Schema):
+    scope = fields.String(required=True, validate=validate.OneOf(("shop", "agent")), metadata={
+        "description": "shop: one member shop's sales (subject_id = its payee); agent: every sale of the shops the "
+                       "agent manages (a shop's own setting wins)"})
+    subject_id = fields.String(required=True, **_ID)
+    crafter_bp = fields.Integer(required=True, strict=True, metadata={"description": "basis points: 100 = 1%"})
+    agent_bp = fields.Integer(required=True, strict=True)
+    cooperative_bp = fields.Integer(required=True, strict=True)
+    platform_bp = fields.Integer(required=True, strict=True, metadata={
+        "description": "at least the platform's commission; the four add up to 10000"})
+
+
+class SaleSplitOut(Schema):
+    scope = fields.String()
+    subject_id = fields.String()
+    coop_id = fields.String()
+    name = fields.String()
+    crafter_bp = fields.Integer()
+    agent_bp = fields.Integer()
+    cooperative_bp = fields.Integer()
+    platform_bp = fields.Integer()
+
+
+class CoopPayoutIn(Schema):
+    member_id = fields.String(required=True, **_ID)
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
+    method = fields.String(required=True, validate=validate.OneOf(("cash", "bank", "ewallet")), metadata={
+        "description": "cash handed out in the village, or a bank / e-wallet transfer (give its reference)"})
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class CoopPayoutOut(Schema):
+    id = fields.String()
+    coop_id = fields.String()
+    coop_name = fields.String()
+    member_id = fields.String()
+    member_name = fields.String()
+    amount = fields.Integer()
+    method = fields.String()
+    reference = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    paid_at = fields.String()
+
+
+class CoopPayoutQuery(Schema):
+    member_id = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class CoopMemberOut(Schema):
+    person_id = fields.String()
+    name = fields.String()
+    held = fields.Integer()
+    available = fields.Integer()
+    paid_out = fields.Integer()
+
+
+class CoopBalanceOut(Schema):
+    held = fields.Integer(metadata={"description": "the cooperative's part of sales not yet received"})
+    available = fields.Integer(metadata={"description": "the cooperative's own part, available"})
+    members_available = fields.Integer(metadata={"description": "what the members are owed now, in all"})
+    currency = fields.String()
+
+
+class CooperativeDetailOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    village = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    regency = fields.String(allow_none=True)
+    officers = fields.List(fields.Dict())
+    members = fields.List(fields.Nested(CoopMemberOut))
+    agents = fields.List(fields.Dict())
+    splits = fields.List(fields.Nested(SaleSplitOut))
+    balance = fields.Nested(CoopBalanceOut)
+    payouts = fields.List(fields.Nested(CoopPayoutOut))
+
+
+class MyCoopPayoutsOut(Schema):
+    member_id = fields.String()
+    cooperatives = fields.List(fields.Dict())
+    payouts = fields.List(fields.Nested(CoopPayoutOut))
+    paid_total = fields.Integer()
+    held = fields.Integer()
+    available = fields.Integer()
+    currency = fields.String()
+
+
+class StatementOut(Schema):
+    """A month (WIB) of a member or of the cooperative: sales earned, released, paid, balances."""
+    kind = fields.String(metadata={"description": "member | cooperative"})
+    month = fields.String()
+    cooperative = fields.Dict()
+    member = fields.Dict()
+    sales = fields.List(fields.Dict())
+    earned = fields.Integer()
+    released = fields.Integer()
+    paid = fields.Integer()
+    opening_held = fields.Integer()
+    closing_held = fields.Integer()
+    opening_available = fields.Integer()
+    closing_available = fields.Integer()
+    payouts = fields.List(fields.Nested(CoopPayoutOut))
+    paid_by_cooperative = fields.Integer()
+    members = fields.List(fields.Dict())
+    paid_to_members = fields.Integer()
+    currency = fields.String()

@@ -40,8 +40,9 @@ from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain, providers
-from .models import (ChannelChoice, ConnectedAccount, LedgerEntry, LedgerTransaction, ManagedPayee, Payment,
-                     PaymentShare, PaymentSplit, Payout, ProviderEvent, SubAccount)
+from .models import (ChannelChoice, ConnectedAccount, Cooperative, CoopPayout, CoopPerson, LedgerEntry,
+                     LedgerTransaction, ManagedPayee, Payment, PaymentShare, PaymentSplit, Payout, ProviderEvent,
+                     SaleSplit, ShareSplit, SubAccount)
 
 if TYPE_CHECKING:
     from pasar.auth import Identity
@@ -400,8 +401,10 @@ def settle_delivery(uow: UnitOfWork, data: dict, rate: Decimal | None = None) ->
     if share.delivered_at is not None:
         return []
     _collect_cash_or_check_paid(uow, payment, share, data)
-    parts = domain.split(int(share.goods_amount), int(share.delivery_fee), rate)
-    post(uow, domain.delivered(fulfillment_id, order_id, share.seller_id, courier_id, parts))
+    parts = _settle_split(uow, share, data, courier_id)  # a cooperative's shop: four ways (see cooperatives)
+    if parts is None:
+        parts = domain.split(int(share.goods_amount), int(share.delivery_fee), rate)
+        post(uow, domain.delivered(fulfillment_id, order_id, share.seller_id, courier_id, parts))
     share.delivered_at = utcnow()
     share.courier_id = courier_id
     payouts = _pay_out(uow, payment, share, parts)
@@ -437,6 +440,7 @@ def release_seller_share(uow: UnitOfWork, data: dict) -> Payout | None:
     amount = int(payout.amount) if payout is not None else 0
     post(uow, domain.released(fulfillment_id, share.order_id, share.seller_id, amount))
     share.released_at = utcnow()
+    _release_split(uow, fulfillment_id)
     if payout is None:
         return None
     payout.status = "owed"
@@ -700,6 +704,10 @@ def record_payout_paid(uow: UnitOfWork, payout_id: str) -> Payout | None:
         return None
     if payout.status != "owed":
         raise NotAllowed(f"this payout is already {payout.status}")
+    if payout.payee_role == "seller" and int(payout.amount) > -account_balance(
+            uow.session, domain.seller_payable(payout.payee_id)):
+        # a cooperative's officer already handed the member this money (record_member_payout): never twice
+        raise NotAllowed("the seller's available money is less than this payout (their cooperative paid them)")
     post(uow, domain.paid_out(payout.id, payout.order_id, payout.payee_role, payout.payee_id, int(payout.amount)))
     payout.status = "paid"
     return payout
@@ -771,8 +779,13 @@ def managed_balances(session, agent_id: str) -> dict:
     payouts = _seller_payout_totals(session, ids)
     managed = [{"payee_id": p.payee_id, "shop_id": p.payee_id[len(domain.CRAFTER_PREFIX):], "shop_name": p.shop_name,
                 "seller_payable": -ledger.get(p.payee_id, 0), **payouts[p.payee_id]} for p in payees]
-    return {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
-            "currency": "IDR"}
+    answer = {"user_id": agent_id, "managed": managed, "total_payable": sum(m["seller_payable"] for m in managed),
+              "currency": "IDR"}
+    own = _balances(session, [domain.agent_held(agent_id), domain.agent_payable(agent_id)])
+    if own:  # an agent of a cooperative whose sales were shared with it: its own part
+        answer.update(agent_held=-own.get(domain.agent_held(agent_id), 0),
+                      agent_available=-own.get(domain.agent_payable(agent_id), 0))
+    return answer
 
 
 def _seller_ledgers(session, payee_ids: list[str]) -> dict[str, int]:
@@ -1184,3 +1197,386 @@ def set_sub_account(work: UnitOfWork, seller_id: str, account_id: str) -> dict:
         account.account_id = account_id
         work.commit()
         return {"seller_id": seller_id, "provider": "xendit", "account_id": account.account_id}
+
+
+# -- cooperatives: the four-way split, members' payouts, statements -------------------------------------------
+# Payments owns cooperatives: what a cooperative is for here is money (who shares each sale, who is owed what,
+# who handed whom cash), and the ledger, the payout hold and the agents' crafters (ManagedPayee) already live
+# here. Members and agents are named by the ids payments already pays (a seller's id, a crafter's "shop:<id>",
+# an agent's id), so no other service needs to know about cooperatives and no new event is needed.
+STATEMENT_ZONE = "Asia/Jakarta"  # a month is a month in WIB, where the villages are
+
+
+def _split_rule(session, seller_id: str, agent_id: str | None) -> SaleSplit | None:
+    """The shop's own setting first, else its agent's."""
+    rule = session.get(SaleSplit, ("shop", seller_id))
+    if rule is None and agent_id:
+        rule = session.get(SaleSplit, ("agent", agent_id))
+    return rule
+
+
+def _sale_agent(uow: UnitOfWork, share: PaymentShare, data: dict) -> str | None:
+    agent_id = data.get("agent_id")
+    if not agent_id:
+        managed = uow.session.get(ManagedPayee, share.seller_id)
+        agent_id = managed.agent_id if managed is not None else None
+    return agent_id
+
+
+def _settle_split(uow: UnitOfWork, share: PaymentShare, data: dict, courier_id: str) -> domain.Split | None:
+    """A delivered sale of a shop (or an agent) with a cooperative split: its goods shared four ways in the ledger,
+    every party's part held until receipt. None: no split applies, the plain commission split does."""
+    agent_id = _sale_agent(uow, share, data)
+    rule = _split_rule(uow.session, share.seller_id, agent_id)
+    if rule is None:
+        return None
+    if agent_id and uow.session.get(CoopPerson, (rule.coop_id, agent_id, domain.AGENT)) is None:
+        agent_id = None  # an agent outside the cooperative earns nothing from its split: that part is the coop's
+    shares = domain.Shares(rule.crafter_bp, rule.agent_bp, rule.cooperative_bp, rule.platform_bp)
+    goods, fee = int(share.goods_amount), int(share.delivery_fee)
+    parts = domain.apply_shares(goods, shares)
+    post(uow, domain.delivered_split(share.fulfillment_id, share.order_id, share.seller_id, agent_id, rule.coop_id,
+                                     courier_id, parts, fee))
+    uow.session.add(ShareSplit(
+        fulfillment_id=share.fulfillment_id, order_id=share.order_id, coop_id=rule.coop_id, seller_id=share.seller_id,
+        agent_id=agent_id, goods_amount=goods, crafter=parts.crafter, agent=parts.agent if agent_id else 0,
+        cooperative=parts.cooperative + (0 if agent_id else parts.agent), platform=parts.platform,
+        crafter_bp=rule.crafter_bp, agent_bp=rule.agent_bp, cooperative_bp=rule.cooperative_bp,
+        platform_bp=rule.platform_bp))
+    # the seller's payout is the crafter's part; its "fee" is everything that was not the crafter's
+    return domain.Split(seller=parts.crafter, commission=goods - parts.crafter, courier=fee)
+
+
+def _release_split(uow: UnitOfWork, fulfillment_id: str) -> None:
+    split = uow.session.get(ShareSplit, fulfillment_id)
+    if split is None or split.released_at is not None:
+        return
+    post(uow, domain.released_split(fulfillment_id, split.order_id, split.agent_id, int(split.agent), split.coop_id,
+                                    int(split.cooperative)))
+    split.released_at = utcnow()
+
+
+def _problems(exc: domain.FieldProblems) -> ApiError:
+    return ApiError(422, "some fields are not valid", fields=exc.fields)
+
+
+def _roles(session, coop_id: str, person_id: str) -> set[str]:
+    return set(session.scalars(select(CoopPerson.role).where(CoopPerson.coop_id == coop_id,
+                                                              CoopPerson.person_id == person_id)))
+
+
+def _coop_for(session, coop_id: str, who: Identity, manage: bool) -> tuple[Cooperative, set[str]]:
+    """The cooperative and the caller's roles in it. A stranger is told it does not exist; a member who may not
+    manage it is refused (403)."""
+    coop = session.get(Cooperative, coop_id)
+    roles = _roles(session, coop_id, who.user_id) if coop is not None else set()
+    if coop is None or (not roles and not who.is_admin):
+        raise not_found("cooperative")
+    if manage and not domain.may_manage(roles, who.is_admin):
+        raise ApiError(403, "only the cooperative's officers may do this", "not_an_officer")
+    return coop, roles
+
+
+def _coop_view(coop: Cooperative) -> dict:
+    return {"id": coop.id, "name": coop.name, "village": coop.village, "district": coop.district,
+            "regency": coop.regency}
+
+
+def create_cooperative(work: UnitOfWork, who: Identity, body: dict) -> dict:
+    """The operator opens a cooperative with its first officers (account ids)."""
+    with work:
+        coop = Cooperative(id=new_id(), name=body["name"].strip(), village=body.get("village"),
+                           district=body.get("district"), regency=body.get("regency"))
+        work.session.add(coop)
+        work.session.flush()
+        for officer in body.get("officers") or []:
+            work.session.add(CoopPerson(coop_id=coop.id, person_id=officer["person_id"], role=domain.OFFICER,
+                                        name=(officer.get("name") or "").strip()))
+        work.commit()
+        return _coop_view(coop)
+
+
+def add_coop_person(work: UnitOfWork, who: Identity, coop_id: str, body: dict) -> dict:
+    """An officer adds a member (a seller's id, or a crafter's shop "shop:<id>"), another officer, or an agent.
+    An agent belongs to one cooperative at most. Adding someone already there changes nothing but the name."""
+    person_id, role = body["person_id"].strip(), body["role"]
+    with work:
+        coop, _ = _coop_for(work.session, coop_id, who, manage=True)
+        if role == domain.AGENT:
+            elsewhere = work.session.scalar(select(CoopPerson.coop_id).where(
+                CoopPerson.person_id == person_id, CoopPerson.role == domain.AGENT, CoopPerson.coop_id != coop_id))
+            if elsewhere is not None:
+                raise conflict("this agent already belongs to another cooperative", "agent_in_other_cooperative")
+        row = work.session.get(CoopPerson, (coop_id, person_id, role))
+        if row is None:
+            row = CoopPerson(coop_id=coop_id, person_id=person_id, role=role, name=(body.get("name") or "").strip())
+            work.session.add(row)
+        elif body.get("name"):
+            row.name = body["name"].strip()
+        work.commit()
+        return {"coop_id": coop_id, "person_id": person_id, "role": role, "name": row.name}
+
+
+def set_sale_split(work: UnitOfWork, who: Identity, coop_id: str, body: dict) -> dict:
+    """An officer sets how a member shop's (scope "shop") or a member agent's (scope "agent") sales are shared."""
+    try:
+        shares = domain.parse_shares(body.get("crafter_bp"), body.get("agent_bp"), body.get("cooperative_bp"),
+                                     body.get("platform_bp"), domain.commission_bp(commission_rate()))
+    except domain.FieldProblems as exc:
+        raise _problems(exc) from exc
+    scope, subject_id = body["scope"], body["subject_id"].strip()
+    with work:
+        _coop_for(work.session, coop_id, who, manage=True)
+        needed = domain.MEMBER if scope == "shop" else domain.AGENT
+        if work.session.get(CoopPerson, (coop_id, subject_id, needed)) is None:
+            raise ApiError(422, "some fields are not valid", fields={"subject_id": [
+                "add them to the cooperative first (a shop as a member, an agent as an agent)"]})
+        rule = work.session.get(SaleSplit, (scope, subject_id), with_for_update=work.db.is_postgres)
+        if rule is not None and rule.coop_id != coop_id:
+            raise conflict("another cooperative sets this split", "split_of_another_cooperative")
+        if rule is None:
+            rule = SaleSplit(scope=scope, subject_id=subject_id, coop_id=coop_id)
+            work.session.add(rule)
+        rule.crafter_bp, rule.agent_bp = shares.crafter, shares.agent
+        rule.cooperative_bp, rule.platform_bp = shares.cooperative, shares.platform
+        rule.updated_by = who.user_id
+        work.commit()
+        return _split_view(rule)
+
+
+def _split_view(rule: SaleSplit) -> dict:
+    return {"scope": rule.scope, "subject_id": rule.subject_id, "coop_id": rule.coop_id,
+            "crafter_bp": rule.crafter_bp, "agent_bp": rule.agent_bp, "cooperative_bp": rule.cooperative_bp,
+            "platform_bp": rule.platform_bp}
+
+
+def my_cooperatives(db: Database, who: Identity) -> list[dict]:
+    with db.Session() as session:
+        rows = session.execute(select(Cooperative, CoopPerson.role).join(
+            CoopPerson, CoopPerson.coop_id == Cooperative.id).where(CoopPerson.person_id == who.user_id)
+            .order_by(Cooperative.name, CoopPerson.role)).all()
+    mine: dict[str, dict] = {}
+    for coop, role in rows:
+        mine.setdefault(coop.id, {**_coop_view(coop), "roles": []})["roles"].append(role)
+    return list(mine.values())
+
+
+def _balances(session, accounts: list[str]) -> dict[str, int]:
+    if not accounts:
+        return {}
+    rows = session.execute(select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                           .where(LedgerEntry.account.in_(accounts)).group_by(LedgerEntry.account))
+    return {account: int(total or 0) for account, total in rows}
+
+
+def cooperative_view(db: Database, who: Identity, coop_id: str) -> dict:
+    """An officer's view: members with what each is owed (held, available) and was paid, agents, split settings,
+    the cooperative's own balance, and the latest payouts."""
+    with db.Session() as session:
+        coop, _ = _coop_for(session, coop_id, who, manage=True)
+        people = list(session.scalars(select(CoopPerson).where(CoopPerson.coop_id == coop_id)
+                                      .order_by(CoopPerson.role, CoopPerson.name, CoopPerson.person_id)))
+        members = [p for p in people if p.role == domain.MEMBER]
+        agents = [p for p in people if p.role == domain.AGENT]
+        accounts = [domain.coop_held(coop_id), domain.coop_payable(coop_id)]
+        for m in members:
+            accounts += [domain.seller_held(m.person_id), domain.seller_payable(m.person_id)]
+        for a in agents:
+            accounts += [domain.agent_held(a.person_id), domain.agent_payable(a.person_id)]
+        balances = _balances(session, accounts)
+        paid = dict(session.execute(select(CoopPayout.member_id, func.sum(CoopPayout.amount))
+                                    .where(CoopPayout.coop_id == coop_id).group_by(CoopPayout.member_id)).all())
+        splits = list(session.scalars(select(SaleSplit).where(SaleSplit.coop_id == coop_id)
+                                      .order_by(SaleSplit.scope, SaleSplit.subject_id)))
+        payouts = list(session.scalars(select(CoopPayout).where(CoopPayout.coop_id == coop_id)
+                                       .order_by(CoopPayout.paid_at.desc(), CoopPayout.id).limit(50)))
+        names = {p.person_id: p.name for p in people}
+        return {
+            **_coop_view(coop),
+            "officers": [{"person_id": p.person_id, "name": p.name} for p in people if p.role == domain.OFFICER],
+            "members": [{"person_id": m.person_id, "name": m.name,
+                         "held": -balances.get(domain.seller_held(m.person_id), 0),
+                         "available": -balances.get(domain.seller_payable(m.person_id), 0),
+                         "paid_out": int(paid.get(m.person_id) or 0)} for m in members],
+            "agents": [{"person_id": a.person_id, "name": a.name,
+                        "held": -balances.get(domain.agent_held(a.person_id), 0),
+                        "available": -balances.get(domain.agent_payable(a.person_id), 0)} for a in agents],
+            "splits": [{**_split_view(r), "name": names.get(r.subject_id, "")} for r in splits],
+            "balance": {"held": -balances.get(domain.coop_held(coop_id), 0),
+                        "available": -balances.get(domain.coop_payable(coop_id), 0),
+                        "members_available": sum(-balances.get(domain.seller_payable(m.person_id), 0)
+                                                 for m in members),
+                        "currency": "IDR"},
+            "payouts": [_payout_view(p, names) for p in payouts],
+        }
+
+
+def _payout_view(payout: CoopPayout, names: dict[str, str] | None = None) -> dict:
+    return {"id": payout.id, "coop_id": payout.coop_id, "member_id": payout.member_id,
+            "member_name": (names or {}).get(payout.member_id, ""), "amount": int(payout.amount),
+            "method": payout.method, "reference": payout.reference, "note": payout.note,
+            "paid_at": _utc(payout.paid_at).isoformat()}
+
+
+def record_member_payout(work: UnitOfWork, who: Identity, coop_id: str, key: str | None, body: dict) -> tuple[dict, bool]:
+    """An officer records money handed to a member. Once per Idempotency-Key: the same key again answers the first
+    payout (True = replayed); with a different payout it is a 409. Never more than the member's available money."""
+    if not key or len(key) > 128:
+        raise ApiError(422, "some fields are not valid",
+                       fields={"Idempotency-Key": ["send an Idempotency-Key header (a new UUID per payout)"]})
+    member_id, amount, method = body["member_id"], body["amount"], body["method"]
+    reference = (body.get("reference") or "").strip() or None
+    problems = domain.payout_problems(method, reference, amount)
+    if problems:
+        raise ApiError(422, "some fields are not valid", fields=problems)
+    with work:
+        _coop_for(work.session, coop_id, who, manage=True)
+        member = work.session.get(CoopPerson, (coop_id, member_id, domain.MEMBER),
+                                  with_for_update=work.db.is_postgres)  # one payout of a member at a time
+        earlier = work.session.scalar(select(CoopPayout).where(CoopPayout.coop_id == coop_id, CoopPayout.key == key))
+        if earlier is not None:
+            if (earlier.member_id, int(earlier.amount), earlier.method, earlier.reference) != (
+                    member_id, amount, method, reference):
+                raise conflict("this Idempotency-Key was already used for a different payout",
+                               "idempotency_key_reused")
+            return _payout_view(earlier, {member_id: member.name if member else ""}), True
+        if member is None:
+            raise ApiError(422, "some fields are not valid",
+                           fields={"member_id": ["not a member of this cooperative"]})
+        available = -account_balance(work.session, domain.seller_payable(member_id))
+        if amount > available:
+            raise conflict(f"the member has only Rp {available} available", "insufficient_balance")
+        payout = CoopPayout(id=new_id(), coop_id=coop_id, key=key, member_id=member_id, amount=amount,
+                            method=method, reference=reference, note=(body.get("note") or "").strip() or None,
+                            recorded_by=who.user_id, paid_at=utcnow())
+        work.session.add(payout)
+        post(work, domain.member_paid(coop_id, payout.id, member_id, amount))
+        try:
+            work.commit()
+        except IntegrityError:  # the same key at the same moment: the other request recorded it
+            work.session.rollback()
+            earlier = work.session.scalar(select(CoopPayout).where(CoopPayout.coop_id == coop_id,
+                                                                   CoopPayout.key == key))
+            if earlier is None:
+                raise
+            return _payout_view(earlier, {member_id: member.name}), True
+        return _payout_view(payout, {member_id: member.name}), False
+
+
+def coop_payouts(db: Database, who: Identity, coop_id: str, member_id: str | None) -> list[dict]:
+    """An officer: every member's payouts (or `member_id`'s); a member: only their own, whatever they ask."""
+    with db.Session() as session:
+        _, roles = _coop_for(session, coop_id, who, manage=False)
+        if not domain.may_manage(roles, who.is_admin):
+            member_id = who.user_id
+        stmt = select(CoopPayout).where(CoopPayout.coop_id == coop_id)
+        if member_id:
+            stmt = stmt.where(CoopPayout.member_id == member_id)
+        names = dict(session.execute(select(CoopPerson.person_id, CoopPerson.name).where(
+            CoopPerson.coop_id == coop_id, CoopPerson.role == domain.MEMBER)).all())
+        return [_payout_view(p, names) for p in session.scalars(
+            stmt.order_by(CoopPayout.paid_at.desc(), CoopPayout.id).limit(200))]
+
+
+def my_coop_payouts(db: Database, who: Identity) -> dict:
+    """"Pembayaran saya": what every cooperative paid me, newest first, with what I am still owed."""
+    with db.Session() as session:
+        coops = {c.id: c.name for c in session.scalars(select(Cooperative).join(
+            CoopPerson, CoopPerson.coop_id == Cooperative.id).where(CoopPerson.person_id == who.user_id,
+                                                                      CoopPerson.role == domain.MEMBER))}
+        payouts = [{**_payout_view(p), "coop_name": coops.get(p.coop_id, "")} for p in session.scalars(
+            select(CoopPayout).where(CoopPayout.member_id == who.user_id)
+            .order_by(CoopPayout.paid_at.desc(), CoopPayout.id).limit(200))]
+        balances = _balances(session, [domain.seller_held(who.user_id), domain.seller_payable(who.user_id)])
+        return {"member_id": who.user_id, "cooperatives": [{"id": k, "name": v} for k, v in coops.items()],
+                "payouts": payouts, "paid_total": sum(p["amount"] for p in payouts),
+                "held": -balances.get(domain.seller_held(who.user_id), 0),
+                "available": -balances.get(domain.seller_payable(who.user_id), 0), "currency": "IDR"}
+
+
+# -- monthly statements ------------------------------------------------------------------------------------------
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The month's first moment and the next month's, in WIB, as UTC datetimes."""
+    from zoneinfo import ZoneInfo
+    try:
+        year, number = domain.parse_month(month)
+    except domain.FieldProblems as exc:
+        raise _problems(exc) from exc
+    zone = ZoneInfo(STATEMENT_ZONE)
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def _moves(session, account: str, start: datetime, end: datetime) -> list[tuple[datetime, str, str, int]]:
+    """One account's entries in [start, end): (when, kind, order, amount)."""
+    return [(_utc(when), kind, order_id, int(amount)) for when, kind, order_id, amount in session.execute(
+        select(LedgerTransaction.created_at, LedgerTransaction.kind, LedgerTransaction.order_id, LedgerEntry.amount)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerEntry.account == account, LedgerTransaction.created_at >= start,
+               LedgerTransaction.created_at < end).order_by(LedgerTransaction.created_at, LedgerEntry.id))]
+
+
+def _balance_before(session, account: str, moment: datetime) -> int:
+    return -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                               .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+                               .where(LedgerEntry.account == account, LedgerTransaction.created_at < moment)))
+
+
+def _party_statement(session, held: str, payable: str, start: datetime, end: datetime) -> dict:
+    """A party's month from its two accounts: sales earned (held), released to available, money paid out."""
+    sales = [{"at": when.isoformat(), "order_id": order_id, "amount": -amount}
+             for when, kind, order_id, amount in _moves(session, held, start, end) if kind == "delivered"]
+    available_moves = _moves(session, payable, start, end)
+    released = sum(-amount for _, kind, _, amount in available_moves if kind == "released")
+    paid = sum(amount for _, kind, _, amount in available_moves if amount > 0)
+    return {"sales": sales, "earned": sum(s["amount"] for s in sales), "released": released, "paid": paid,
+            "opening_held": _balance_before(session, held, start), "closing_held": _balance_before(session, held, end),
+            "opening_available": _balance_before(session, payable, start),
+            "closing_available": _balance_before(session, payable, end)}
+
+
+def member_statement(db: Database, who: Identity, coop_id: str, member_id: str, month: str) -> dict:
+    """A member's month: sales (their part), released, what the cooperative paid them and how, balances."""
+    start, end = month_bounds(month)
+    with db.Session() as session:
+        coop, roles = _coop_for(session, coop_id, who, manage=False)
+        member = session.get(CoopPerson, (coop_id, member_id, domain.MEMBER))
+        if member is None or not domain.may_see_member(who.user_id, member_id, roles, who.is_admin):
+            raise not_found("member")
+        party = _party_statement(session, domain.seller_held(member_id), domain.seller_payable(member_id), start, end)
+        payouts = [_payout_view(p, {member_id: member.name}) for p in session.scalars(
+            select(CoopPayout).where(CoopPayout.coop_id == coop_id, CoopPayout.member_id == member_id,
+                                     CoopPayout.paid_at >= start, CoopPayout.paid_at < end)
+            .order_by(CoopPayout.paid_at, CoopPayout.id))]
+        return {"kind": "member", "month": month, "cooperative": _coop_view(coop),
+                "member": {"person_id": member_id, "name": member.name}, **party, "payouts": payouts,
+                "paid_by_cooperative": sum(p["amount"] for p in payouts), "currency": "IDR"}
+
+
+def coop_statement(db: Database, who: Identity, coop_id: str, month: str) -> dict:
+    """The cooperative's month (officers): its own part of the sales, each member's month, every payout."""
+    start, end = month_bounds(month)
+    with db.Session() as session:
+        coop, _ = _coop_for(session, coop_id, who, manage=True)
+        own = _party_statement(session, domain.coop_held(coop_id), domain.coop_payable(coop_id), start, end)
+        members = list(session.scalars(select(CoopPerson).where(CoopPerson.coop_id == coop_id,
+                                                                 CoopPerson.role == domain.MEMBER)
+                                       .order_by(CoopPerson.name, CoopPerson.person_id)))
+        names = {m.person_id: m.name for m in members}
+        payouts = [_payout_view(p, names) for p in session.scalars(
+            select(CoopPayout).where(CoopPayout.coop_id == coop_id, CoopPayout.paid_at >= start,
+                                     CoopPayout.paid_at < end).order_by(CoopPayout.paid_at, CoopPayout.id))]
+        paid = {}
+        for p in payouts:
+            paid[p["member_id"]] = paid.get(p["member_id"], 0) + p["amount"]
+        rows = []
+        for m in members:
+            party = _party_statement(session, domain.seller_held(m.person_id), domain.seller_payable(m.person_id),
+                                     start, end)
+            rows.append({"person_id": m.person_id, "name": m.name, "earned": party["earned"],
+                         "released": party["released"], "paid_by_cooperative": paid.get(m.person_id, 0),
+                         "closing_available": party["closing_available"], "closing_held": party["closing_held"]})
+        return {"kind": "cooperative", "month": month, "cooperative": _coop_view(coop), **own,
+                "members": rows, "payouts": payouts, "paid_to_members": sum(p["amount"] for p in payouts),
+                "currency": "IDR"}

@@ -75,13 +75,27 @@ class Owners:
                                            headers={"Idempotency-Key": uuid.uuid4().hex})
         assert status == 201, thread
         self.thread_id = thread["id"]
+        # the seller is an officer of a cooperative whose member is the shopper (listed with their id: a secret)
+        status, coop = admin.post("/api/v1/cooperatives", json={"name": f"Koperasi {tag}", "officers": [
+            {"person_id": self.seller_id, "name": "Ketua"}]})
+        assert status == 201, coop
+        self.coop_id = coop["id"]
+        status, _ = seller.post(f"/api/v1/cooperatives/{self.coop_id}/people",
+                                json={"person_id": self.shopper_id, "role": "member", "name": "Anggota"})
+        assert status == 200
+        status, split = seller.put(f"/api/v1/cooperatives/{self.coop_id}/splits", json={
+            "scope": "shop", "subject_id": self.shopper_id, "crafter_bp": 9000, "agent_bp": 0,
+            "cooperative_bp": 500, "platform_bp": 500})
+        assert status == 200, split
+        self.month = "2026-12"
 
     def path_value(self, name: str) -> str:
         by_name = {"order_id": self.order_id, "listing_id": self.listing_id, "shop_id": self.shop_id,
                    "fulfillment_id": self.fulfillment_id, "user_id": self.shopper_id, "payee_id": self.shopper_id,
                    "shopper_id": self.shopper_id, "seller_id": self.seller_id,
                    "notification_id": self.notification_id, "payment_id": self.payment_id,
-                   "thread_id": self.thread_id}
+                   "thread_id": self.thread_id,
+                   "coop_id": self.coop_id, "member_id": self.shopper_id, "month": self.month}
         return by_name.get(name, self.order_id if name == "id" else str(uuid.uuid4()))
 
     def secrets(self) -> list[str]:
