@@ -37,11 +37,11 @@ def parse(value) -> Decimal:
         try:
             result = Decimal(text)
         except InvalidOperation:
-            raise NotAQuantity("not a number") from None
+            raise NotAQuantity("Not a valid number.") from None
     else:
-        raise NotAQuantity("not a number")
+        raise NotAQuantity("Not a valid number.")
     if not result.is_finite():
-        raise NotAQuantity("not a number")
+        raise NotAQuantity("Not a valid number.")
     if abs(result) >= 10 ** 12:
         raise NotAQuantity("too large")
     if result != result.quantize(QUANTUM, rounding=ROUND_HALF_UP):
@@ -87,10 +87,13 @@ class Quantity(fields.Field):
 
     default_error_messages = {"invalid": "Not a valid quantity."}
 
-    def __init__(self, *, minimum: Decimal | int | None = None, maximum: Decimal | int | None = None, **kwargs):
+    def __init__(self, *, minimum: Decimal | int | None = None, maximum: Decimal | int | None = None,
+                 positive: bool = False, **kwargs):
+        """`minimum`, `maximum`: inclusive bounds; `positive`: more than 0 (a quantity to buy)."""
         super().__init__(**kwargs)
         self.minimum = None if minimum is None else Decimal(minimum)
         self.maximum = None if maximum is None else Decimal(maximum)
+        self.positive = positive
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else wire(value)
@@ -100,11 +103,11 @@ class Quantity(fields.Field):
             q = parse(value)
         except NotAQuantity as exc:
             raise ValidationError(str(exc)) from None
+        if self.positive and q <= 0:
+            raise ValidationError("must be more than 0")
         if self.minimum is not None and q < self.minimum:
             least = wire(self.minimum)
-            raise ValidationError("must be more than 0" if self.minimum == 0 else f"must be at least {least}")
-        if self.minimum is not None and self.minimum == 0 and q == 0:
-            raise ValidationError("must be more than 0")
+            raise ValidationError(f"must be at least {least}")
         if self.maximum is not None and q > self.maximum:
             most = wire(self.maximum)
             raise ValidationError(f"must be at most {most}")

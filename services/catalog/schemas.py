@@ -16,7 +16,7 @@ Text = lambda lo, hi, **kw: FreeText(lo, hi, **kw)  # noqa: E731  (the kernel's 
 Price = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=MIN_PRICE, max=MAX_PRICE), **kw)  # noqa: E731
 # quantities are exact decimals in the listing's unit (an int, a decimal string, or a JSON number read as Decimal)
 Stock = lambda **kw: Quantity(minimum=0, maximum=MAX_STOCK, **kw)  # noqa: E731
-Step = lambda **kw: Quantity(minimum=0, maximum=MAX_STOCK, **kw)  # noqa: E731
+Step = lambda **kw: Quantity(positive=True, maximum=MAX_STOCK, **kw)  # noqa: E731
 ShelfLife = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_SHELF_LIFE_DAYS), **kw)  # noqa: E731
 Nearby = lambda **kw: fields.String(validate=validate.OneOf(DELIVER_WITHIN), metadata={  # noqa: E731
     "description": "perishables: \"\" anywhere, \"district\" or \"regency\": delivered only that near the shop"}, **kw)

@@ -18,7 +18,7 @@ class UtcDateTime(fields.DateTime):
 
 class OrderItemIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = Quantity(required=True, minimum=0, maximum=MAX_CART_QTY, metadata={
+    qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
         "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
 
 
@@ -155,7 +155,7 @@ class DeliveryFeesOut(Schema):
 
 class CartLineIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = Quantity(required=True, minimum=0, maximum=MAX_CART_QTY, metadata={
+    qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
         "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
 
 
@@ -164,7 +164,7 @@ class CartMergeIn(Schema):
 
 
 class CartQtyIn(Schema):
-    qty = Quantity(required=True, minimum=0, maximum=MAX_CART_QTY, metadata={
+    qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
         "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
 
 

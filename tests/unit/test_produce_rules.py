@@ -102,10 +102,14 @@ def test_event_contracts_carry_quantities_as_ints_or_decimal_strings_never_float
 
 def test_the_api_field_reads_strings_and_decimals_and_answers_the_wire_form():
     class Body(Schema):
-        qty = quantity.Quantity(minimum=0, maximum=999)
+        qty = quantity.Quantity(positive=True, maximum=999)
+        stock = quantity.Quantity(minimum=0)
     assert Body().load({"qty": "1.5"}) == {"qty": D("1.5")}
     assert Body().load({"qty": D("1.5")}) == {"qty": D("1.5")}
     assert Body().dump({"qty": D("1.500")}) == {"qty": "1.5"}
+    assert Body().load({"stock": 0}) == {"stock": D(0)}   # a stock may be empty, a quantity bought may not
+    with pytest.raises(ValidationError):
+        Body().load({"stock": "-0.5"})
     for bad in (0, "-1", 1000, 1.5):
         with pytest.raises(ValidationError):
             Body().load({"qty": bad})
