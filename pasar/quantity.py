@@ -9,11 +9,9 @@ JSON body to the SQL Numeric column and back, never a float.
 - At most `PLACES` decimal places (grams of a kilogram)."""
 from __future__ import annotations
 
-import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields
-from webargs.flaskparser import FlaskParser
 
 PLACES = 3
 QUANTUM = Decimal(1).scaleb(-PLACES)   # 0.001
@@ -112,23 +110,6 @@ class Quantity(fields.Field):
             most = wire(self.maximum)
             raise ValidationError(f"must be at most {most}")
         return q
-
-
-class DecimalJsonParser(FlaskParser):
-    """webargs' Flask parser reading JSON numbers with a fraction as Decimal, never float."""
-
-    def _raw_load_json(self, req):
-        from webargs.flaskparser import is_json_request
-        from webargs import core
-        if not is_json_request(req):
-            return core.missing
-        data = req.get_data(cache=True)
-        return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data, parse_float=Decimal)
-
-
-def decimal_json_bodies(blueprint) -> None:
-    """Make a flask-smorest blueprint read JSON bodies with exact decimals."""
-    blueprint.ARGUMENTS_PARSER = DecimalJsonParser()
 
 
 class WireQuantity(fields.Field):

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from pasar.auth import require_roles
 from pasar.idempotency import idempotent
-from pasar.quantity import decimal_json_bodies
+from pasar.web import decimal_json_bodies
 from pasar.web import documents_errors, read_session, uow
 
 from .. import service

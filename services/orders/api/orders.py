@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from pasar.auth import current_identity, require_roles
 from pasar.idempotency import KEY_PARAMETER, idempotency_key
 from pasar.web import read_session, uow
-from pasar.quantity import decimal_json_bodies
+from pasar.web import decimal_json_bodies
 
 from .. import service
 from ..schemas import FulfillmentOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageArgs
