@@ -40,16 +40,23 @@ def _forget() -> None:
     g.pop("server_cart", None)
 
 
-def add(response, listing_id: str, qty: Decimal, key: dict | None = None) -> bool:
-    """`qty` more of a listing. False when the orders service refused (the cart is full, too many of one)."""
+CANNOT_BUY = ("bad_quantity", "expired")  # orders' refusals of the listing itself, not of the cart's size
+
+
+def add(response, listing_id: str, qty: Decimal, key: dict | None = None) -> bool | str:
+    """`qty` more of a listing. True when taken; else why not: "bad_qty" (off the listing's minimum or step, or
+    past its shelf life) or False (the cart is full, too many of one)."""
     if not _server_side():
         cart = dict(session.cart())
         cart[listing_id] = min(PAGE_MAX_QTY, cart.get(listing_id, 0) + qty)
         session.save_cart(response, cart)
         return True
     _forget()
-    return session.post("/api/v1/cart/lines", json_body={"listing_id": listing_id, "qty": quantity.wire(qty)},
-                        headers=key).ok
+    reply = session.post("/api/v1/cart/lines", json_body={"listing_id": listing_id, "qty": quantity.wire(qty)},
+                         headers=key)
+    if reply.ok:
+        return True
+    return "bad_qty" if reply.code in CANNOT_BUY else False
 
 
 def set_qty(response, listing_id: str, qty: Decimal) -> None:

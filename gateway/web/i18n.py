@@ -274,6 +274,8 @@ EN = {
         "Sold per kg: fill in for example 0.5 and 0.5, and shoppers buy 0.5 kg, 1 kg, 1.5 kg ...",
     "Isi dengan angka, misalnya 1,5": "Fill in a number, for example 1.5",
     "Isi tanggal seperti 2026-12-01": "Fill in a date like 2026-12-01",
+    "Jumlah itu tidak bisa dibeli: lihat batas paling sedikit dan kelipatannya, atau produk ini sudah lewat masa simpannya.":
+        "That quantity cannot be bought: see the least amount and the steps, or the product is past its shelf life.",
 }
 
 

@@ -172,8 +172,9 @@ def cart_add():
     qty = form_qty(request.form.get("qty", "1"), Decimal(1))
     qty = min(Decimal(99), qty) if qty > 0 else Decimal(1)
     response = flash_back("web.cart", "added")
-    if listing_id and not cart_store.add(response, listing_id, qty, session.idempotency("cart")):
-        return flash_back("web.cart", "full")
+    taken = cart_store.add(response, listing_id, qty, session.idempotency("cart")) if listing_id else True
+    if taken is not True:
+        return flash_back("web.cart", taken or "full")
     return response
 
 

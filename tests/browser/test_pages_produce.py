@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from tests.support.infra import wait_until
+
 
 
 def test_a_farmer_lists_chilies_by_weight_from_a_phone_and_a_shopper_buys_one_and_a_half_kilos(browse, stack):
@@ -63,3 +65,17 @@ def test_a_farmer_lists_chilies_by_weight_from_a_phone_and_a_shopper_buys_one_an
     cart = shopper.text()
     assert "Rp 42.000 / kg × 1,5 kg = Rp 63.000" in cart, cart
     shopper.check("produce-cart")
+
+    # a signed-in shopper whose 1,2 kg gets past the browser's own step check is told why the cart refused it
+    buyer_id = f"shopper-{tag}"
+    buyer_api = stack.client(buyer_id, "shopper")
+    wait_until(lambda: buyer_api.put(f"/api/v1/cart/lines/{listing['id']}", json={"qty": "1.2"})[0] == 422,
+               timeout=20, message="orders knows the chilies' step")
+    buyer = browse("buyer", token=stack.token(buyer_id, "shopper"))
+    buyer.goto(f"/produk/{listing['id']}")
+    buyer.page.evaluate("() => document.getElementById('qty').setAttribute('step', 'any')")
+    buyer.page.get_by_label("Jumlah").fill("1.2")
+    buyer.page.get_by_role("button", name="Masukkan keranjang").click()
+    buyer.page.wait_for_load_state()
+    assert "Jumlah itu tidak bisa dibeli" in buyer.notices(), buyer.notices()
+    assert "Keranjang sudah penuh" not in buyer.notices()
