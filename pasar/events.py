@@ -8,10 +8,13 @@ from datetime import datetime, timezone
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
+from .quantity import WireQuantity
 from .stamps import new_id
 
 ROLES = ("shopper", "seller", "agent", "courier", "admin", "cs")  # cs: customer-service staff (issue 19)
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
+# a quantity (issue 17): an int when whole (every piece listing, as before), else a decimal string ("1.5")
+Qty = lambda **kw: WireQuantity(more_than=0, **kw)  # noqa: E731
 Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 
 
@@ -70,7 +73,7 @@ class ListingEvent(Contract):
     shop_id = Id(required=True)
     title = fields.String(required=True)
     price = Money(required=True)
-    stock = fields.Integer(strict=True, required=True)
+    stock = WireQuantity(required=True)
     seller_id = Id(allow_none=True, load_default=None)
     agent_id = Id(allow_none=True, load_default=None)
     # catalog adds (optional for older producers):
@@ -78,11 +81,16 @@ class ListingEvent(Contract):
     status = fields.String(allow_none=True, load_default=None)
     unit = fields.String(allow_none=True, load_default=None)
     low_stock_threshold = fields.Integer(strict=True, allow_none=True, load_default=None)
+    # buying terms (issue 17; optional for older producers): orders refuses a bad quantity at once with them
+    min_qty = WireQuantity(allow_none=True, load_default=None)
+    qty_step = WireQuantity(allow_none=True, load_default=None)
+    sellable_until = fields.String(allow_none=True, load_default=None)  # ISO date
+    deliver_within = fields.String(allow_none=True, load_default=None)
 
 
 class OrderItem(Contract):
     listing_id = Id(required=True)
-    qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    qty = Qty(required=True)
 
 
 class OrderPlaced(Contract):
@@ -99,7 +107,7 @@ class ReservedLine(Contract):
     seller_id = Id(required=True)
     agent_id = Id(allow_none=True, load_default=None)
     title = fields.String(required=True)
-    qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    qty = Qty(required=True)
     unit_price = Money(required=True)
     # catalog adds (optional for older producers): the shop's name and pickup address + phone
     shop_name = fields.String(allow_none=True, load_default=None)
@@ -114,9 +122,10 @@ class StockReserved(Contract):
 
 class StockProblem(Contract):
     listing_id = Id(required=True)
-    requested = fields.Integer(strict=True, required=True)
-    available = fields.Integer(strict=True, required=True)
-    reason = fields.String(required=True, validate=validate.OneOf(("unknown", "unpublished", "insufficient")))
+    requested = WireQuantity(required=True)
+    available = WireQuantity(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf((
+        "unknown", "unpublished", "insufficient", "expired", "too_far", "below_minimum", "off_step")))
 
 
 class StockRejected(Contract):
@@ -211,7 +220,7 @@ class FulfillmentReceived(Contract):
 
 class FulfillmentItem(Contract):
     listing_id = Id(required=True)
-    qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    qty = Qty(required=True)
 
 
 class FulfillmentCancelled(Contract):

@@ -9,8 +9,10 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 import flask_smorest
+import webargs.flaskparser
 from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
@@ -320,3 +322,19 @@ def create_service_app(service: str, metadata, blueprints, *, title: str, descri
     install_metrics(app, service, public=service == "gateway")
     tracing.instrument_app(app)
     return app
+
+
+# -- exact quantities (issue 17) ------------------------------------------------------------------------
+class DecimalJsonParser(webargs.flaskparser.FlaskParser):
+    """webargs' Flask parser reading JSON numbers with a fraction as Decimal, never float."""
+
+    def _raw_load_json(self, req):
+        if not webargs.flaskparser.is_json_request(req):
+            return webargs.core.missing
+        data = req.get_data(cache=True)
+        return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data, parse_float=Decimal)
+
+
+def decimal_json_bodies(blueprint) -> None:
+    """Make a flask-smorest blueprint read JSON bodies with exact decimals."""
+    blueprint.ARGUMENTS_PARSER = DecimalJsonParser()

@@ -7,8 +7,11 @@ cart is written into it."""
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from flask import after_this_request, g
+
+from pasar import quantity
 
 from . import session
 
@@ -20,7 +23,7 @@ def _server_side() -> bool:
     return who is not None and who.role == "shopper"
 
 
-def items() -> dict[str, int]:
+def items() -> dict[str, Decimal]:
     """{listing_id: qty}, in the order the lines were added."""
     if not _server_side():
         return session.cart()
@@ -28,7 +31,7 @@ def items() -> dict[str, int]:
     if "server_cart" not in g:
         reply = session.get("/api/v1/cart")
         lines = reply.body.get("lines", []) if reply.ok and isinstance(reply.body, dict) else []
-        g.server_cart = {line["listing_id"]: int(line["qty"]) for line in lines}
+        g.server_cart = {line["listing_id"]: quantity.parse(line["qty"]) for line in lines}
         g.server_cart_unavailable = not reply.ok
     return g.server_cart
 
@@ -37,18 +40,26 @@ def _forget() -> None:
     g.pop("server_cart", None)
 
 
-def add(response, listing_id: str, qty: int, key: dict | None = None) -> bool:
-    """`qty` more of a listing. False when the orders service refused (the cart is full, too many of one)."""
+CANNOT_BUY = ("bad_quantity", "expired")  # orders' refusals of the listing itself, not of the cart's size
+
+
+def add(response, listing_id: str, qty: Decimal, key: dict | None = None) -> bool | str:
+    """`qty` more of a listing. True when taken; else why not: "bad_qty" (off the listing's minimum or step, or
+    past its shelf life) or False (the cart is full, too many of one)."""
     if not _server_side():
         cart = dict(session.cart())
         cart[listing_id] = min(PAGE_MAX_QTY, cart.get(listing_id, 0) + qty)
         session.save_cart(response, cart)
         return True
     _forget()
-    return session.post("/api/v1/cart/lines", json_body={"listing_id": listing_id, "qty": qty}, headers=key).ok
+    reply = session.post("/api/v1/cart/lines", json_body={"listing_id": listing_id, "qty": quantity.wire(qty)},
+                         headers=key)
+    if reply.ok:
+        return True
+    return "bad_qty" if reply.code in CANNOT_BUY else False
 
 
-def set_qty(response, listing_id: str, qty: int) -> None:
+def set_qty(response, listing_id: str, qty: Decimal) -> None:
     """A line's new quantity; 0 removes it."""
     if not _server_side():
         cart = dict(session.cart())
@@ -62,7 +73,7 @@ def set_qty(response, listing_id: str, qty: int) -> None:
     if qty <= 0:
         session.call("DELETE", f"/api/v1/cart/lines/{listing_id}")
     else:
-        session.call("PUT", f"/api/v1/cart/lines/{listing_id}", json_body={"qty": min(PAGE_MAX_QTY, qty)})
+        session.call("PUT", f"/api/v1/cart/lines/{listing_id}", json_body={"qty": quantity.wire(min(PAGE_MAX_QTY, qty))})
 
 
 def clear(response) -> None:
@@ -95,7 +106,7 @@ def _merge(access_token: str | None) -> bool:
     visitor = session.cart()
     digest = hashlib.sha256(repr(sorted(visitor.items())).encode()).hexdigest()[:32]
     reply = session.post("/api/v1/cart/merge", token=access_token,
-                         json_body={"lines": [{"listing_id": k, "qty": v} for k, v in visitor.items()]},
+                         json_body={"lines": [{"listing_id": k, "qty": quantity.wire(v)} for k, v in visitor.items()]},
                          headers={"Idempotency-Key": f"cart-merge-{digest}"})
     return reply.ok
 

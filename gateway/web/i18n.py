@@ -9,7 +9,7 @@ from flask import g
 LANGS = ("id", "en")
 
 # the catalog's units, as a buyer says them (the catalog stores short codes)
-UNITS = {"pcs": "buah", "kg": "kg", "gram": "gram", "pack": "bungkus", "liter": "liter", "lembar": "lembar",
+UNITS = {"pcs": "buah", "kg": "kg", "100g": "100 gram", "gram": "gram", "pack": "bungkus", "liter": "liter", "lembar": "lembar",
          "ikat": "ikat"}
 
 CANCEL_REASONS = {
@@ -335,6 +335,22 @@ EN = {
     "akun": "accounts", "Dibekukan": "Suspended", "Dipulihkan": "Reinstated",
     "Riwayat tindakan operator": "Operator actions", "Pulihkan akun": "Reinstate the account",
     "Bekukan akun": "Suspend the account",
+    # issue 17: produce by weight, perishables
+    "Tidak dijual lagi: sudah lewat masa simpannya.": "No longer sold: past its shelf life.",
+    "Dipanen": "Harvested", "Dijual sampai": "Sold until", "Paling sedikit": "At least", "kelipatan": "in steps of",
+    "Hanya dikirim di kecamatan yang sama dengan toko.": "Delivered only within the shop's district.",
+    "Hanya dikirim di kabupaten yang sama dengan toko.": "Delivered only within the shop's regency.",
+    "Beli paling sedikit": "Least a shopper buys", "Kelipatan beli": "Bought in steps of",
+    "Hasil panen / mudah basi": "Harvest / perishable", "Tanggal panen atau dibuat": "Harvested or made on",
+    "Tahan berapa hari": "Keeps for how many days", "Dikirim ke": "Delivered to",
+    "Ke mana saja": "Anywhere", "Kecamatan yang sama saja": "The same district only",
+    "Kabupaten yang sama saja": "The same regency only",
+    "Untuk dijual per kg, isi misalnya 0,5 dan 0,5: pembeli membeli 0,5 kg, 1 kg, 1,5 kg ...":
+        "Sold per kg: fill in for example 0.5 and 0.5, and shoppers buy 0.5 kg, 1 kg, 1.5 kg ...",
+    "Isi dengan angka, misalnya 1,5": "Fill in a number, for example 1.5",
+    "Isi tanggal seperti 2026-12-01": "Fill in a date like 2026-12-01",
+    "Jumlah itu tidak bisa dibeli: lihat batas paling sedikit dan kelipatannya, atau produk ini sudah lewat masa simpannya.":
+        "That quantity cannot be bought: see the least amount and the steps, or the product is past its shelf life.",
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from pasar import regions
+from pasar import quantity, regions
 
 from .redirects import safe_target
 from . import accounts_bridge, cart, i18n, session
@@ -110,12 +110,38 @@ def waktu(moment, where=None, with_time: bool = True) -> str:
     return waktu_text(moment, where, with_time, g.get("lang", "id"))
 
 
+def cart_badge(quantities) -> int:
+    """Pieces counted; a line sold by measure (1.5 kg) counts once."""
+    return sum(int(q) if q == int(q) else 1 for q in quantities)
+
+
+@bp.app_template_filter("as_qty")
+def as_qty(value):
+    """An API quantity (2, or "1.5") as a number a template may compare; None stays None."""
+    if value is None:
+        return None
+    try:
+        return quantity.parse(value)
+    except quantity.NotAQuantity:
+        return None
+
+
+@bp.app_template_filter("qty")
+def qty_filter(value) -> str:
+    """`{{ line.qty|qty }}`: an exact quantity as the reader writes it ("1,5" in Bahasa Indonesia, "1.5" in
+    English); whole numbers as they are."""
+    try:
+        return quantity.text(value, "." if g.get("lang") == "en" else ",")
+    except quantity.NotAQuantity:
+        return str(value)
+
+
 @bp.app_context_processor
 def _helpers():
     who = g.get("user")
     return {"_": i18n.gettext, "lang": g.get("lang", "id"), "me": who, "csrf_token": session.csrf_token,
             "new_form_key": session.new_form_key,
-            "cart_count": sum(cart.items().values()) if request else 0, "status_label": i18n.status_label,
+            "cart_count": cart_badge(cart.items().values()) if request else 0, "status_label": i18n.status_label,
             "unit_label": i18n.unit_label, "parcel_reason": i18n.parcel_reason,
             # only shoppers (and visitors, who sign up as shoppers) buy: the cart is not offered to anyone else
             "shops_here": who is None or who.role in ("shopper", "admin")}

@@ -3,8 +3,11 @@ one-tap stock and price edits, incoming orders with "siap diambil", balance and 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from flask import g, request
+
+from pasar import quantity
 
 from . import i18n, session
 from .forms import flatten_fields, general_error, to_int
@@ -13,8 +16,10 @@ from .reply import Reply
 from .session import call, get, get_all, post
 
 SHOP_FIELDS = ("name", "owner_name", "street", "village", "district", "regency", "province", "story", "whatsapp")
-LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock")
-UNITS = ("pcs", "kg", "gram", "pack", "liter", "lembar", "ikat")
+LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock", "min_qty", "qty_step",
+                  "harvested_on", "shelf_life_days", "deliver_within")
+UNITS = ("pcs", "kg", "100g", "gram", "pack", "liter", "lembar", "ikat")
+QUANTITY_FIELDS = ("stock", "min_qty", "qty_step")   # exact decimals: "1,5" or "1.5" (kg)
 PHOTO_TARGET_BYTES = 1_500_000  # phone photos are bigger than slow links and the catalog's limit like
 
 
@@ -139,10 +144,13 @@ def new_listing():
         return listing_form_page(shop, None, {"unit": "pcs", "stock": "1"}, {})
     body = {"shop_id": shop["id"], "title": form["title"], "description": form["description"],
             "category": form["category"], "unit": form["unit"] or "pcs", "price": to_int(form["price"]),
-            "stock": to_int(form["stock"]) or 0,
-            "status": "draft" if request.form.get("draft") else "published"}
+            "stock": 0, "status": "draft" if request.form.get("draft") else "published"}
+    produce, errors = produce_fields(form)
+    body.update(produce)
     if body["price"] is None:
-        return listing_form_page(shop, None, form, {"price": i18n.gettext("Isi harga dengan angka")}, 422)
+        errors["price"] = i18n.gettext("Isi harga dengan angka")
+    if errors:
+        return listing_form_page(shop, None, form, errors, 422)
     reply = post("/api/v1/products", json_body=body, headers=session.idempotency("listing"))
     if not reply.ok:
         errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Produk gagal disimpan")}
@@ -155,13 +163,52 @@ def new_listing():
                       toko=shop["id"])
 
 
+def produce_fields(form) -> tuple[dict, dict]:
+    """Stock, minimum and step as exact decimal strings ("1,5" typed is "1.5"), harvest date, shelf life and
+    how near it delivers (issue 17); blank fields are left out (the catalog's defaults: from 1 in steps of 1).
+    Returns the fields for the catalog and the ones that are not numbers or dates."""
+    fields: dict = {}
+    errors: dict = {}
+    for key in QUANTITY_FIELDS:
+        text = (form.get(key) or "").strip()
+        if text:
+            try:
+                fields[key] = str(quantity.wire(quantity.parse(text)))
+            except quantity.NotAQuantity:
+                errors[key] = i18n.gettext("Isi dengan angka, misalnya 1,5")
+    harvested = (form.get("harvested_on") or "").strip()
+    if harvested:
+        try:
+            fields["harvested_on"] = date.fromisoformat(harvested).isoformat()
+        except ValueError:
+            errors["harvested_on"] = i18n.gettext("Isi tanggal seperti 2026-12-01")
+    days = (form.get("shelf_life_days") or "").strip()
+    if days:
+        if days.isdigit() and len(days) <= 4:
+            fields["shelf_life_days"] = int(days)
+        else:
+            errors["shelf_life_days"] = i18n.gettext("Isi dengan angka")
+    if (form.get("deliver_within") or "") in ("", "district", "regency"):
+        fields["deliver_within"] = form.get("deliver_within") or ""
+    return fields, errors
+
+
+def form_quantity(text: str | None):
+    """A stock typed in a row ("12", "8,5"): exact, or None when it is not a number."""
+    try:
+        return quantity.parse((text or "").strip()) if (text or "").strip() else None
+    except quantity.NotAQuantity:
+        return None
+
+
 def listing_changes(form) -> tuple[dict, dict]:
     """The edit form as the catalog's changes (a blank text field is left as it is, except the description,
     which may be emptied), and the numbers that are not numbers."""
     changes = {k: form.get(k, "").strip() for k in ("title", "description", "category", "unit")}
     changes = {k: v for k, v in changes.items() if v or k == "description"}
-    errors: dict = {}
-    for key in ("price", "stock"):
+    produce, errors = produce_fields(form)
+    changes.update(produce)
+    for key in ("price",):
         if form.get(key, "").strip():
             value = to_int(form[key])
             if value is None:
@@ -198,7 +245,7 @@ def edit_listing(listing_id: str):
         if not errors:
             return flash_back("web.seller_home", "saved", toko=shop["id"])
         listing = get(f"/api/v1/products/{listing_id}").body or listing
-    form = {k: listing.get(k, "") for k in LISTING_FIELDS}
+    form = {k: "" if listing.get(k) is None else listing.get(k) for k in LISTING_FIELDS}
     if request.args.get("note") == "photo_failed":
         errors.setdefault("photo", i18n.gettext("Foto gagal diunggah"))
     if request.args.get("note") == "photo_not_deleted":
@@ -223,19 +270,19 @@ def quick_edit(listing_id: str):
     +1/-1 count from the stock the catalog holds now, not from the number printed on the page: a sale made
     while the page was open is not undone by the seller's tap."""
     changes = {}
-    stock, step = to_int(request.form.get("stock")), request.form.get("step")
+    stock, step = form_quantity(request.form.get("stock")), request.form.get("step")
     price = to_int(request.form.get("price"))
     if step in ("+1", "-1"):
         current = get(f"/api/v1/products/{listing_id}")
         now = current.body if current.ok and isinstance(current.body, dict) else {}
         base = now.get("stock", stock)
         if base is not None:
-            changes["stock"] = max(0, int(base) + int(step))
+            changes["stock"] = quantity.wire(max(0, quantity.parse(base) + int(step)))
         if price is not None and price != now.get("price"):  # a price typed before the tap is kept too
             changes["price"] = price
     else:
         if stock is not None:
-            changes["stock"] = stock
+            changes["stock"] = quantity.wire(stock)
         if price is not None:
             changes["price"] = price
     reply = call("PATCH", f"/api/v1/products/{listing_id}", json_body=changes) if changes else Reply(422)

@@ -9,11 +9,12 @@ import hmac
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import requests
 from flask import g, request
 
-from pasar import config
+from pasar import config, quantity
 from pasar.auth import Identity, verify_access_token
 from pasar.errors import ApiError
 
@@ -176,21 +177,25 @@ def persist_csrf(response) -> None:
 
 
 # -- cart: a small cookie ({listing_id: qty}), so a visitor can fill it before logging in ---------------------------
-def cart() -> dict[str, int]:
+def cart() -> dict[str, Decimal]:
     if "cart" not in g:
         # "listing:qty.listing:qty": ids and digits only, so the cookie needs no quoting
         items = {}
         for part in (request.cookies.get(CART_COOKIE) or "").split(".")[:30]:
             listing_id, _, qty = part.partition(":")
-            if listing_id and qty.isdigit() and len(listing_id) <= 64:
-                items[listing_id] = max(1, min(99, int(qty)))
+            # a decimal quantity (1.5 kg) is written "1_5": the cookie separates its items with "."
+            if listing_id and qty.replace("_", "", 1).isdigit() and len(qty) <= 12 and len(listing_id) <= 64:
+                amount = Decimal(qty.replace("_", "."))
+                if amount > 0:
+                    items[listing_id] = min(Decimal(99), amount)
         g.cart = items
     return g.cart
 
 
-def save_cart(response, items: dict[str, int]) -> None:
+def save_cart(response, items: dict[str, Decimal]) -> None:
     if items:
-        value = ".".join(f"{k}:{v}" for k, v in items.items() if k.replace("-", "").isalnum())
+        value = ".".join(f"{k}:{str(quantity.wire(v)).replace('.', '_')}" for k, v in items.items()
+                         if k.replace("-", "").isalnum())
         response.set_cookie(CART_COOKIE, value, httponly=True, samesite="Lax",
                             max_age=30 * 24 * 3600, secure=request.is_secure)
     else:

@@ -1,9 +1,11 @@
 """Storefront: home, search, listing, shop, cart, checkout, payment, orders and their live timeline."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Response, g, redirect, request, stream_with_context, url_for
 
-from pasar import config
+from pasar import config, quantity
 
 from . import accounts_bridge, i18n, rails, session, sharing
 from . import cart as cart_store
@@ -134,13 +136,21 @@ def unavailable():
 
 
 # -- cart ----------------------------------------------------------------------------------------------------
+def form_qty(text: str | None, otherwise: Decimal) -> Decimal:
+    """A quantity typed in a form: "2", "1.5" or "1,5" (kg), exact; anything else keeps `otherwise`."""
+    try:
+        return quantity.parse((text or "").strip())
+    except quantity.NotAQuantity:
+        return otherwise
+
+
 def cart_lines() -> tuple[list[dict], int]:
     lines, total = [], 0
     for listing_id, qty in list(cart_store.items().items())[:30]:  # a few small cached reads; carts are short
         reply = get(f"/api/v1/products/{listing_id}")
         if reply.ok and isinstance(reply.body, dict):
             product = reply.body
-            subtotal = int(product.get("price") or 0) * qty
+            subtotal = quantity.line_total(qty, int(product.get("price") or 0))  # half-up, whole rupiah
             total += subtotal
             lines.append({"product": product, "qty": qty, "subtotal": subtotal})
         elif reply.status == 404:
@@ -163,13 +173,12 @@ def cart():
 @bp.route("/keranjang/tambah", methods=["POST"])
 def cart_add():
     listing_id = request.form.get("listing_id", "")[:64]
-    try:
-        qty = max(1, min(99, int(request.form.get("qty", "1"))))
-    except ValueError:
-        qty = 1
+    qty = form_qty(request.form.get("qty", "1"), Decimal(1))
+    qty = min(Decimal(99), qty) if qty > 0 else Decimal(1)
     response = flash_back("web.cart", "added")
-    if listing_id and not cart_store.add(response, listing_id, qty, session.idempotency("cart")):
-        return flash_back("web.cart", "full")
+    taken = cart_store.add(response, listing_id, qty, session.idempotency("cart")) if listing_id else True
+    if taken is not True:
+        return flash_back("web.cart", taken or "full")
     return response
 
 
@@ -179,10 +188,7 @@ def cart_update():
     listing_id = request.form.get("listing_id", "")
     response = flash_back("web.cart")
     if listing_id in items:
-        try:
-            qty = 0 if request.form.get("hapus") else int(request.form.get("qty", "0"))
-        except ValueError:
-            qty = items[listing_id]
+        qty = Decimal(0) if request.form.get("hapus") else form_qty(request.form.get("qty", "0"), items[listing_id])
         cart_store.set_qty(response, listing_id, qty)
     return response
 
@@ -215,7 +221,7 @@ def checkout():
             errors["payment_method"] = i18n.gettext("Pilih cara bayar")
         if not errors:
             reply = post("/api/v1/orders", json_body={
-                "items": [{"listing_id": line["product"]["id"], "qty": line["qty"]} for line in lines],
+                "items": [{"listing_id": line["product"]["id"], "qty": quantity.wire(line["qty"])} for line in lines],
                 "payment_method": "cod" if method == "cod" else "card",  # orders: paid at the door, or online
                 "delivery_address": {k: v for k, v in address.items() if v}},
                 headers=session.idempotency("order"))  # a double tap on "Buat pesanan" places one order
@@ -452,7 +458,7 @@ def buy_again(order_id: str):
     items = cart_store.items()
     response = flash_back("web.cart", "again")
     for line in found.get("items") or found.get("lines") or []:
-        listing_id, qty = str(line.get("listing_id") or "")[:64], int(line.get("qty") or 0)
+        listing_id, qty = str(line.get("listing_id") or "")[:64], form_qty(str(line.get("qty") or 0), Decimal(0))
         if listing_id and qty > items.get(listing_id, 0):  # up to the order's quantity, not on top of it
             cart_store.set_qty(response, listing_id, qty)
     return response

@@ -7,6 +7,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pasar import quantity
 
 # The managed category list: slug -> (Bahasa Indonesia, English). New ones are added by an admin
 # (POST /api/v1/categories); these are the ones every installation starts with.
@@ -21,7 +25,11 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str]] = [
     ("madu-herbal", "Madu & jamu", "Honey & herbal"),
     ("hasil-laut", "Hasil laut & perikanan", "Fish & seafood"),
 ]
-UNITS = ("pcs", "kg", "gram", "pack", "liter", "lembar", "ikat")
+UNITS = ("pcs", "kg", "100g", "gram", "pack", "liter", "lembar", "ikat")
+# units sold by measure: their quantities may have decimals (1.5 kg); the others are counted whole
+MEASURED_UNITS = ("kg", "100g", "gram", "liter")
+DELIVER_WITHIN = ("", "district", "regency")   # anywhere | the shop's district | the shop's regency
+MAX_SHELF_LIFE_DAYS = 3650
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "popular", "rating")
 MIN_PRICE = 100                 # rupiah; below this is a typo, not a price
 MAX_PRICE = 100_000_000
@@ -141,31 +149,82 @@ def photo_limit_reached(photo_count: int) -> bool:
     return photo_count >= MAX_LISTING_PHOTOS
 
 
+# -- produce: quantities, perishables ------------------------------------------------------------------
+def quantity_rule_problems(unit: str, min_qty: Decimal, qty_step: Decimal) -> dict[str, list[str]]:
+    """A listing's own minimum and step: positive; whole for a counted unit (pieces, bunches)."""
+    problems: dict[str, list[str]] = {}
+    for name, value in (("min_qty", min_qty), ("qty_step", qty_step)):
+        if value <= 0:
+            problems[name] = ["must be more than 0"]
+        elif unit not in MEASURED_UNITS and value != value.to_integral_value():
+            problems[name] = [f"a listing sold per {unit} is bought in whole numbers"]
+    return problems
+
+
+def sellable_until(harvested_on: date | None, shelf_life_days: int | None) -> date | None:
+    """The last day a perishable may be sold: harvest day + shelf life (None: keeps)."""
+    if harvested_on is None or shelf_life_days is None:
+        return None
+    return harvested_on + timedelta(days=shelf_life_days)
+
+
+def expired(harvested_on: date | None, shelf_life_days: int | None, today: date) -> bool:
+    until = sellable_until(harvested_on, shelf_life_days)
+    return until is not None and today > until
+
+
+def _near(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and a.strip().casefold() == b.strip().casefold()
+
+
+def delivers_to(deliver_within: str, shop_district: str, shop_regency: str, dropoff: dict | None) -> bool:
+    """A perishable limited to nearby delivery goes only to the shop's own district (or regency)."""
+    if not deliver_within or dropoff is None:
+        return True
+    if deliver_within == "district":
+        return _near(shop_district, dropoff.get("district"))
+    return _near(shop_regency, dropoff.get("regency")) or _near(shop_district, dropoff.get("district"))
+
+
 # -- stock ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StockView:
     listing_id: str
     status: str
-    stock: int
+    stock: Decimal
+    min_qty: Decimal = Decimal(1)
+    qty_step: Decimal = Decimal(1)
+    expired: bool = False
+    delivers: bool = True
 
 
 def reservation_problems(items: list[dict], listings: dict[str, StockView]) -> list[dict]:
     """Every reason the order cannot be reserved; empty means reserve everything.
 
-    Quantities of the same listing on several lines are added up before comparing with stock."""
-    wanted: dict[str, int] = {}
-    for item in items:
-        wanted[item["listing_id"]] = wanted.get(item["listing_id"], 0) + item["qty"]
+    Quantities of the same listing on several lines are added up before comparing with stock. Quantities are
+    exact decimals in the listing's unit; on the wire (the problem's `requested`, `available`) in their wire
+    form (pasar.quantity.wire)."""
+    wanted = merged_quantities(items)
     problems = []
     for listing_id, qty in wanted.items():
         view = listings.get(listing_id)
+        shown = quantity.wire(qty)
         if view is None:
-            problems.append({"listing_id": listing_id, "requested": qty, "available": 0, "reason": "unknown"})
+            problems.append({"listing_id": listing_id, "requested": shown, "available": 0, "reason": "unknown"})
         elif view.status != "published":
-            problems.append({"listing_id": listing_id, "requested": qty, "available": 0, "reason": "unpublished"})
+            problems.append({"listing_id": listing_id, "requested": shown, "available": 0, "reason": "unpublished"})
+        elif view.expired:
+            problems.append({"listing_id": listing_id, "requested": shown, "available": 0, "reason": "expired"})
+        elif not view.delivers:
+            problems.append({"listing_id": listing_id, "requested": shown, "available": 0, "reason": "too_far"})
+        elif quantity.step_problem(qty, view.min_qty, view.qty_step):
+            problems.append({"listing_id": listing_id, "requested": shown,
+                             "available": quantity.wire(max(view.stock, 0)),
+                             "reason": quantity.step_problem(qty, view.min_qty, view.qty_step),
+                             "min_qty": quantity.wire(view.min_qty), "qty_step": quantity.wire(view.qty_step)})
         elif view.stock < qty:
-            problems.append({"listing_id": listing_id, "requested": qty, "available": max(view.stock, 0),
-                             "reason": "insufficient"})
+            problems.append({"listing_id": listing_id, "requested": shown,
+                             "available": quantity.wire(max(view.stock, 0)), "reason": "insufficient"})
     return problems
 
 
@@ -184,11 +243,12 @@ def publicly_visible(listing_status: str, shop_status: str | None) -> bool:
     return listing_status == "published" and (shop_status is None or shop_status == "active")
 
 
-def merged_quantities(items: list[dict]) -> dict[str, int]:
-    """One quantity per listing: an order naming a listing twice reserves the sum once."""
-    merged: dict[str, int] = {}
+def merged_quantities(items: list[dict]) -> dict[str, Decimal]:
+    """One quantity per listing: an order naming a listing twice reserves the sum once (exact decimals; the
+    event carries ints or decimal strings)."""
+    merged: dict[str, Decimal] = {}
     for item in items:
-        merged[item["listing_id"]] = merged.get(item["listing_id"], 0) + item["qty"]
+        merged[item["listing_id"]] = merged.get(item["listing_id"], Decimal(0)) + quantity.parse(item["qty"])
     return merged
 
 

@@ -10,7 +10,7 @@ from . import questions, service
 
 def reserve_stock(event: Event, uow: UnitOfWork) -> None:
     """A placed order: reserve all its lines or none."""
-    service.reserve_stock(uow, event.data["order_id"], event.data["items"])
+    service.reserve_stock(uow, event.data["order_id"], event.data["items"], event.data.get("delivery_address"))
 
 
 def release_stock(event: Event, uow: UnitOfWork) -> None:
@@ -21,13 +21,14 @@ def release_stock(event: Event, uow: UnitOfWork) -> None:
 def release_parcel_stock(event: Event, uow: UnitOfWork) -> None:
     """One seller's parcel cancelled before pickup (refused, or not shipped in time): its units go back."""
     service.release_stock(uow, event.data["order_id"], note=f"fulfillment {event.data['fulfillment_id']} "
-                          f"{event.data['reason']}", seller_id=event.data["seller_id"])
+                          f"{event.data['reason']}", seller_id=event.data["seller_id"],
+                          shop_id=event.data.get("shop_id"))
 
 
 def commit_stock(event: Event, uow: UnitOfWork) -> None:
     """A seller's parcel delivered: its reserved units have left for good."""
     service.commit_stock(uow, event.data["order_id"], event.data.get("seller_id"),
-                         event.data.get("fulfillment_id", ""))
+                         event.data.get("fulfillment_id", ""), shop_id=event.data.get("shop_id"))
 
 
 def remember_seller(event: Event, uow: UnitOfWork) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pasar.db import messaging_tables
@@ -15,6 +19,9 @@ from pasar.idempotency import idempotency_table
 
 class Base(DeclarativeBase):
     pass
+
+
+QTY = Numeric(14, 3)  # quantities: exact decimals in the listing's unit (SQLite and PostgreSQL alike)
 
 
 class Seller(Base):
@@ -77,9 +84,18 @@ class Listing(Base):
     category: Mapped[str | None] = mapped_column(String(60), index=True, nullable=True)
     unit: Mapped[str] = mapped_column(String(20), default="pcs", server_default="pcs")
     price: Mapped[int] = mapped_column(Integer)  # whole rupiah
-    stock: Mapped[int] = mapped_column(Integer, default=0)  # available to order (reserved units are out)
+    # available to order (reserved units are out), in the listing's unit: exact (1.5 kg), never a float
+    stock: Mapped[Decimal] = mapped_column(QTY, default=0)
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
-    sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # popularity
+    sold_count: Mapped[Decimal] = mapped_column(QTY, default=0, server_default="0")  # popularity
+    # produce by weight (issue 17): bought from `min_qty` in steps of `qty_step` (pieces: from 1 in 1s)
+    min_qty: Mapped[Decimal] = mapped_column(QTY, default=1, server_default="1")
+    qty_step: Mapped[Decimal] = mapped_column(QTY, default=1, server_default="1")
+    # perishables: harvested (or made) on, and good for so many days; past that it stops selling
+    harvested_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # "" anywhere | "district" | "regency": delivered only that near the shop
+    deliver_within: Mapped[str] = mapped_column(String(12), default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_document
     search_heading: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_heading
@@ -124,7 +140,7 @@ class Reservation(Base):
     order_id: Mapped[str] = mapped_column(String(64), index=True)
     listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"))
     seller_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    qty: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[Decimal] = mapped_column(QTY)
     status: Mapped[str] = mapped_column(String(20), default="held")  # held | released | committed
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
@@ -146,9 +162,9 @@ class StockMovement(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # initial | adjust | reserve | release | commit
-    change: Mapped[int] = mapped_column(Integer)
-    qty: Mapped[int] = mapped_column(Integer)      # units concerned (positive)
-    stock_after: Mapped[int] = mapped_column(Integer)
+    change: Mapped[Decimal] = mapped_column(QTY)
+    qty: Mapped[Decimal] = mapped_column(QTY)      # units concerned (positive)
+    stock_after: Mapped[Decimal] = mapped_column(QTY)
     order_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")

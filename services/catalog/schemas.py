@@ -4,16 +4,23 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from pasar.quantity import Quantity
 from pasar.text import FreeText
 
-from .domain import (MAX_PRICE, MAX_STOCK, MIN_PRICE, QUESTION_BODY_MAX, QUESTION_STATUSES, SHOP_STATUSES, SORTS,
+from .domain import (DELIVER_WITHIN, MAX_PRICE, MAX_SHELF_LIFE_DAYS, MAX_STOCK, MIN_PRICE, QUESTION_BODY_MAX,
+                     QUESTION_STATUSES, SHOP_STATUSES, SORTS,
                      STATUSES, UNITS)
 
 PHONE = validate.Regexp(r"^\+?[0-9]{8,15}$", error="a phone number like +6281234567890")
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lower-case words joined by '-'")
 Text = lambda lo, hi, **kw: FreeText(lo, hi, **kw)  # noqa: E731  (the kernel's text policy, pasar/text.py)
 Price = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=MIN_PRICE, max=MAX_PRICE), **kw)  # noqa: E731
-Stock = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_STOCK), **kw)  # noqa: E731
+# quantities are exact decimals in the listing's unit (an int, a decimal string, or a JSON number read as Decimal)
+Stock = lambda **kw: Quantity(minimum=0, maximum=MAX_STOCK, **kw)  # noqa: E731
+Step = lambda **kw: Quantity(positive=True, maximum=MAX_STOCK, **kw)  # noqa: E731
+ShelfLife = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_SHELF_LIFE_DAYS), **kw)  # noqa: E731
+Nearby = lambda **kw: fields.String(validate=validate.OneOf(DELIVER_WITHIN), metadata={  # noqa: E731
+    "description": "perishables: \"\" anywhere, \"district\" or \"regency\": delivered only that near the shop"}, **kw)
 Threshold = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000), **kw)  # noqa: E731
 
 
@@ -149,9 +156,15 @@ class ListingIn(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=60))
     unit = fields.String(load_default="pcs", validate=validate.OneOf(UNITS))
     price = Price(required=True, metadata={"description": "whole rupiah"})
-    stock = Stock(load_default=0)
+    stock = Stock(load_default=0, metadata={"description": "in the listing's unit: 12, or \"7.5\" (kg)"})
     low_stock_threshold = Threshold(load_default=3)
     status = fields.String(load_default="draft", validate=validate.OneOf(("draft", "published")))
+    min_qty = Step(metadata={"description": "the least a shopper may buy, in the unit (default 1)"})
+    qty_step = Step(metadata={"description": "bought in steps of this from min_qty (default 1)"})
+    harvested_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "perishables"})
+    shelf_life_days = ShelfLife(load_default=None, allow_none=True,
+                                metadata={"description": "perishables: sold until harvested_on + this"})
+    deliver_within = Nearby(load_default="")
 
 
 class ListingPatch(Schema):
@@ -163,6 +176,11 @@ class ListingPatch(Schema):
     stock = Stock(metadata={"description": "set the available stock; recorded in the ledger as an adjustment"})
     low_stock_threshold = Threshold()
     stock_note = Text(0, 200, metadata={"description": "why the stock was adjusted"})
+    min_qty = Step()
+    qty_step = Step()
+    harvested_on = fields.Date(allow_none=True)
+    shelf_life_days = ShelfLife(allow_none=True)
+    deliver_within = Nearby()
 
 
 class ModerationIn(Schema):
@@ -185,11 +203,18 @@ class ListingOut(Schema):
     category = fields.String(allow_none=True)
     category_name = fields.String(allow_none=True)
     unit = fields.String()
-    price = fields.Integer(metadata={"description": "whole rupiah"})
-    stock = fields.Integer()
+    price = fields.Integer(metadata={"description": "whole rupiah, per unit"})
+    stock = Quantity(metadata={"description": "in the unit: an integer when whole, else a decimal string"})
     in_stock = fields.Boolean()
     low_stock_threshold = fields.Integer()
-    sold_count = fields.Integer()
+    sold_count = Quantity()
+    min_qty = Quantity()
+    qty_step = Quantity()
+    harvested_on = fields.Date(allow_none=True)
+    shelf_life_days = fields.Integer(allow_none=True)
+    sellable_until = fields.Date(allow_none=True, metadata={"description": "perishables: the last day it sells"})
+    expired = fields.Boolean(metadata={"description": "past its shelf life: no longer sold"})
+    deliver_within = fields.String()
     rating_average = fields.Float(allow_none=True, metadata={"description": "stars from published shoppers' "
                                                                      "reviews, one decimal; null without any"})
     rating_count = fields.Integer()
@@ -246,9 +271,9 @@ class ListingPage(Schema):
 class MovementOut(Schema):
     id = fields.String()
     kind = fields.String(metadata={"description": "initial | adjust | reserve | release | commit"})
-    change = fields.Integer(metadata={"description": "effect on available stock"})
-    qty = fields.Integer()
-    stock_after = fields.Integer()
+    change = Quantity(metadata={"description": "effect on available stock"})
+    qty = Quantity()
+    stock_after = Quantity()
     order_id = fields.String(allow_none=True)
     actor_id = fields.String(allow_none=True)
     note = fields.String()

@@ -1,5 +1,5 @@
 """Demo data for `pasar seed`: 13 village shops (five run by agents for crafters without an account) and
-65 products from real regions, in Bahasa Indonesia, with placeholder pictures drawn locally by Pillow.
+66 products from real regions (among them Pak Darto's chilies, sold by the kilogram and perishable), in Bahasa Indonesia, with placeholder pictures drawn locally by Pillow.
 
 Idempotent: every id is derived from a fixed name, and rows (and picture files) that exist are left alone.
 The sellers and agents are `pasar.demo`'s, whose accounts the gateway's seed creates."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -59,6 +60,9 @@ SHOPS = [
          ("Gula kelapa cetak 1 kg", "makanan-olahan", "kg", 24000, 50, "Gula kelapa dari nira pagi, dimasak di tungku kayu."),
          ("Kopi robusta Karangreja 250 g", "kopi-rempah", "pack", 45000, 22, "Biji kopi robusta sangrai sedang dari kebun warga Karangreja."),
          ("Kentang dieng kuning", "hasil-bumi", "kg", 18000, 60, "Kentang kuning dataran tinggi, cocok untuk perkedel."),
+         # issue 17: sold by weight from 0.5 kg in 0.5 kg steps, perishable (PRODUCE below)
+         ("Cabai rawit merah segar", "hasil-bumi", "kg", 42000, Decimal("12.5"), "Cabai rawit dipetik pagi, pedas "
+          "mantap. Dijual per kg, mulai 0,5 kg; tahan 5 hari, dikirim ke Kabupaten Purbalingga saja."),
      ]),
     ("sleman-sumiyati", S["Sleman"], None, "Salak Pondoh Bu Sum", "Sumiyati", "Jl. Turi - Tempel Km 2", "Wonokerto",
      "Turi", "Sleman", "DI Yogyakarta",
@@ -163,6 +167,10 @@ def _placeholder(folder: str, stem: str, label: str) -> media.StoredImage:
     return stored
 
 
+# produce terms per (shop key, title): (min_qty, qty_step, shelf_life_days, deliver_within); harvested today
+PRODUCE = {("purbalingga-darto", "Cabai rawit merah segar"): (Decimal("0.5"), Decimal("0.5"), 5, "regency")}
+
+
 def seed(db: Database | None = None) -> str:
     db = db or Database("catalog", Base.metadata)
     added = {"sellers": 0, "shops": 0, "listings": 0, "photos": 0}
@@ -198,6 +206,10 @@ def seed(db: Database | None = None) -> str:
                                   description=description, category=category, unit=unit, price=price, stock=0,
                                   low_stock_threshold=3, sold_count=popularity, status="published",
                                   created_at=created, updated_at=created, published_at=created)
+                if (key, title) in PRODUCE:
+                    listing.min_qty, listing.qty_step, listing.shelf_life_days, listing.deliver_within = \
+                        PRODUCE[(key, title)]
+                    listing.harvested_on = base_time.date()
                 refresh_search_text(session, listing, shop, categories.get(category))
                 session.add(listing)
                 session.flush()

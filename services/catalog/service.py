@@ -7,9 +7,13 @@ up files); the ones behind an event leave the commit to the worker, which record
 the same transaction so it is applied once."""
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from pasar import quantity
 from pasar.db import UnitOfWork
 from pasar.errors import ApiError, not_found
 from pasar.stamps import new_id, utcnow
@@ -31,10 +35,10 @@ def get_for_update(session: Session, is_postgres: bool, model, key):
 
 
 # -- the stock ledger ----------------------------------------------------------------------------
-def move_stock(session: Session, listing: Listing, kind: str, change: int, qty: int, *, order_id=None,
+def move_stock(session: Session, listing: Listing, kind: str, change: Decimal, qty: Decimal, *, order_id=None,
                actor_id=None, note: str = "") -> StockMovement:
     """Change available stock and record it; the caller holds the listing's row lock."""
-    listing.stock += change
+    listing.stock = Decimal(listing.stock or 0) + Decimal(change)   # exact: 10 kg - 1.5 kg is 8.5 kg
     if listing.stock < 0:  # the reservation rules prevent this; refuse loudly rather than oversell
         raise ValueError(f"stock of listing {listing.id} would go negative")
     movement = StockMovement(listing_id=listing.id, kind=kind, change=change, qty=qty,
@@ -44,10 +48,31 @@ def move_stock(session: Session, listing: Listing, kind: str, change: int, qty: 
 
 
 def listing_event(listing: Listing, shop: Shop | None) -> dict:
+    """Quantities in their wire form (an int when whole, else a decimal string); the buying terms (unit,
+    minimum, step, last day it sells, how near it delivers) let orders refuse a bad quantity at once."""
+    until = domain.sellable_until(listing.harvested_on, listing.shelf_life_days)
     return {"listing_id": listing.id, "shop_id": listing.shop_id, "title": listing.title, "price": listing.price,
-            "stock": listing.stock, "seller_id": listing.seller_id, "agent_id": shop.agent_id if shop else None,
+            "stock": quantity.wire(listing.stock), "seller_id": listing.seller_id,
+            "agent_id": shop.agent_id if shop else None,
             "shop_name": shop.name if shop else "", "status": listing.status, "unit": listing.unit,
-            "low_stock_threshold": listing.low_stock_threshold}
+            "low_stock_threshold": listing.low_stock_threshold,
+            "min_qty": quantity.wire(listing.min_qty or 1), "qty_step": quantity.wire(listing.qty_step or 1),
+            "sellable_until": until.isoformat() if until else None, "deliver_within": listing.deliver_within or "",
+            "shop_district": shop.district if shop else "", "shop_regency": shop.regency if shop else ""}
+
+
+def _produce_terms(listing: Listing) -> None:
+    """The listing's own minimum and step must make sense for its unit (422 naming the field)."""
+    problems = domain.quantity_rule_problems(listing.unit, Decimal(listing.min_qty or 1),
+                                             Decimal(listing.qty_step or 1))
+    if listing.unit not in domain.MEASURED_UNITS and listing.stock is not None \
+            and Decimal(listing.stock) != Decimal(listing.stock).to_integral_value():
+        problems["stock"] = [f"a listing sold per {listing.unit} is counted in whole numbers"]
+    if (listing.harvested_on is None) != (listing.shelf_life_days is None):
+        problems["shelf_life_days" if listing.shelf_life_days is None else "harvested_on"] = [
+            "give the harvest date and the shelf life together"]
+    if problems:
+        raise _invalid(problems)
 
 
 def refresh_search_text(session: Session, listing: Listing, shop: Shop | None, category_name: str | None) -> None:
@@ -247,7 +272,12 @@ def create_listing(work: UnitOfWork, who: Actor, data: dict) -> dict:
         raise _invalid({"shop_id": ["no shop of yours has this id"]})
     category_name = _category_name(session, data["category"])
     stock = data.pop("stock")
-    listing = Listing(seller_id=shop.seller_id, stock=0, sold_count=0, **data)
+    data.setdefault("min_qty", Decimal(1))
+    data.setdefault("qty_step", data["min_qty"] if data["min_qty"] < 1 else Decimal(1))
+    listing = Listing(seller_id=shop.seller_id, stock=Decimal(0), sold_count=Decimal(0), **data)
+    listing.stock = stock
+    _produce_terms(listing)
+    listing.stock = Decimal(0)
     if listing.status == "published":
         listing.published_at = utcnow()
     refresh_search_text(session, listing, shop, category_name)
@@ -285,6 +315,13 @@ def update_listing(work: UnitOfWork, listing_id: str, who: Actor, data: dict) ->
         _category_name(session, data["category"])
     for key, value in data.items():
         setattr(listing, key, value)
+    if new_stock is not None:
+        current = listing.stock
+        listing.stock = new_stock
+        _produce_terms(listing)
+        listing.stock = current
+    else:
+        _produce_terms(listing)
     if new_stock is not None and new_stock != listing.stock:
         before = listing.stock
         move_stock(session, listing, "adjust", new_stock - before, abs(new_stock - before),
@@ -357,7 +394,8 @@ def stock_ledger(session: Session, listing_id: str, who: Actor, page: int, per_p
 
 
 # -- stock for orders (event use cases: the worker commits) ----------------------------------------
-def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict]) -> None:
+def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict], delivery_address: dict | None = None,
+                  today: date | None = None) -> None:
     """All of an order's lines or none: answers `stock.reserved` (with each line's price, shop and pickup)
     or `stock.rejected` (with every problem). A second delivery of the same order changes nothing."""
     session = work.session
@@ -366,10 +404,9 @@ def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict]) -> None:
     wanted = domain.merged_quantities(items)
     listings = _listings_locked(work, wanted)
     shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({l.shop_id for l in listings.values()})))}
-    problems = domain.reservation_problems(items, {
-        l.id: domain.StockView(l.id, domain.sellable_status(domain.moderated(l.status, l.hidden_at),
-                                                            _status(shops.get(l.shop_id))), l.stock)
-        for l in listings.values()})
+    today = today or utcnow().date()
+    problems = domain.reservation_problems(items, {l.id: _stock_view(l, shops.get(l.shop_id), delivery_address, today)
+                                                   for l in listings.values()})
     # The answer row's primary key makes a racing duplicate of this order fail (and retry into the
     # early return above) instead of reserving twice.
     session.add(StockAnswer(order_id=order_id, outcome="rejected" if problems else "reserved"))
@@ -382,13 +419,23 @@ def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict]) -> None:
         listing, shop = listings[listing_id], shops.get(listings[listing_id].shop_id)
         before = listing.stock
         move_stock(session, listing, "reserve", -qty, qty, order_id=order_id)
-        listing.sold_count += qty
+        listing.sold_count = Decimal(listing.sold_count or 0) + qty
         session.add(Reservation(order_id=order_id, listing_id=listing.id, seller_id=listing.seller_id, qty=qty))
         lines.append(_reserved_line(session, listing, shop, qty))
         if domain.dropped_below(before, listing.stock, listing.low_stock_threshold):
             work.emit("stock.low", listing_event(listing, shop), correlation_id=order_id)
     session.flush()
     work.emit("stock.reserved", {"order_id": order_id, "lines": lines}, correlation_id=order_id)
+
+
+def _stock_view(listing: Listing, shop: Shop | None, dropoff: dict | None, today: date) -> domain.StockView:
+    return domain.StockView(
+        listing.id, domain.sellable_status(domain.moderated(listing.status, listing.hidden_at), _status(shop)),
+        Decimal(listing.stock),
+        Decimal(listing.min_qty or 1), Decimal(listing.qty_step or 1),
+        expired=domain.expired(listing.harvested_on, listing.shelf_life_days, today),
+        delivers=domain.delivers_to(listing.deliver_within or "", shop.district if shop else "",
+                                    shop.regency if shop else "", dropoff))
 
 
 def _status(shop: Shop | None) -> str | None:
@@ -414,16 +461,20 @@ def _reserved_line(session: Session, listing: Listing, shop: Shop | None, qty: i
     else:
         pickup = domain.pickup_address("", "", "", "", "", "")
     return {"listing_id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id,
-            "title": listing.title, "qty": qty, "unit_price": listing.price, "unit": listing.unit,
+            "title": listing.title, "qty": quantity.wire(qty), "unit_price": listing.price, "unit": listing.unit,
             "shop_name": shop.name if shop else "", "agent_id": shop.agent_id if shop else None, "pickup": pickup}
 
 
-def _held(work: UnitOfWork, order_id: str, seller_id: str | None = None) -> list[tuple[Reservation, Listing]]:
-    """Held reservations of an order with their listings locked (id order, as reserve locks them)."""
+def _held(work: UnitOfWork, order_id: str, seller_id: str | None = None,
+          shop_id: str | None = None) -> list[tuple[Reservation, Listing]]:
+    """Held reservations of an order with their listings locked (id order, as reserve locks them); with
+    `shop_id`, only that shop's (one parcel per shop: a seller's two shops are two parcels)."""
     session = work.session
     query = select(Reservation).where(Reservation.order_id == order_id, Reservation.status == "held")
     if seller_id is not None:
         query = query.where(Reservation.seller_id == seller_id)
+    if shop_id is not None:
+        query = query.where(Reservation.listing_id.in_(select(Listing.id).where(Listing.shop_id == shop_id)))
     held = session.scalars(query.order_by(Reservation.listing_id)).all()
     if not held:
         return []
@@ -434,20 +485,22 @@ def _held(work: UnitOfWork, order_id: str, seller_id: str | None = None) -> list
     return [(r, listings[r.listing_id]) for r in held]
 
 
-def release_stock(work: UnitOfWork, order_id: str, note: str, seller_id: str | None = None) -> None:
+def release_stock(work: UnitOfWork, order_id: str, note: str, seller_id: str | None = None,
+                  shop_id: str | None = None) -> None:
     """Order cancelled or rejected (or, with `seller_id`, one seller's parcel cancelled on its own): the held
     units go back on the shelf. Idempotent by state: only held reservations move, so a second cancel (or a
     cancel after delivery) changes nothing."""
-    for reservation, listing in _held(work, order_id, seller_id):
+    for reservation, listing in _held(work, order_id, seller_id, shop_id):
         move_stock(work.session, listing, "release", reservation.qty, reservation.qty, order_id=order_id, note=note)
-        listing.sold_count = max(0, listing.sold_count - reservation.qty)
+        listing.sold_count = max(Decimal(0), Decimal(listing.sold_count or 0) - Decimal(reservation.qty))
         reservation.status = "released"
 
 
-def commit_stock(work: UnitOfWork, order_id: str, seller_id: str | None, fulfillment_id: str = "") -> None:
+def commit_stock(work: UnitOfWork, order_id: str, seller_id: str | None, fulfillment_id: str = "",
+                 shop_id: str | None = None) -> None:
     """Delivered: that seller's reserved units have left for good. Without a seller_id (older producers)
     every held line of the order is committed."""
-    for reservation, listing in _held(work, order_id, seller_id):
+    for reservation, listing in _held(work, order_id, seller_id, shop_id):
         move_stock(work.session, listing, "commit", 0, reservation.qty, order_id=order_id,
                    note=f"fulfillment {fulfillment_id}")
         reservation.status = "committed"

@@ -9,6 +9,8 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from pasar.stamps import utcnow
+
 from . import domain, media
 from .models import Category, Listing, Photo, SearchWord, Shop
 
@@ -193,11 +195,15 @@ def listing_views(session: Session, rows) -> list[dict]:
 
 
 def listing_view(listing: Listing, shop: Shop | None, photos: list[Photo], names: dict[str, str]) -> dict:
+    expired = domain.expired(listing.harvested_on, listing.shelf_life_days, utcnow().date())
     return {
         "id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id, "shop": shop_brief(shop),
         "title": listing.title, "description": listing.description, "category": listing.category,
         "category_name": names.get(listing.category) if listing.category else None, "unit": listing.unit,
-        "price": listing.price, "stock": listing.stock, "in_stock": listing.stock > 0,
+        "price": listing.price, "stock": listing.stock, "in_stock": listing.stock > 0 and not expired,
+        "min_qty": listing.min_qty or 1, "qty_step": listing.qty_step or 1, "harvested_on": listing.harvested_on,
+        "shelf_life_days": listing.shelf_life_days, "expired": expired, "deliver_within": listing.deliver_within or "",
+        "sellable_until": domain.sellable_until(listing.harvested_on, listing.shelf_life_days),
         "low_stock_threshold": listing.low_stock_threshold, "sold_count": listing.sold_count,
         "status": listing.status, "thumb_url": media.url_for_key(photos[0].thumb_key) if photos else None,
         "photos": [photo_view(p) for p in photos], "created_at": listing.created_at,

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Callable, Iterable
+
+from pasar import quantity
 
 # -- order -----------------------------------------------------------------------------------------
 PLACED, AWAITING_PAYMENT, CONFIRMED, COMPLETED = "PLACED", "AWAITING_PAYMENT", "CONFIRMED", "COMPLETED"
@@ -117,8 +120,15 @@ def after_reservation(payment_method: str) -> str:
     return AWAITING_PAYMENT if payment_method == "card" else CONFIRMED
 
 
+def line_total(line: dict) -> int:
+    """Price per unit (whole rupiah) x exact quantity, rounded HALF-UP to whole rupiah (pasar.quantity):
+    1.5 kg at Rp 42.000/kg is Rp 63.000."""
+    return quantity.line_total(quantity.parse(line["qty"]), int(line["unit_price"]))
+
+
 def goods_total(lines: list[dict]) -> int:
-    return sum(line["qty"] * line["unit_price"] for line in lines)
+    """The sum of the rounded line totals (each line is rounded once, then added)."""
+    return sum(line_total(line) for line in lines)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -169,23 +179,26 @@ class Order:
                 ship_window: timedelta | None = None) -> list[DomainEvent]:
         """The catalog priced and reserved every line: split per seller, price delivery, ask for the money."""
         self._move(after_reservation(self.payment_method))
-        self.lines = [dict(l) for l in lines]
-        by_seller: dict[str, list[dict]] = defaultdict(list)
+        self.lines = [{**l, "line_total": line_total(l)} for l in lines]
+        # one parcel per SHOP, not per seller (issue 17, "one seller, two shops, one parcel"): a seller's two
+        # shops in two districts are two pickups, two fees, two couriers
+        by_shop: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for line in self.lines:
-            by_seller[line["seller_id"]].append(line)
+            by_shop[(line["seller_id"], line.get("shop_id") or "")].append(line)
         dropoff = self.delivery_address.get("district")
         self.fulfillments = []
-        for seller_id, seller_lines in by_seller.items():
+        for (seller_id, shop_id), seller_lines in by_shop.items():
             first = seller_lines[0]
             pickup = dict(first.get("pickup") or {})
             district = pickup.get("district") or dropoff
             goods = goods_total(seller_lines)
             fee = tariff.fee(district, dropoff)
             self.fulfillments.append(Fulfillment(
-                id=new_id(), order_id=self.id, seller_id=seller_id, agent_id=first.get("agent_id"),
-                shop_name=first.get("shop_name") or "", pickup=pickup, district=district,
+                id=new_id(), order_id=self.id, seller_id=seller_id, shop_id=shop_id or None,
+                agent_id=first.get("agent_id"), shop_name=first.get("shop_name") or "", pickup=pickup, district=district,
                 items=[{"listing_id": l["listing_id"], "title": l["title"], "qty": l["qty"],
-                        "unit_price": l["unit_price"]} for l in seller_lines],
+                        "unit_price": l["unit_price"], "unit": l.get("unit") or "pcs",
+                        "line_total": line_total(l)} for l in seller_lines],
                 goods_amount=goods, delivery_fee=fee,
                 cod_amount_due=goods + fee if self.payment_method == "cod" else 0))
         for f in self.fulfillments:
@@ -329,14 +342,16 @@ class Order:
 
 
 class Fulfillment:
-    """One seller's part of an order: picked up in that seller's village, delivered on its own."""
+    """One shop's part of an order: picked up at that shop, delivered on its own (a seller with two shops has
+    two parcels)."""
 
     def __init__(self, id: str, order_id: str, seller_id: str, agent_id: str | None, shop_name: str,
                  pickup: dict, district: str | None, items: list[dict], goods_amount: int, delivery_fee: int,
-                 cod_amount_due: int):
+                 cod_amount_due: int, shop_id: str | None = None):
         self.id = id
         self.order_id = order_id
         self.seller_id = seller_id
+        self.shop_id = shop_id
         self.agent_id = agent_id
         self.shop_name = shop_name
         self.pickup = pickup
@@ -366,7 +381,7 @@ class Fulfillment:
 
     def summary(self) -> dict:
         return {"fulfillment_id": self.id, "seller_id": self.seller_id, "agent_id": self.agent_id,
-                "shop_name": self.shop_name, "goods_amount": self.goods_amount, "delivery_fee": self.delivery_fee,
+                "shop_id": self.shop_id, "shop_name": self.shop_name, "goods_amount": self.goods_amount, "delivery_fee": self.delivery_fee,
                 "items": [{"title": i["title"], "qty": i["qty"], "unit_price": i["unit_price"]} for i in self.items],
                 "pickup_deadline": _iso(self.pickup_deadline),
                 "pickup": self.pickup}  # the shop's address: its province sets the clock of the deadline
@@ -374,7 +389,7 @@ class Fulfillment:
     def _delivery_event(self, event_type: str, order: Order, courier_id: str, **extra) -> DomainEvent:
         data = {"order_id": self.order_id, "fulfillment_id": self.id, "courier_id": courier_id,
                 "cod_amount_collected": self.cod_amount_collected, "seller_id": self.seller_id,
-                "agent_id": self.agent_id, "shopper_id": order.shopper_id, "goods_amount": self.goods_amount,
+                "shop_id": self.shop_id, "agent_id": self.agent_id, "shopper_id": order.shopper_id, "goods_amount": self.goods_amount,
                 "delivery_fee": self.delivery_fee, "cod_amount_due": self.cod_amount_due,
                 "payment_method": order.payment_method,
                 "pickup": {**self.pickup, "shop_name": self.shop_name}, "dropoff": order.delivery_address}
@@ -392,8 +407,8 @@ class Fulfillment:
         self.ready_at = now
         return [DomainEvent("fulfillment.ready", {
             "order_id": self.order_id, "fulfillment_id": self.id, "seller_id": self.seller_id,
-            "agent_id": self.agent_id, "shop_name": self.shop_name, "shopper_id": order.shopper_id,
-            "pickup_address": {**self.pickup, "shop_name": self.shop_name}, "district": self.district}, self.id)]
+            "shop_id": self.shop_id, "agent_id": self.agent_id, "shop_name": self.shop_name,
+            "shopper_id": order.shopper_id, "pickup_address": {**self.pickup, "shop_name": self.shop_name}, "district": self.district}, self.id)]
 
     # -- courier -----------------------------------------------------------------------------------
     def assign(self, order: Order, courier_id: str, *, accepted: bool = False) -> list[DomainEvent]:
@@ -513,8 +528,8 @@ class Fulfillment:
         refund = self.goods_amount + self.delivery_fee if order.paid and order.payment_method == "card" else 0
         return [DomainEvent("fulfillment.cancelled", {
             "order_id": self.order_id, "fulfillment_id": self.id, "seller_id": self.seller_id,
-            "agent_id": self.agent_id, "shop_name": self.shop_name, "shopper_id": order.shopper_id,
-            "payment_method": order.payment_method, "reason": reason, "goods_amount": self.goods_amount,
+            "shop_id": self.shop_id, "agent_id": self.agent_id, "shop_name": self.shop_name,
+            "shopper_id": order.shopper_id, "payment_method": order.payment_method, "reason": reason, "goods_amount": self.goods_amount,
             "delivery_fee": self.delivery_fee, "refund_amount": refund, "payment_id": order.payment_id,
             "items": [{"listing_id": i["listing_id"], "qty": i["qty"]} for i in self.items if "listing_id" in i]},
             self.id)] + events
@@ -584,11 +599,52 @@ def request_fingerprint(body: dict) -> str:
 
 
 def merged_items(items: list[dict]) -> list[dict]:
-    """One line per listing (first appearance keeps its place), so the catalog reserves each once."""
-    qty: dict[str, int] = {}
+    """One line per listing (first appearance keeps its place), so the catalog reserves each once. Quantities
+    are added exactly and carried in their wire form (2, or "1.5": pasar.quantity.wire)."""
+    qty: dict[str, Decimal] = {}
     for item in items:
-        qty[item["listing_id"]] = qty.get(item["listing_id"], 0) + item["qty"]
-    return [{"listing_id": lid, "qty": n} for lid, n in qty.items()]
+        qty[item["listing_id"]] = qty.get(item["listing_id"], Decimal(0)) + quantity.parse(item["qty"])
+    return [{"listing_id": lid, "qty": quantity.wire(n)} for lid, n in qty.items()]
+
+
+# -- produce: a listing's buying terms, as the catalog announced them (listing.published / listing.updated) --
+@dataclass(frozen=True)
+class BuyingTerms:
+    unit: str = "pcs"
+    min_qty: Decimal = Decimal(1)
+    qty_step: Decimal = Decimal(1)
+    sellable_until: str | None = None   # ISO date: the last day a perishable sells
+    deliver_within: str = ""            # "" | "district" | "regency"
+    shop_district: str = ""
+    shop_regency: str = ""
+
+
+def quantity_problem(terms: BuyingTerms, qty: Decimal) -> str | None:
+    """Why this quantity cannot be bought (a field message), or None."""
+    reason = quantity.step_problem(qty, terms.min_qty, terms.qty_step)
+    minimum, step, unit = quantity.wire(terms.min_qty), quantity.wire(terms.qty_step), terms.unit
+    if reason == quantity.BELOW_MINIMUM:
+        return f"buy at least {minimum} {unit}"
+    if reason == quantity.OFF_STEP:
+        return f"buy in steps of {step} {unit} from {minimum}"
+    return None
+
+
+def sale_problem(terms: BuyingTerms, today_iso: str) -> str | None:
+    if terms.sellable_until and today_iso > terms.sellable_until:
+        return "no longer sold: past its shelf life"
+    return None
+
+
+def delivery_problem(terms: BuyingTerms, dropoff: dict) -> str | None:
+    """A perishable limited to nearby delivery, checked against the shopper's address at checkout."""
+    near = lambda a, b: bool(a) and bool(b) and a.strip().casefold() == b.strip().casefold()  # noqa: E731
+    if terms.deliver_within == "district" and not near(terms.shop_district, dropoff.get("district")):
+        return "delivered only within the shop's district"
+    if terms.deliver_within == "regency" and not (near(terms.shop_regency, dropoff.get("regency"))
+                                                  or near(terms.shop_district, dropoff.get("district"))):
+        return "delivered only within the shop's regency"
+    return None
 
 
 # -- cart --------------------------------------------------------------------------------------------
@@ -609,7 +665,7 @@ def ensure_cart_room(lines_in_cart: int) -> None:
         raise CartFull()
 
 
-def add_to_cart(current_qty: int, more: int) -> int:
+def add_to_cart(current_qty, more):
     qty = current_qty + more
     if qty > MAX_CART_QTY:
         raise DomainError(f"at most {MAX_CART_QTY} of one item", "too_many")
@@ -623,7 +679,7 @@ def merge_carts(current: dict[str, int], incoming: dict[str, int]) -> tuple[dict
     merged = dict(current)
     left_out = []
     for listing_id, qty in incoming.items():
-        if qty < 1:
+        if qty <= 0:
             continue
         if listing_id in merged:
             merged[listing_id] = min(MAX_CART_QTY, merged[listing_id] + qty)

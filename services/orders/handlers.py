@@ -33,6 +33,11 @@ def on_account(event: Event, uow: UnitOfWork) -> None:
                                     data.get("district"))
 
 
+def on_listing(event: Event, uow: UnitOfWork) -> None:
+    """A listing published or changed: keep its buying terms (unit, minimum, step, shelf life, nearby)."""
+    service.remember_listing_terms(uow, event.data)
+
+
 def sweep_overdue_payments(db) -> list[str]:
     return service.cancel_overdue_payments(db)
 
@@ -56,6 +61,8 @@ HANDLERS = {
     "payment.failed": [on_payment_failed],
     "account.registered": [on_account],
     "account.updated": [on_account],
+    "listing.published": [on_listing],
+    "listing.updated": [on_listing],
 }
 
 # Periodic jobs the worker runs between messages: (interval seconds, fn(db) -> emitted event ids).

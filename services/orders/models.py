@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text,
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -50,6 +52,7 @@ fulfillments = Table(
     Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, index=True),
     Column("seller_id", String(64), nullable=False, index=True),
     Column("agent_id", String(64), nullable=True, index=True),
+    Column("shop_id", String(64), nullable=True),   # one parcel per shop (issue 17)
     Column("shop_name", String(200), nullable=False),
     Column("pickup", JSON, nullable=False),
     Column("district", String(120), nullable=True),
@@ -82,7 +85,7 @@ fulfillments = Table(
 
 Base.registry.map_imperatively(domain.Fulfillment, fulfillments)
 Base.registry.map_imperatively(domain.Order, orders, properties={
-    "fulfillments": relationship(domain.Fulfillment, backref="order", order_by=fulfillments.c.seller_id,
+    "fulfillments": relationship(domain.Fulfillment, backref="order", order_by=(fulfillments.c.seller_id, fulfillments.c.shop_id),
                                  lazy="selectin", cascade="all, delete-orphan"),
 })
 Order, Fulfillment = domain.Order, domain.Fulfillment
@@ -94,8 +97,24 @@ class CartLine(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     shopper_id: Mapped[str] = mapped_column(String(64), index=True)
     listing_id: Mapped[str] = mapped_column(String(64))
-    qty: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[Decimal] = mapped_column(Numeric(14, 3))   # exact, in the listing's unit (1.5 kg)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ListingTerms(Base):
+    """How a listing is bought, as the catalog announced it (listing.published / listing.updated): so a
+    quantity off its step, under its minimum, a perishable past its shelf life or too far to deliver is a
+    422 at once. The catalog still decides at reservation (a listing not heard of yet is checked there)."""
+    __tablename__ = "listing_terms"
+    listing_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(20), default="pcs")
+    min_qty: Mapped[Decimal] = mapped_column(Numeric(14, 3), default=1)
+    qty_step: Mapped[Decimal] = mapped_column(Numeric(14, 3), default=1)
+    sellable_until: Mapped[str | None] = mapped_column(String(10), nullable=True)  # ISO date
+    deliver_within: Mapped[str] = mapped_column(String(12), default="")
+    shop_district: Mapped[str] = mapped_column(String(120), default="")
+    shop_regency: Mapped[str] = mapped_column(String(120), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 

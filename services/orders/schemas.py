@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 from pasar.auth import current_identity
 from pasar import text
 from pasar.events import Address
+from pasar.quantity import Quantity
 from pasar.text import FreeText, Name
 
 from .domain import MAX_CART_LINES, MAX_CART_QTY, SELLER_REFUSALS, as_utc, dropoff_for
@@ -17,7 +18,8 @@ class UtcDateTime(fields.DateTime):
 
 class OrderItemIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
+    qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
+        "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
 
 
 class DeliveryAddressIn(Address):
@@ -53,6 +55,7 @@ class FulfillmentOut(Schema):
     status = fields.String()
     seller_id = fields.String()
     agent_id = fields.String(allow_none=True)
+    shop_id = fields.String(allow_none=True)
     shop_name = fields.String()
     district = fields.String(allow_none=True)
     pickup = fields.Dict()
@@ -152,7 +155,8 @@ class DeliveryFeesOut(Schema):
 
 class CartLineIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
+    qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
+        "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
 
 
 class CartMergeIn(Schema):
@@ -160,12 +164,13 @@ class CartMergeIn(Schema):
 
 
 class CartQtyIn(Schema):
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CART_QTY))
+    qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
+        "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
 
 
 class CartLineOut(Schema):
     listing_id = fields.String()
-    qty = fields.Integer()
+    qty = Quantity(metadata={"description": "an integer when whole, else a decimal string (\"1.5\")"})
     added_at = fields.DateTime()
 
 

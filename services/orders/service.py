@@ -13,19 +13,20 @@ from __future__ import annotations
 
 from contextlib import closing
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from pasar import metrics
+from pasar import metrics, quantity
 from pasar.config import int_setting, setting
 from pasar.db import Database, UnitOfWork
 from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain
-from .models import CartLine, Courier, Fulfillment, IdempotencyKey, Order, TimelineEntry
+from .models import CartLine, Courier, Fulfillment, IdempotencyKey, ListingTerms, Order, TimelineEntry
 
 
 # -- settings (read per call: cheap, and tests can change them) -------------------------------------
@@ -222,10 +223,73 @@ def cancel_unshipped(db: Database, limit: int = 100) -> list[str]:
 
 # == cart ==============================================================================================
 def cart(session: Session, shopper_id: str) -> dict:
+    """`count` is what the cart badge says: pieces counted, a line sold by measure (1.5 kg) counts once."""
     lines = session.scalars(select(CartLine).where(CartLine.shopper_id == shopper_id)
                             .order_by(CartLine.added_at, CartLine.listing_id)).all()
-    return {"lines": [{"listing_id": l.listing_id, "qty": l.qty, "added_at": l.added_at} for l in lines],
-            "count": sum(l.qty for l in lines)}
+    return {"lines": [{"listing_id": l.listing_id, "qty": Decimal(l.qty), "added_at": l.added_at} for l in lines],
+            "count": sum(int(l.qty) if Decimal(l.qty) == int(l.qty) else 1 for l in lines)}
+
+
+# -- produce: a listing's buying terms (issue 17) -------------------------------------------------------
+def remember_listing_terms(uow: UnitOfWork, data: dict) -> None:
+    """listing.published / listing.updated: keep how the listing is bought (the latest word wins; a
+    redelivery writes the same values again)."""
+    row = uow.session.get(ListingTerms, data["listing_id"])
+    if row is None:
+        row = ListingTerms(listing_id=data["listing_id"])
+        uow.session.add(row)
+    row.unit = data.get("unit") or "pcs"
+    row.min_qty = quantity.parse(data.get("min_qty") or 1)
+    row.qty_step = quantity.parse(data.get("qty_step") or 1)
+    row.sellable_until = data.get("sellable_until")
+    row.deliver_within = data.get("deliver_within") or ""
+    row.shop_district = data.get("shop_district") or ""
+    row.shop_regency = data.get("shop_regency") or ""
+
+
+def _terms(session: Session, listing_ids) -> dict[str, domain.BuyingTerms]:
+    rows = session.scalars(select(ListingTerms).where(ListingTerms.listing_id.in_(list(listing_ids)))).all()
+    return {r.listing_id: domain.BuyingTerms(r.unit, Decimal(r.min_qty), Decimal(r.qty_step), r.sellable_until,
+                                             r.deliver_within or "", r.shop_district or "", r.shop_regency or "")
+            for r in rows}
+
+
+def _check_quantity(session: Session, listing_id: str, qty: Decimal) -> None:
+    """A cart quantity off its listing's step or under its minimum, or a perishable past its shelf life: 422."""
+    terms = _terms(session, [listing_id]).get(listing_id)
+    if terms is None:
+        return  # not heard of yet: the catalog decides at reservation
+    problem = domain.sale_problem(terms, utcnow().date().isoformat())
+    if problem:
+        raise ApiError(422, problem, "expired", {"listing_id": [problem]})
+    problem = domain.quantity_problem(terms, qty)
+    if problem:
+        raise ApiError(422, problem, "bad_quantity", {"qty": [problem]})
+
+
+def _check_items(session: Session, items: list[dict], dropoff: dict, from_cart: bool) -> None:
+    """Checkout: every line's quantity, shelf life and delivery distance, each named by its field."""
+    terms = _terms(session, {i["listing_id"] for i in items})
+    today = utcnow().date().isoformat()
+    fields: dict = {}
+    for index, item in enumerate(items):
+        t = terms.get(item["listing_id"])
+        if t is None:
+            continue
+        qty_problem = domain.quantity_problem(t, quantity.parse(item["qty"]))
+        other = domain.sale_problem(t, today) or domain.delivery_problem(t, dropoff)
+        line: dict = {}
+        if other:
+            line["listing_id"] = [other]
+        if qty_problem:
+            line["qty"] = [qty_problem]
+        if line:
+            fields[str(index)] = line
+    if fields:
+        first = next(iter(fields.values()))
+        message = next(iter(first.values()))[0]
+        raise ApiError(422, message, "bad_quantity" if "qty" in first else "cannot_sell",
+                       {"cart" if from_cart else "items": fields})
 
 
 def _cart_line(session: Session, shopper_id: str, listing_id: str) -> CartLine | None:
@@ -242,24 +306,28 @@ def _new_cart_line(session: Session, shopper_id: str, listing_id: str, qty: int)
     session.add(CartLine(shopper_id=shopper_id, listing_id=listing_id, qty=qty))
 
 
-def add_to_cart(uow: UnitOfWork, shopper_id: str, listing_id: str, qty: int) -> dict:
+def add_to_cart(uow: UnitOfWork, shopper_id: str, listing_id: str, qty) -> dict:
     """`qty` more of a listing (a new line, or added to the one there). Prices and stock are the
-    catalog's, checked at checkout."""
+    catalog's, checked at checkout; the listing's minimum and step (when known) are checked here."""
+    qty = quantity.parse(qty)
     with uow:
         line = _cart_line(uow.session, shopper_id, listing_id)
+        _check_quantity(uow.session, listing_id, qty + (Decimal(line.qty) if line is not None else 0))
         if line is None:
             _new_cart_line(uow.session, shopper_id, listing_id, qty)
         else:
             try:
-                line.qty = domain.add_to_cart(line.qty, qty)
+                line.qty = domain.add_to_cart(Decimal(line.qty), qty)
             except domain.DomainError as err:
                 raise ApiError(422, err.message, err.code, {"qty": [err.message]}) from err
         uow.commit()
         return cart(uow.session, shopper_id)
 
 
-def set_cart_qty(uow: UnitOfWork, shopper_id: str, listing_id: str, qty: int) -> dict:
+def set_cart_qty(uow: UnitOfWork, shopper_id: str, listing_id: str, qty) -> dict:
+    qty = quantity.parse(qty)
     with uow:
+        _check_quantity(uow.session, listing_id, qty)
         line = _cart_line(uow.session, shopper_id, listing_id)
         if line is None:
             _new_cart_line(uow.session, shopper_id, listing_id, qty)
@@ -279,12 +347,12 @@ def remove_from_cart(uow: UnitOfWork, shopper_id: str, listing_id: str) -> dict:
 
 def merge_cart(uow: UnitOfWork, shopper_id: str, lines: list[dict]) -> dict:
     """The cookie cart a visitor filled before logging in, added into the account's cart (domain.merge_carts)."""
-    incoming: dict[str, int] = {}
+    incoming: dict[str, Decimal] = {}
     for line in lines:
-        incoming[line["listing_id"]] = incoming.get(line["listing_id"], 0) + line["qty"]
+        incoming[line["listing_id"]] = incoming.get(line["listing_id"], Decimal(0)) + quantity.parse(line["qty"])
     with uow:
         rows = {l.listing_id: l for l in uow.session.scalars(select(CartLine).where(CartLine.shopper_id == shopper_id))}
-        merged, left_out = domain.merge_carts({k: r.qty for k, r in rows.items()}, incoming)
+        merged, left_out = domain.merge_carts({k: Decimal(r.qty) for k, r in rows.items()}, incoming)
         for listing_id, qty in merged.items():
             if listing_id in rows:
                 rows[listing_id].qty = qty
@@ -333,6 +401,8 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
     """Check out `body` (its items, or the cart without them) and answer (order, 201); the same key and body
     again answer (that order, 200). The key is claimed in the order's own transaction, so a crash never
     leaves an order without its key (or a key without its order)."""
+    body = {**body, "items": [{**i, "qty": quantity.wire(i["qty"])} for i in body["items"]]} \
+        if body.get("items") else body   # exact decimals hashed (and carried) in their wire form
     fingerprint = domain.request_fingerprint(body)
     if key:
         with closing(uow.db.Session()) as session:
@@ -340,6 +410,7 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
                 return again
     with uow:
         items = _items_to_check_out(uow.session, shopper_id, body.get("items"))
+        _check_items(uow.session, items, body["delivery_address"], not body.get("items"))
         order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"])
         try:
             if key:  # claimed first: a second request with this key waits on the row, then replays

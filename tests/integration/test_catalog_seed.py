@@ -12,11 +12,11 @@ from tests.integration.test_catalog_api import cat  # noqa: F401  (fixture)
 
 def test_seed_fills_the_market_once_with_real_regions_and_local_pictures(cat, tmp_path):
     first = seed(cat.db)
-    assert "13 shops, 65 listings, 65 photos" in first
+    assert "13 shops, 66 listings, 66 photos" in first
     assert seed(cat.db).startswith("0 sellers, 0 shops, 0 listings, 0 photos")
     with cat.db.Session() as s:
         assert s.scalar(select(func.count()).select_from(Shop)) == 13
-        assert s.scalar(select(func.count()).select_from(Listing)) == 65
+        assert s.scalar(select(func.count()).select_from(Listing)) == 66
         regencies = set(s.scalars(select(Shop.regency)))
         agent_shops = s.scalars(select(Shop).where(Shop.agent_id.is_not(None))).all()
         keys = s.scalars(select(Photo.thumb_key)).all()

@@ -3,11 +3,13 @@ acting person, the photo upload and fast JSON for the hot public reads."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from flask import current_app, request
 
 from pasar.auth import bearer_token, current_identity
+from pasar import quantity
 from pasar.errors import not_found
 
 from .. import media
@@ -43,6 +45,10 @@ def refuse_impossible_ids():
 def _json_default(value):
     if isinstance(value, datetime):  # SQLite hands back naive UTC datetimes
         return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, Decimal):  # a quantity: an int when whole, else a decimal string ("1.5")
+        return quantity.wire(value)
+    if isinstance(value, date):
+        return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from pasar.auth import require_roles
 from pasar.idempotency import idempotent
+from pasar.web import decimal_json_bodies
 from pasar.web import documents_errors, read_session, uow
 
 from .. import service
@@ -14,6 +15,7 @@ from .http import BEARER, actor, conditional_get, optional_actor, plain_json, re
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
                 description="Village products: browse, search, manage")
+decimal_json_bodies(blp)  # "stock": 7.5 is read as Decimal("7.5"), never a float
 blp.after_request(conditional_get)
 blp.before_request(refuse_impossible_ids)
 

@@ -6,12 +6,14 @@ from flask_smorest import Blueprint
 from pasar.auth import current_identity, require_roles
 from pasar.idempotency import idempotent
 from pasar.web import read_session, uow
+from pasar.web import decimal_json_bodies
 
 from .. import service
 from ..schemas import CartLineIn, CartMergeIn, CartMergeOut, CartOut, CartQtyIn
 from .answers import AUTH, domain_errors
 
 cart_blp = Blueprint("cart", __name__, url_prefix="/api/v1/cart", description="The shopper's cart")
+decimal_json_bodies(cart_blp)  # "qty": 1.5 is read as Decimal("1.5"), never a float
 
 
 @cart_blp.route("", methods=["GET"])

@@ -6,12 +6,14 @@ from flask_smorest import Blueprint
 from pasar.auth import current_identity, require_roles
 from pasar.idempotency import KEY_PARAMETER, idempotency_key
 from pasar.web import read_session, uow
+from pasar.web import decimal_json_bodies
 
 from .. import service
 from ..schemas import FulfillmentOut, OrderDetailOut, OrderIn, OrderListOut, OrderOut, PageArgs
 from .answers import AUTH, domain_errors
 
 orders_blp = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="Checkout and order history")
+decimal_json_bodies(orders_blp)  # "qty": 1.5 is read as Decimal("1.5"), never a float
 
 
 @orders_blp.route("", methods=["POST"])
