@@ -40,6 +40,7 @@ ROUTES: dict[str, str] = {
     "deliveries": "orders",
     "couriers": "orders",
     "delivery-fees": "orders",
+    "complaints": "orders",
     "payments": "payments",
     "balances": "payments",
     "payouts": "payments",

@@ -124,6 +124,20 @@ def _parcel_cancelled(event_type: str, data: dict) -> list[Intent]:
     return out
 
 
+def _complaint(event_type: str, data: dict) -> list[Intent]:
+    """Every step of a complaint: the shopper and the seller (and agent) each hear it, in their own words
+    (`step` says which: opened, rejected, return_requested, return_sent, escalated, refund, release)."""
+    out = _shopper(event_type, data, "complaint_shopper")
+    context = {**data, "order_ref": short_order(data.get("order_id"))}
+    for person in dict.fromkeys((data.get("seller_id"), data.get("agent_id"))):
+        if reachable_person(person):
+            out.append(Intent(person, "complaint_seller", context, data.get("order_id")))
+    return out
+
+
+COMPLAINT_EVENTS = ("complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
+                    "complaint.resolved")
+
 # event type -> who is told what (the template's name is the kind)
 _WHO_HEARS = {
     "order.confirmed": lambda t, d: _shopper(t, d, "order_confirmed") + _preparers(d),
@@ -139,6 +153,7 @@ _WHO_HEARS = {
     "delivery.accepted": lambda t, d: _courier(d, "delivery_accepted"),
     "delivery.assigned": lambda t, d: _courier(d, "delivery_assigned"),
     "delivery.unassigned": lambda t, d: _courier(d, "delivery_unassigned"),
+    **{event_type: _complaint for event_type in COMPLAINT_EVENTS},
 }
 
 

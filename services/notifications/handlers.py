@@ -30,7 +30,9 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "delivery.delivered", "payment.refunded", "stock.low", "payout.created",
                     "delivery.assigned", "delivery.unassigned",
                     # after the sale (issue 16)
-                    "fulfillment.cancelled", "payout.released", "delivery.accepted")
+                    "fulfillment.cancelled", "payout.released", "delivery.accepted",
+                    "complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
+                    "complaint.resolved")
 
 HANDLERS = {
     "account.registered": [on_account],

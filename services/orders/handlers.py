@@ -45,6 +45,10 @@ def sweep_unshipped(db) -> list[str]:
     return service.cancel_unshipped(db)
 
 
+def sweep_complaints(db) -> list[str]:
+    return service.escalate_overdue_complaints(db)
+
+
 HANDLERS = {
     "stock.reserved": [on_stock_reserved],
     "stock.rejected": [on_stock_rejected],
@@ -57,4 +61,5 @@ HANDLERS = {
 # Periodic jobs the worker runs between messages: (interval seconds, fn(db) -> emitted event ids).
 PERIODIC = [(float(int_setting("PAYMENT_SWEEP_MS", 5000)) / 1000.0, sweep_overdue_payments),
             (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_receipts),
-            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_unshipped)]
+            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_unshipped),
+            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_complaints)]

@@ -527,3 +527,31 @@ def midtrans_outcome(transaction_status: str, fraud_status: str | None = None) -
     if status in ("refund", "chargeback"):
         return OUTCOME_REFUNDED, status
     return None  # pending, authorize, challenge; partial_refund / partial_chargeback are left to the operator
+
+
+# -- complaints (issue 16): a refund after delivery, out of the seller's held share ---------------------
+def refund_owed(shopper_id: str) -> str:
+    """What the platform owes a shopper and has not yet sent (cash on delivery, or a rail that cannot refund by
+    API): paid back by hand, then settled against platform funds."""
+    return f"refund_owed:{shopper_id}"
+
+
+def complaint_refund_split(refund_amount: int, seller_held_amount: int) -> tuple[int, int]:
+    """Who bears a complaint's refund: the seller's held share first, up to all of it; whatever goes beyond (a
+    refund of the delivery fee, or of the commission) the platform bears. Returns (from_seller, from_platform)."""
+    _require_money(refund_amount)
+    _require_money(seller_held_amount)
+    from_seller = min(refund_amount, seller_held_amount)
+    return from_seller, refund_amount - from_seller
+
+
+def complaint_refund(payment_id: str, complaint_id: str, order_id: str, seller_id: str, from_seller: int,
+                     from_platform: int, paid_back: bool, shopper_id: str) -> Movement:
+    """A complaint's refund. `paid_back`: the provider sent the money back (platform funds go down); otherwise
+    the platform owes it to the shopper (refund_owed). The seller's held share and, beyond it, the platform's
+    commission account carry it."""
+    amount = from_seller + from_platform
+    to = PLATFORM_FUNDS if paid_back else refund_owed(shopper_id)
+    return Movement(f"refund:{payment_id}:complaint:{complaint_id}", "refund" if paid_back else "refund_owed",
+                    order_id, ((seller_held(seller_id), from_seller), (PLATFORM_COMMISSION, from_platform),
+                               (to, -amount)))
