@@ -120,6 +120,15 @@ def operator_complaint(complaint_id: str):
                   form=request.form if request.method == "POST" else {})
 
 
+@bp.route("/operator/komplain/<complaint_id>/dana-dibayar", methods=["POST"])
+@login_required("admin")
+def owed_refund_paid(complaint_id: str):
+    """Cash on delivery: the operator paid the shopper the refund the platform owed them, by hand."""
+    reply = post(f"/api/v1/balances/owed-refunds/{complaint_id}", json_body={})
+    note = "refund_paid" if reply.ok else ("refund_already_paid" if reply.status == 409 else "refund_not_paid")
+    return flash_back("web.operator_complaint", note, complaint_id=complaint_id)
+
+
 def reason_label(code: str | None) -> str:
     return i18n.gettext(i18n.COMPLAINT_REASONS.get(code or "", code or ""))
 

@@ -398,5 +398,11 @@ EN.update({
     "Total paket": "Parcel total", "Pembeli": "Shopper", "Penjual": "Seller", "Pengelola": "Operator",
     "Foto": "Photo", "Otomatis": "Automatic", "Serahkan barang kepada penjual (atau kurir yang ditunjuk), lalu tandai di sini.":
     "Hand the goods to the seller (or the courier named), then mark it here.",
+    "Pembayaran dana ke pembeli dicatat.": "The refund paid to the shopper is recorded.",
+    "Dana ini sudah tercatat dibayar.": "This refund is already recorded as paid.",
+    "Pembayaran dana belum bisa dicatat.": "The refund payment could not be recorded.",
+    "Pesanan bayar di tempat: Pasar Desa berutang dana ini kepada pembeli sampai dibayarkan.":
+    "Cash on delivery order: Pasar Desa owes this refund to the shopper until it is paid.",
+    "Dana sudah dibayarkan ke pembeli": "Refund paid to the shopper",
     "Waktu": "Time", "Langkah": "Step", "Oleh": "By", "Jumlah": "Amount", "Status komplain": "Complaint status",
 })

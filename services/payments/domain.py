@@ -555,3 +555,14 @@ def complaint_refund(payment_id: str, complaint_id: str, order_id: str, seller_i
     return Movement(f"refund:{payment_id}:complaint:{complaint_id}", "refund" if paid_back else "refund_owed",
                     order_id, ((seller_held(seller_id), from_seller), (PLATFORM_COMMISSION, from_platform),
                                (to, -amount)))
+
+
+def is_plain_id(text: str) -> bool:
+    """Letters, digits and dashes only (a UUID): safe to put into a LIKE pattern."""
+    return 0 < len(text) <= 64 and all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in text)
+
+
+def owed_refund_paid(complaint_id: str, order_id: str, shopper_id: str, amount: int) -> Movement:
+    """The operator paid a shopper's owed complaint refund by hand (cash, bank transfer): no longer owed."""
+    return Movement(f"refund_paid:complaint:{complaint_id}", "refund_paid", order_id,
+                    ((refund_owed(shopper_id), amount), (PLATFORM_FUNDS, -amount)))

@@ -168,3 +168,12 @@ class SubAccountOut(Schema):
     seller_id = fields.String()
     provider = fields.String()
     account_id = fields.String()
+
+
+class OwedRefundOut(Schema):
+    """A complaint refund the platform owed a shopper, recorded as paid by hand (issue 16)."""
+    complaint_id = fields.String()
+    order_id = fields.String()
+    shopper_id = fields.String()
+    amount = fields.Integer()
+    paid = fields.Boolean()

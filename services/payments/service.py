@@ -1078,3 +1078,25 @@ def settle_complaint(uow: UnitOfWork, data: dict) -> int:
                 "status": payout.status, "received_by": "complaint", "complaint_id": complaint_id},
                 correlation_id=payout.order_id)
     return refund
+
+
+def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
+    """Admin: a complaint refund the platform owed the shopper (cash on delivery, or a rail that cannot refund by
+    API) was paid by hand. Recorded once: `refund_owed:<shopper>` goes back to zero against platform funds."""
+    if not domain.is_plain_id(complaint_id):  # it goes into a LIKE pattern: no wildcards
+        raise not_found("owed refund")
+    with work:
+        owed_tx = work.session.scalar(select(LedgerTransaction).where(
+            LedgerTransaction.key.like(f"refund:%:complaint:{complaint_id}"),
+            LedgerTransaction.kind == "refund_owed"))
+        if owed_tx is None:
+            raise not_found("owed refund")
+        account, owed = work.session.execute(
+            select(LedgerEntry.account, LedgerEntry.amount).where(
+                LedgerEntry.transaction_id == owed_tx.id, LedgerEntry.account.like("refund_owed:%"))).one()
+        shopper_id, amount = account.split(":", 1)[1], -int(owed)
+        if not post(work, domain.owed_refund_paid(complaint_id, owed_tx.order_id, shopper_id, amount)):
+            raise conflict("this refund was already recorded as paid", "already_paid")
+        work.commit()
+        return {"complaint_id": complaint_id, "order_id": owed_tx.order_id, "shopper_id": shopper_id,
+                "amount": amount, "paid": True}

@@ -93,3 +93,17 @@ def test_a_decision_before_the_delivery_was_settled_is_retried(db):
     import pytest
     with pytest.raises(LookupError):
         resolved(db, share, 1_000)
+
+
+def test_an_owed_refund_paid_by_hand_is_recorded_once(db):
+    payment, (share,) = open_order(db, method="cod", shares=(("seller-a", 40_000, 10_000),))
+    deliver(db, payment, share, collected=50_000)
+    resolved(db, share, 20_000, complaint_id="c-owed")
+    paid = service.pay_owed_refund(work(db), "c-owed")
+    assert (paid["amount"], paid["shopper_id"], paid["paid"]) == (20_000, payment.shopper_id, True)
+    assert service.platform_balances(db)["accounts"][domain.refund_owed(payment.shopper_id)] == 0
+    from .test_payments_service import refused
+    assert (refused(service.pay_owed_refund, work(db), "c-owed").code) == "already_paid"
+    assert refused(service.pay_owed_refund, work(db), "c-%").status == 404  # no wildcard reaches the LIKE
+    assert refused(service.pay_owed_refund, work(db), "no-such").status == 404
+    ledger_sums_to_zero(db)
