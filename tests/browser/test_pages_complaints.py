@@ -1,6 +1,6 @@
 """Complaints (issue 16) in the browser: the shopper files "Ajukan komplain" on the order page, the seller sees it
 with the answer form, and the operator resolves it on the complaints desk (`/operator/komplain`) with a partial
-refund and a reason that both parties then read."""
+refund and a reason that both parties then read, then records the refund owed (cash on delivery) as paid."""
 from __future__ import annotations
 
 import uuid
@@ -64,6 +64,11 @@ def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse):
     assert "Foto kurir menunjukkan dua tikar sobek" in operator.text() and "Rp 20.000" in operator.text()
     assert operator.page.get_by_role("button", name="Simpan keputusan").count() == 0  # decided once
     operator.check("operator-complaint-decided")
+    # cash on delivery: the platform owes the shopper the 20 000 until the operator pays it by hand
+    assert "Pasar Desa berutang dana ini kepada pembeli" in operator.text()
+    operator.page.get_by_role("button", name="Dana sudah dibayarkan ke pembeli").click()
+    operator.page.wait_for_load_state()
+    assert "Pembayaran dana ke pembeli dicatat." in operator.notices()
 
     # the money: 20 000 out of the seller's held 47 500 (owed to the shopper: cash on delivery), the rest available
     balance = wait_until(lambda: (lambda b: b if b["seller_available"] else None)(
