@@ -51,14 +51,14 @@ def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse):
     operator.goto("/operator/komplain?status=open")
     operator.check("operator-queue")
     operator.page.get_by_role("link", name=f"#{order['id'][:8]}").click()
-    operator.page.wait_for_load_state()
+    operator.page.wait_for_url("**/operator/komplain/*")
     assert "Dua tikar sobek di tepi" in operator.text()  # the evidence
     operator.page.get_by_label("Kembalikan dana sebesar").check()
     operator.page.get_by_label("Jumlah (kosongkan untuk semua)").fill("20.000")
     operator.page.get_by_label("Catatan (wajib)").fill("Foto kurir menunjukkan dua tikar sobek")
     operator.check("operator-complaint")
     operator.page.get_by_role("button", name="Simpan keputusan").click()
-    operator.page.wait_for_load_state()
+    operator.page.wait_for_url("**?note=decided")
     assert "Keputusan disimpan." in operator.notices()
     assert operator.page.locator("#complaint-status").inner_text() == "Selesai"
     assert "Foto kurir menunjukkan dua tikar sobek" in operator.text() and "Rp 20.000" in operator.text()
@@ -67,7 +67,7 @@ def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse):
     # cash on delivery: the platform owes the shopper the 20 000 until the operator pays it by hand
     assert "Pasar Desa berutang dana ini kepada pembeli" in operator.text()
     operator.page.get_by_role("button", name="Dana sudah dibayarkan ke pembeli").click()
-    operator.page.wait_for_load_state()
+    operator.page.wait_for_url("**?note=refund_paid")
     assert "Pembayaran dana ke pembeli dicatat." in operator.notices()
 
     # the money: 20 000 out of the seller's held 47 500 (owed to the shopper: cash on delivery), the rest available
