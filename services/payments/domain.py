@@ -222,6 +222,12 @@ def courier_earnings(courier_id: str) -> str:
     return f"courier_earnings:{courier_id}"
 
 
+def shopper_refund_owed(shopper_id: str) -> str:
+    """Money the platform owes a shopper back by hand: a refund the channel cannot make (a bank transfer into a
+    virtual account, cash on delivery). The operator sees it in the balances and in reconcile."""
+    return f"shopper_refund_owed:{shopper_id}"
+
+
 def cod_cash_held(courier_id: str) -> str:
     return f"cod_cash_held:{courier_id}"
 
@@ -530,12 +536,6 @@ def midtrans_outcome(transaction_status: str, fraud_status: str | None = None) -
 
 
 # -- complaints (issue 16): a refund after delivery, out of the seller's held share ---------------------
-def refund_owed(shopper_id: str) -> str:
-    """What the platform owes a shopper and has not yet sent (cash on delivery, or a rail that cannot refund by
-    API): paid back by hand, then settled against platform funds."""
-    return f"refund_owed:{shopper_id}"
-
-
 def complaint_refund_split(refund_amount: int, seller_held_amount: int) -> tuple[int, int]:
     """Who bears a complaint's refund: the seller's held share first, up to all of it; whatever goes beyond (a
     refund of the delivery fee, or of the commission) the platform bears. Returns (from_seller, from_platform)."""
@@ -548,10 +548,10 @@ def complaint_refund_split(refund_amount: int, seller_held_amount: int) -> tuple
 def complaint_refund(payment_id: str, complaint_id: str, order_id: str, seller_id: str, from_seller: int,
                      from_platform: int, paid_back: bool, shopper_id: str) -> Movement:
     """A complaint's refund. `paid_back`: the provider sent the money back (platform funds go down); otherwise
-    the platform owes it to the shopper (refund_owed). The seller's held share and, beyond it, the platform's
+    the platform owes it to the shopper (shopper_refund_owed). The seller's held share and, beyond it, the platform's
     commission account carry it."""
     amount = from_seller + from_platform
-    to = PLATFORM_FUNDS if paid_back else refund_owed(shopper_id)
+    to = PLATFORM_FUNDS if paid_back else shopper_refund_owed(shopper_id)
     return Movement(f"refund:{payment_id}:complaint:{complaint_id}", "refund" if paid_back else "refund_owed",
                     order_id, ((seller_held(seller_id), from_seller), (PLATFORM_COMMISSION, from_platform),
                                (to, -amount)))
@@ -565,4 +565,4 @@ def is_plain_id(text: str) -> bool:
 def owed_refund_paid(complaint_id: str, order_id: str, shopper_id: str, amount: int) -> Movement:
     """The operator paid a shopper's owed complaint refund by hand (cash, bank transfer): no longer owed."""
     return Movement(f"refund_paid:complaint:{complaint_id}", "refund_paid", order_id,
-                    ((refund_owed(shopper_id), amount), (PLATFORM_FUNDS, -amount)))
+                    ((shopper_refund_owed(shopper_id), amount), (PLATFORM_FUNDS, -amount)))

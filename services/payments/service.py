@@ -1023,7 +1023,8 @@ def set_sub_account(work: UnitOfWork, seller_id: str, account_id: str) -> dict:
 def settle_complaint(uow: UnitOfWork, data: dict) -> int:
     """complaint.resolved: `refund_amount` goes back to the shopper — card: a partial refund through the
     payment's own provider, once per complaint (its idempotency key names the complaint); cash on delivery, or a
-    rail that cannot refund by API: owed to the shopper by the platform (`refund_owed:<shopper>`), paid by hand.
+    rail that cannot refund by API: owed to the shopper by the platform (`shopper_refund_owed:<shopper>`), paid by
+    hand.
     The seller's held share carries the refund first; what is left of it is released to the seller. A decision
     to release refunds nothing and releases it all. Idempotent per fulfillment (its share is released once).
     Returns the amount refunded or owed."""
@@ -1082,7 +1083,7 @@ def settle_complaint(uow: UnitOfWork, data: dict) -> int:
 
 def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
     """Admin: a complaint refund the platform owed the shopper (cash on delivery, or a rail that cannot refund by
-    API) was paid by hand. Recorded once: `refund_owed:<shopper>` goes back to zero against platform funds."""
+    API) was paid by hand. Recorded once: `shopper_refund_owed:<shopper>` goes back to zero against platform funds."""
     if not domain.is_plain_id(complaint_id):  # it goes into a LIKE pattern: no wildcards
         raise not_found("owed refund")
     with work:
@@ -1093,7 +1094,7 @@ def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
             raise not_found("owed refund")
         account, owed = work.session.execute(
             select(LedgerEntry.account, LedgerEntry.amount).where(
-                LedgerEntry.transaction_id == owed_tx.id, LedgerEntry.account.like("refund_owed:%"))).one()
+                LedgerEntry.transaction_id == owed_tx.id, LedgerEntry.account.like("shopper_refund_owed:%"))).one()
         shopper_id, amount = account.split(":", 1)[1], -int(owed)
         if not post(work, domain.owed_refund_paid(complaint_id, owed_tx.order_id, shopper_id, amount)):
             raise conflict("this refund was already recorded as paid", "already_paid")

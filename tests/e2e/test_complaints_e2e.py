@@ -115,13 +115,13 @@ def test_an_unanswered_complaint_is_escalated_by_the_timer_and_decided_by_the_op
                          timeout=30, message="the rest released to the seller")
     assert (settled["seller_held"], settled["seller_available"]) == (0, 38000 - 20000)
     accounts = ledger_sums_to_zero(stack)
-    assert accounts.get(f"refund_owed:{order['shopper_id']}") == -20000  # cash on delivery: owed to the shopper
+    assert accounts.get(f"shopper_refund_owed:{order['shopper_id']}") == -20000  # cash on delivery: owed to the shopper
     # the operator pays it by hand and records it, once; nobody else may
     assert stack.client(seller_b, "seller").post(f"/api/v1/balances/owed-refunds/{complaint['id']}")[0] == 403
     paid = _ok(admin.post(f"/api/v1/balances/owed-refunds/{complaint['id']}"))
     assert (paid["amount"], paid["shopper_id"]) == (20000, order["shopper_id"])
     assert admin.post(f"/api/v1/balances/owed-refunds/{complaint['id']}")[0] == 409
-    assert ledger_sums_to_zero(stack).get(f"refund_owed:{order['shopper_id']}") == 0
+    assert ledger_sums_to_zero(stack).get(f"shopper_refund_owed:{order['shopper_id']}") == 0
     # the shopper sees the decision and why on their complaint
     seen = _ok(shopper.get(f"/api/v1/complaints/{complaint['id']}"))
     assert seen["actions"][-1]["why"] == "Satu tikar kurang menurut foto kurir"

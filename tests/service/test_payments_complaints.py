@@ -74,7 +74,7 @@ def test_a_cash_on_delivery_refund_is_owed_to_the_shopper_by_the_platform(db):
     balance = service.read_balance(db, "seller-a")
     assert (balance["seller_held"], balance["seller_available"]) == (0, 18_000)
     accounts = service.platform_balances(db)["accounts"]
-    assert accounts[domain.refund_owed(payment.shopper_id)] == -20_000
+    assert accounts[domain.shopper_refund_owed(payment.shopper_id)] == -20_000
     assert emitted(db, "payment.refunded") == []  # nothing was sent back yet: it is owed
     ledger_sums_to_zero(db)
 
@@ -101,7 +101,7 @@ def test_an_owed_refund_paid_by_hand_is_recorded_once(db):
     resolved(db, share, 20_000, complaint_id="c-owed")
     paid = service.pay_owed_refund(work(db), "c-owed")
     assert (paid["amount"], paid["shopper_id"], paid["paid"]) == (20_000, payment.shopper_id, True)
-    assert service.platform_balances(db)["accounts"][domain.refund_owed(payment.shopper_id)] == 0
+    assert service.platform_balances(db)["accounts"][domain.shopper_refund_owed(payment.shopper_id)] == 0
     from .test_payments_service import refused
     assert (refused(service.pay_owed_refund, work(db), "c-owed").code) == "already_paid"
     assert refused(service.pay_owed_refund, work(db), "c-%").status == 404  # no wildcard reaches the LIKE
