@@ -8,7 +8,7 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(DEV_LOCK) 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test fuzz-release bench install lock lock-upgrade browser clean check-broker translations
+.PHONY: run test release-check fuzz-release bench install lock lock-upgrade browser clean check-broker translations
 
 # keyed on the contents of pyproject.toml and the lock (not their times): a new lock is a new stamp name
 $(STAMP):
@@ -53,9 +53,14 @@ run: install translations
 test: install browser translations
 	PASAR_DOTENV=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+## make release-check: the long release checks `make test` deselects (tests marked `release`: chaos with restarts
+## and kills, the database cut, the three-node cluster, the six-identity conformance fuzz)
+release-check: install browser translations
+	PASAR_DOTENV=0 PASAR_RELEASE_CHECKS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m release $(PYTEST_ARGS)
+
 ## make fuzz-release: the release check's schemathesis run (>= 50,000 cases, every role; not part of make test)
 fuzz-release: install
-	SCHEMATHESIS_RELEASE=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_gateway_schemathesis.py
+	PASAR_DOTENV=0 PASAR_RELEASE_CHECKS=1 SCHEMATHESIS_RELEASE=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/e2e/test_gateway_schemathesis.py
 
 ## make bench: throughput and latency, each against a baseline measured in the same run
 bench: install

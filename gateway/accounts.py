@@ -402,3 +402,9 @@ def set_save_data(user_id: str, on: bool) -> None:
             raise ApiError(404, "account not found")
         account.save_data = bool(on)
         work.commit()
+
+
+def create_cs_staff(data: dict) -> Account:
+    """A customer-service (`cs`) account, made by an admin (the API, the operator's page, the demo seed): never by
+    sign-up. It answers questions for the shops an admin assigns it to (catalog, /api/v1/cs-staff)."""
+    return register({**data, "role": "cs"}, allow_admin=True)

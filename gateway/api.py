@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from pasar.auth import current_identity
+from pasar.auth import current_identity, require_roles
 from pasar.errors import ApiError
 
 from . import accounts
 from .protection import LOGIN_LIMIT, api_limit, client_key, code_limit, limiter, login_limits, register_limit
 from .schemas import (AccountOut, CodeIn, CodeSentOut, ForgotIn, ForgotOut, LoginIn, PasswordIn, ProfileIn, RefreshIn,
-                      RegisterIn, ResetIn, TokenPairOut)
+                      RegisterIn, ResetIn, StaffIn, TokenPairOut)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Accounts and tokens: sign up and log in by phone number or email")
 
-_ERRORS = {400: "wrong or spent code", 401: "not logged in / wrong credentials", 409: "already registered", 422: "invalid fields",
+_ERRORS = {400: "wrong or spent code", 401: "not logged in / wrong credentials", 403: "your role may not do this",
+           409: "already registered", 422: "invalid fields",
            429: "too many attempts"}
 
 
@@ -164,3 +165,15 @@ def verify_phone(data):
     """Prove the phone number with the code sent at sign-up (or by POST /phone/code). Log in again (or refresh)
     for a token that says so."""
     return accounts.verify_phone(_me().id, data["code"])
+
+
+@blp.route("/staff", methods=["POST"])
+@api_limit
+@blp.arguments(StaffIn)
+@blp.response(201, AccountOut)
+@_document_errors(401, 409, 422)
+@blp.doc(security=[{"bearerAuth": []}])
+@require_roles("admin")
+def create_staff(data):
+    """An admin creates a customer-service (`cs`) account; assign it to shops with PUT /api/v1/cs-staff/..."""
+    return accounts.create_cs_staff(data)

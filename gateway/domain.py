@@ -13,7 +13,8 @@ import phonenumbers
 from pasar import text
 
 PUBLIC_ROLES = ("shopper", "seller", "agent", "courier")  # admin is created by command only
-ALL_ROLES = PUBLIC_ROLES + ("admin",)
+STAFF_ROLES = ("cs",)  # customer-service staff (issue 19): created by an admin, never by sign-up
+ALL_ROLES = PUBLIC_ROLES + ("admin",) + STAFF_ROLES
 LOCALES = ("id", "en")
 CHANNELS = ("inapp", "email", "whatsapp")
 MIN_PASSWORD_LENGTH = 8

@@ -46,13 +46,16 @@ ROUTES: dict[str, str] = {
     "payouts": "payments",
     "webhooks": "payments",
     "notifications": "notifications",
+    "questions": "catalog",   # questions and conversations (issue 19): the catalog knows shops, agents, cs staff
+    "cs-staff": "catalog",
 }
 # Authorization is not in this list: it is added back only once the gateway has verified the bearer token.
 # Nothing else a client sends (X-User-Id, X-Role, ...) ever reaches a service.
 FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "If-None-Match",
                            "If-Modified-Since", "Idempotency-Key", "Stripe-Signature", "Last-Event-ID",
-                           # Xendit's callback token and delivery id (payments verifies them, never the gateway)
-                           "X-Callback-Token", "Webhook-Id")
+                           # Xendit's callback token, delivery id, HMAC signature and its timestamp (payments
+                           # verifies them, never the gateway)
+                           "X-Callback-Token", "Webhook-Id", "X-Callback-Signature", "Webhook-Timestamp")
 FORWARD_RESPONSE_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Location", "Retry-After", "Last-Modified",
                             "Content-Disposition", "Vary", "Idempotent-Replayed", "Allow")  # Allow: a 405 says what is
 CONNECT_TIMEOUT = float(config.setting("UPSTREAM_CONNECT_TIMEOUT", "2"))

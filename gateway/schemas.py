@@ -22,6 +22,16 @@ class RegisterIn(Schema):
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), validate=validate.Length(max=3))
 
 
+class StaffIn(Schema):
+    """A customer-service (`cs`) account an admin creates (issue 19)."""
+    name = Name(1, PERSON_NAME_MAX, required=True)
+    phone = _text(1, 32, allow_none=True)
+    email = _text(3, 254, allow_none=True)
+    password = _text(8, 256, required=True, load_only=True)
+    locale = fields.String(load_default="id", validate=validate.OneOf(LOCALES))
+    district = _text(0, 80, allow_none=True)
+
+
 class LoginIn(Schema):
     identifier = _text(1, 254, required=True, metadata={"description": "phone number or email"})
     password = _text(1, 256, required=True, load_only=True)

@@ -43,4 +43,8 @@ DEMO_COURIERS = [
     _person("8a04-000000000002", "courier", "Wati", "+6281234500006", "wati", "Pujut", "Lombok Tengah"),
     _person("8a04-000000000003", "courier", "Yosef", "+6281234500008", "yosef", "Sa'dan", "Toraja Utara"),
 ]
-DEMO_PEOPLE = DEMO_SHOPPERS + DEMO_SELLERS + DEMO_AGENTS + DEMO_COURIERS
+# the village network's customer service (issue 19): answers shoppers' questions for every demo shop
+DEMO_CS = [
+    _person("8a05-000000000001", "cs", "Rina Layanan Desa", "+6281234500009", "rina.cs", "Sanankulon", "Blitar"),
+]
+DEMO_PEOPLE = DEMO_SHOPPERS + DEMO_SELLERS + DEMO_AGENTS + DEMO_COURIERS + DEMO_CS

@@ -10,7 +10,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from .stamps import new_id
 
-ROLES = ("shopper", "seller", "agent", "courier", "admin")
+ROLES = ("shopper", "seller", "agent", "courier", "admin", "cs")  # cs: customer-service staff (issue 19)
 Money = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=0), **kw)  # noqa: E731
 Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
 
@@ -230,6 +230,23 @@ class FulfillmentCancelled(Contract):
     order_status = fields.String(allow_none=True, load_default=None)
 
 
+class QuestionEvent(Contract):
+    """A new message in a question thread (question.message_posted) or a thread handed over to the shop
+    (question.handed_over): catalog names who is to be told (`recipients`), notifications tells them."""
+    thread_id = Id(required=True)
+    shop_id = Id(required=True)
+    recipients = fields.List(Id(), required=True)
+    subject = fields.String(required=True)
+    author_id = Id(required=True)
+    author_role = fields.String(required=True)
+    shop_name = fields.String(allow_none=True, load_default=None)
+    author_name = fields.String(allow_none=True, load_default=None)
+    excerpt = fields.String(allow_none=True, load_default=None)
+    message_id = Id(allow_none=True, load_default=None)
+    listing_id = Id(allow_none=True, load_default=None)
+    order_id = Id(allow_none=True, load_default=None)
+
+
 class ComplaintEvent(Contract):
     """A step of a complaint about one delivered parcel (issue 16): opened, answered (rejected or a return asked),
     return_sent, escalated (to the operator), resolved. Only `complaint.resolved` moves money: `refund_amount`
@@ -276,6 +293,8 @@ CONTRACTS: dict[str, type[Schema]] = {
     "delivery.delivered": DeliveryEvent,
     "payout.created": PayoutCreated,
     "payout.released": PayoutCreated,
+    "question.message_posted": QuestionEvent,
+    "question.handed_over": QuestionEvent,
     "complaint.opened": ComplaintEvent,
     "complaint.answered": ComplaintEvent,
     "complaint.return_sent": ComplaintEvent,

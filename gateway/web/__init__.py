@@ -6,9 +6,9 @@ gateway/app.py registers it. pages.py imports no page module: the page modules i
 other way round."""
 from __future__ import annotations
 
-from . import account_pages, complaint_pages, courier_pages, seller_pages, sharing, storefront
+from . import account_pages, complaint_pages, courier_pages, questions_pages, seller_pages, sharing, storefront
 from .pages import bp
 
-PAGE_MODULES = (storefront, seller_pages, courier_pages, account_pages, sharing, complaint_pages)
+PAGE_MODULES = (storefront, seller_pages, courier_pages, account_pages, sharing, questions_pages, complaint_pages)
 
 __all__ = ["PAGE_MODULES", "bp"]

@@ -11,7 +11,8 @@ from .forms import flatten_fields, general_error
 from .pages import bp, flash_back, login_required, render
 from .redirects import safe_target
 
-ROLE_HOME = {"seller": "web.seller_home", "agent": "web.seller_home", "courier": "web.courier_home"}
+ROLE_HOME = {"seller": "web.seller_home", "agent": "web.seller_home", "courier": "web.courier_home",
+             "cs": "web.cs_queue"}
 
 
 def safe_next(target: str | None, role: str | None) -> str:

@@ -132,3 +132,12 @@ def set_save_data(user_id: str, on: bool) -> bool:
         return True
     except ApiError:
         return False
+
+
+def create_cs_staff(form: dict) -> Reply:
+    """An admin creates a customer-service (`cs`) account (issue 19)."""
+    try:
+        account = accounts.create_cs_staff(form)
+        return Reply(201, {"id": account.id})
+    except ApiError as exc:
+        return _failed(exc)

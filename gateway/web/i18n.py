@@ -260,6 +260,39 @@ EN = {
     "Ubah cerita, alamat dan foto toko": "Edit the shop's story, address and photo",
     "Formulir kartu tidak bisa dimuat. Periksa sinyal lalu muat ulang halaman ini.":
         "The card form could not be loaded. Check the signal, then reload this page.",
+    # questions and conversations (issue 19)
+    "Tanya penjual": "Ask the seller", "Tentang": "About", "Tentang barang": "About the item",
+    "Pertanyaan": "Question", "Kirim pertanyaan": "Send the question", "Kembali": "Back",
+    "Pertanyaan Anda dibaca penjual dan layanan pelanggan tokonya. Jawaban muncul di Pertanyaan saya dan di Kabar.":
+        "The seller and the shop's customer service read your question. Answers appear in My questions and in News.",
+    "Pertanyaan tidak ditemukan": "Question not found",
+    "Terlalu banyak pesan dalam satu jam. Coba lagi nanti.": "Too many messages in an hour. Try again later.",
+    "Pesan belum terkirim. Coba lagi.": "The message was not sent. Try again.",
+    "Pertanyaan saya": "My questions", "Pertanyaan pembeli": "Shoppers' questions",
+    "Antrian pertanyaan": "Question queue", "Pembeli": "Shopper",
+    "Layanan pelanggan": "Customer service", "Pengelola": "Operator",
+    "Menunggu jawaban": "Waiting for an answer", "Dijawab": "Answered", "Diteruskan ke penjual": "Handed to the seller",
+    "Sudah selesai": "Resolved", "Lihat produk": "See the product", "Pesan terkirim.": "Message sent.",
+    "Pertanyaan diteruskan ke penjual.": "The question was handed to the seller.",
+    "Pertanyaan ditandai selesai.": "The question is marked resolved.", "Belum bisa dilakukan.": "That cannot be done yet.",
+    "Balas": "Reply", "Kirim": "Send", "Serahkan ke penjual": "Hand over to the seller", "Tandai selesai": "Mark resolved",
+    "Semua pertanyaan": "All questions", "Belum ada pertanyaan.": "No questions yet.",
+    "Tanya penjual dari halaman produk atau pesanan Anda.": "Ask a seller from a product page or one of your orders.",
+    "Toko yang Anda layani": "Shops you serve", "Belum selesai": "Not resolved", "Semua": "All",
+    "Pertanyaan dan layanan pelanggan": "Questions and customer service",
+    "Akun layanan pelanggan dibuat.": "The customer-service account is created.", "Toko ditambahkan.": "Shop added.",
+    "Toko dilepas.": "Shop removed.", "Belum bisa diubah.": "That could not be changed.",
+    "Waktu tanggapan pertama": "Time to the first answer", "Menunggu": "Waiting", "terlama": "longest",
+    "Median": "Median", "90% dijawab dalam": "90% answered within", "Rata-rata": "Mean", "Per petugas": "Per staff member",
+    "Petugas": "Staff member", "Dijawab pertama": "Answered first", "Per toko": "Per shop",
+    "Petugas layanan pelanggan": "Customer-service staff", "belum ada toko": "no shop yet",
+    "Lepas dari toko ini": "Remove from this shop",
+    "Buat akun layanan pelanggan": "Create a customer-service account", "Buat akun": "Create the account",
+    "Akun belum dibuat.": "The account was not created.",
+    "Email": "Email", "Buka pertanyaan": "Open the question",
+    "Tulis pertanyaan Anda untuk penjual…": "Write your question for the seller…",
+    "Masuk untuk bertanya kepada penjual": "Log in to ask the seller", "Tanya tentang pesanan ini": "Ask about this order",
+    "%(n)s dtk": "%(n)s s", "%(n)s mnt": "%(n)s min", "%(h)s jam %(m)s mnt": "%(h)s h %(m)s min", "%(n)s hari": "%(n)s days",
 }
 
 
@@ -373,7 +406,7 @@ EN.update({
     "Tidak sesuai foto/keterangan": "Not as described", "Barang kurang": "Incomplete",
     "Menunggu jawaban penjual": "Waiting for the seller", "Ditolak penjual": "Rejected by the seller",
     "Barang perlu dikembalikan": "Goods to be returned", "Barang dikirim balik": "Goods sent back",
-    "Ditangani pengelola": "With the operator", "Selesai": "Settled",
+    "Ditangani pengelola": "With the operator",
     "Komplain diajukan": "Complaint opened", "Ditolak": "Rejected", "Barang diminta kembali": "Goods asked back",
     "Barang diterima kembali": "Goods received back", "Diteruskan ke pengelola": "Passed to the operator",
     "Pembeli menerima jawaban": "Shopper accepted the answer", "Dana dikembalikan": "Refunded",
@@ -404,5 +437,5 @@ EN.update({
     "Pesanan bayar di tempat: Pasar Desa berutang dana ini kepada pembeli sampai dibayarkan.":
     "Cash on delivery order: Pasar Desa owes this refund to the shopper until it is paid.",
     "Dana sudah dibayarkan ke pembeli": "Refund paid to the shopper",
-    "Waktu": "Time", "Langkah": "Step", "Oleh": "By", "Jumlah": "Amount", "Status komplain": "Complaint status",
+    "Waktu": "Time", "Langkah": "Step", "Oleh": "By", "Nominal": "Amount", "Status komplain": "Complaint status",
 })

@@ -3,6 +3,7 @@ whether an order's items can be reserved (all or none), when stock counts as low
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -281,3 +282,107 @@ def pickup_address(street: str, village: str, district: str, regency: str, provi
                    phone: str | None) -> dict:
     return {"street": street or "", "village": village or "", "district": district or "",
             "regency": regency or "", "province": province or "", "phone": phone or ""}
+
+
+# -- questions and conversations (issue 19) -------------------------------------------------------------------
+# A thread is one shopper's question to one shop. Its parties take a *part*: the shopper who asked, the shop (its
+# seller or agent), the cs staff assigned to the shop, and the operator (admin). Nobody else learns it exists.
+QUESTION_STATUSES = ("open", "answered", "handed_over", "resolved")
+WAITING_STATUSES = ("open", "handed_over")      # the shop's side owes an answer
+QUEUE_STATUSES = ("open", "handed_over", "answered")  # what staff see until it is resolved
+SHOP_SIDE_PARTS = ("shop", "cs", "admin")
+QUESTION_BODY_MAX = 1000   # characters of one message (after trimming)
+QUESTION_EXCERPT = 140     # characters of a message carried to the notification (WhatsApp line)
+# messages per account per rolling hour: a shopper asks a few things; staff answer many threads
+MESSAGES_PER_HOUR = {"shopper": 20, "shop": 120, "cs": 300, "admin": 300}
+THREADS_PER_HOUR = 5       # new questions a shopper may open per hour
+
+
+class QuestionRefused(ValueError):
+    """A move the thread's rules refuse: `status` is the HTTP answer (409 conflict, 429 too many)."""
+
+    def __init__(self, message: str, code: str, status: int = 409):
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+def question_part(actor: Actor, *, shopper_id: str, seller_id: str, agent_id: str | None,
+                  cs_ids: set[str] | frozenset[str]) -> str | None:
+    """The part `actor` plays in a thread, or None: not a party (the thread is then "not found" to them)."""
+    if actor.role == "admin":
+        return "admin"
+    if actor.role == "shopper":
+        return "shopper" if actor.user_id == shopper_id else None
+    if actor.role in ("seller", "agent"):
+        if actor.user_id.startswith("shop:"):  # a crafter without an account: nobody signs in as them
+            return None
+        return "shop" if can_manage_shop(actor, seller_id, agent_id) else None
+    if actor.role == "cs":
+        return "cs" if actor.user_id in cs_ids else None
+    return None
+
+
+def status_after_message(status: str, part: str) -> str:
+    """A shopper's message waits for the shop (a handed-over thread stays with the seller); any answer from the
+    shop's side (shop, cs, operator) makes it answered. A resolved thread reopens when someone writes again."""
+    if part == "shopper":
+        return "handed_over" if status == "handed_over" else "open"
+    return "answered"
+
+
+def is_first_answer(first_answer_at, part: str) -> bool:
+    """The first message from the shop's side is the one the operator's response times count."""
+    return first_answer_at is None and part in SHOP_SIDE_PARTS
+
+
+def check_hand_over(part: str, status: str) -> None:
+    """Customer service (or the operator) passes a thread to the seller; a resolved one is closed."""
+    if part not in ("cs", "admin"):
+        raise QuestionRefused("only customer service hands a question over to the seller", "not_cs", 403)
+    if status == "resolved":
+        raise QuestionRefused("this question is resolved; a new message reopens it", "question_resolved")
+
+
+def check_message_rate(part: str, sent_last_hour: int) -> None:
+    if sent_last_hour >= MESSAGES_PER_HOUR.get(part, MESSAGES_PER_HOUR["shopper"]):
+        raise QuestionRefused("too many messages in the last hour; try again later", "too_many_messages", 429)
+
+
+def check_thread_rate(opened_last_hour: int) -> None:
+    if opened_last_hour >= THREADS_PER_HOUR:
+        raise QuestionRefused("too many new questions in the last hour; try again later", "too_many_questions",
+                              429)
+
+
+def question_recipients(author_id: str, *, shopper_id: str, seller_id: str, agent_id: str | None,
+                        cs_ids) -> list[str]:
+    """Everyone in the thread but the author: the shopper, the shop's seller and agent (a crafter without an
+    account, "shop:<id>", is reached through their agent), and the assigned cs staff. The operator reads the
+    report, not every message."""
+    people = [shopper_id, seller_id, agent_id, *sorted(cs_ids)]
+    return [p for p in dict.fromkeys(people) if p and p != author_id and not str(p).startswith("shop:")]
+
+
+def excerpt(body: str, limit: int = QUESTION_EXCERPT) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+
+
+def response_summary(seconds: list[float], waiting_seconds: list[float]) -> dict:
+    """The operator's figures for one group of threads: how many were answered, how fast the first answer came
+    (median, 90th percentile, mean, in whole seconds) and how many still wait, the oldest for how long."""
+    ordered = sorted(max(0.0, s) for s in seconds)
+
+    def rank(fraction: float) -> int | None:
+        if not ordered:
+            return None
+        return round(ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))])  # nearest rank
+
+    middle = len(ordered) // 2
+    median = None
+    if ordered:
+        median = round(ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
+    return {"answered": len(ordered), "median_seconds": median, "p90_seconds": rank(0.9),
+            "mean_seconds": round(sum(ordered) / len(ordered)) if ordered else None,
+            "waiting": len(waiting_seconds),
+            "oldest_waiting_seconds": round(max(waiting_seconds)) if waiting_seconds else None}

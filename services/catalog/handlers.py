@@ -5,7 +5,7 @@ from __future__ import annotations
 from pasar.db import UnitOfWork
 from pasar.events import Event
 
-from . import service
+from . import questions, service
 
 
 def reserve_stock(event: Event, uow: UnitOfWork) -> None:
@@ -37,12 +37,22 @@ def remember_seller(event: Event, uow: UnitOfWork) -> None:
                             email=data.get("email"), district=data.get("district"))
 
 
+def remember_order_shopper(event: Event, uow: UnitOfWork) -> None:
+    """A placed order: whose it is, so its shopper may ask its shops questions about it (issue 19)."""
+    questions.remember_order_shopper(uow, event.data["order_id"], event.data["shopper_id"])
+
+
+def remember_cs_staff(event: Event, uow: UnitOfWork) -> None:
+    """An account registered or updated: keep the customer-service staff directory."""
+    questions.remember_cs_staff(uow, event.data)
+
+
 HANDLERS = {
-    "order.placed": [reserve_stock],
+    "order.placed": [reserve_stock, remember_order_shopper],
     "order.cancelled": [release_stock],
     "order.rejected": [release_stock],
     "fulfillment.cancelled": [release_parcel_stock],
     "delivery.delivered": [commit_stock],
-    "account.registered": [remember_seller],
-    "account.updated": [remember_seller],
+    "account.registered": [remember_seller, remember_cs_staff],
+    "account.updated": [remember_seller, remember_cs_staff],
 }

@@ -145,3 +145,67 @@ class StockMovement(Base):
 
 messaging_tables(Base.metadata)
 idempotency_table(Base.metadata)
+
+
+# -- questions and conversations (issue 19) ----------------------------------------------------------------
+class CsStaff(Base):
+    """Customer-service staff (`cs` accounts) as the gateway announced them: who may be assigned to shops."""
+    __tablename__ = "cs_staff"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class CsAssignment(Base):
+    """A cs staff member answers the questions of this shop (set by an admin)."""
+    __tablename__ = "cs_assignments"
+    __table_args__ = (UniqueConstraint("shop_id", "user_id", name="uq_cs_assignments_shop_user"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class OrderShopper(Base):
+    """Who placed an order (from order.placed): a question about an order is the shopper's, to the shops that
+    hold its reservations. Kept from the event, never asked of the orders service."""
+    __tablename__ = "order_shoppers"
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shopper_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class QuestionThread(Base):
+    """A shopper's question about a listing or an order, to one shop. status: open (waiting for the shop's
+    side) -> answered -> (handed_over: cs passed it to the seller) -> resolved; a shopper's new message reopens."""
+    __tablename__ = "question_threads"
+    __table_args__ = (Index("ix_question_threads_shop_status", "shop_id", "status"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"))
+    shopper_id: Mapped[str] = mapped_column(String(64), index=True)
+    shopper_name: Mapped[str] = mapped_column(String(200), default="")
+    listing_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    order_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    first_answer_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_answer_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class QuestionMessage(Base):
+    __tablename__ = "question_messages"
+    __table_args__ = (Index("ix_question_messages_author_time", "author_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    thread_id: Mapped[str] = mapped_column(ForeignKey("question_threads.id"), index=True)
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_role: Mapped[str] = mapped_column(String(20))   # shopper | shop | cs | admin (the part in the thread)
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

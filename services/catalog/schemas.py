@@ -6,7 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from pasar.text import FreeText
 
-from .domain import MAX_PRICE, MAX_STOCK, MIN_PRICE, SHOP_STATUSES, SORTS, STATUSES, UNITS
+from .domain import (MAX_PRICE, MAX_STOCK, MIN_PRICE, QUESTION_BODY_MAX, QUESTION_STATUSES, SHOP_STATUSES, SORTS,
+                     STATUSES, UNITS)
 
 PHONE = validate.Regexp(r"^\+?[0-9]{8,15}$", error="a phone number like +6281234567890")
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lower-case words joined by '-'")
@@ -233,3 +234,103 @@ class MovementOut(Schema):
     note = fields.String()
     created_at = fields.DateTime()
 
+
+
+# -- questions and conversations (issue 19) ----------------------------------------------------------------
+class QuestionIn(Schema):
+    """A new question: about a listing, or about one of my orders (`shop_id` picks the shop of a mixed order)."""
+    listing_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None)
+    order_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None)
+    shop_id = fields.String(validate=validate.Length(min=1, max=64), load_default=None)
+    body = Text(2, QUESTION_BODY_MAX, required=True)
+
+
+class MessageIn(Schema):
+    body = Text(1, QUESTION_BODY_MAX, required=True)
+
+
+class QuestionQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf((*QUESTION_STATUSES, "queue")),
+                           metadata={"description": "one status, or `queue`: what staff still work on"})
+    shop_id = fields.String(load_default=None, validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class QuestionMessageOut(Schema):
+    id = fields.String()
+    author_role = fields.String(metadata={"description": "shopper | shop | cs | admin"})
+    author_name = fields.String()
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class QuestionOut(Schema):
+    id = fields.String()
+    shop_id = fields.String()
+    shop_name = fields.String()
+    listing_id = fields.String(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    subject = fields.String()
+    status = fields.String()
+    waiting = fields.Boolean()
+    shopper_name = fields.String()
+    created_at = fields.DateTime()
+    last_message_at = fields.DateTime()
+    first_answer_at = fields.DateTime(allow_none=True)
+    handed_over_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    my_part = fields.String(allow_none=True)
+    last_message = fields.String()
+    last_author_role = fields.String()
+    messages = fields.List(fields.Nested(QuestionMessageOut))
+
+
+class QuestionPage(Schema):
+    items = fields.List(fields.Nested(QuestionOut))
+    total = fields.Integer()
+
+
+class StaffShopOut(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class StaffOut(Schema):
+    user_id = fields.String()
+    name = fields.String()
+    shops = fields.List(fields.Nested(StaffShopOut))
+
+
+class StaffPage(Schema):
+    items = fields.List(fields.Nested(StaffOut))
+
+
+class ResponseFigures(Schema):
+    answered = fields.Integer()
+    median_seconds = fields.Integer(allow_none=True)
+    p90_seconds = fields.Integer(allow_none=True)
+    mean_seconds = fields.Integer(allow_none=True)
+    waiting = fields.Integer()
+    oldest_waiting_seconds = fields.Integer(allow_none=True)
+
+
+class OverallTimes(ResponseFigures):
+    threads = fields.Integer()
+
+
+class StaffTimes(ResponseFigures):
+    user_id = fields.String()
+    name = fields.String()
+    shops = fields.Integer()
+
+
+class ShopTimes(ResponseFigures):
+    shop_id = fields.String()
+    shop_name = fields.String()
+    threads = fields.Integer()
+
+
+class ResponseTimesOut(Schema):
+    overall = fields.Nested(OverallTimes)
+    staff = fields.List(fields.Nested(StaffTimes))
+    shops = fields.List(fields.Nested(ShopTimes))

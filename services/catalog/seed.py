@@ -9,12 +9,14 @@ import hashlib
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from pasar.db import Database
 from pasar.stamps import utcnow
-from pasar.demo import DEMO_AGENTS, DEMO_SELLERS
+from pasar.demo import DEMO_AGENTS, DEMO_CS, DEMO_SELLERS
 
 from . import domain, media
-from .models import Base, Category, Listing, Photo, Seller, Shop
+from .models import Base, Category, CsAssignment, CsStaff, Listing, Photo, Seller, Shop
 from .service import move_stock, refresh_search_text
 
 _NS = uuid.UUID("6f1d1c1e-5a7b-4c2e-9f3a-0d5e8b7a6c41")
@@ -206,5 +208,14 @@ def seed(db: Database | None = None) -> str:
                                   thumb_key=stored.thumb_key, width=stored.width, height=stored.height))
                 added["listings"] += 1
                 added["photos"] += 1
+        # the demo customer-service staff answers for every demo shop (issue 19)
+        for person in DEMO_CS:
+            if session.get(CsStaff, person["id"]) is None:
+                session.add(CsStaff(user_id=person["id"], name=person["name"]))
+            for key, *_ in SHOPS:
+                shop_id = _id("shop", key)
+                if session.scalar(select(CsAssignment.id).where(CsAssignment.shop_id == shop_id,
+                                                                CsAssignment.user_id == person["id"])) is None:
+                    session.add(CsAssignment(shop_id=shop_id, user_id=person["id"], assigned_by="seed"))
         session.commit()
     return ", ".join(f"{n} {what}" for what, n in added.items()) + " added"

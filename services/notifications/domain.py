@@ -124,6 +124,13 @@ def _parcel_cancelled(event_type: str, data: dict) -> list[Intent]:
     return out
 
 
+def _question(data: dict, kind: str) -> list[Intent]:
+    """A question thread (issue 19): catalog names the parties to tell (never the author); each gets the line."""
+    context = {**data, "order_ref": short_order(data.get("order_id")) if data.get("order_id") else ""}
+    return [Intent(person, kind, context, data.get("order_id"))
+            for person in dict.fromkeys(data.get("recipients") or []) if reachable_person(person)]
+
+
 def _complaint(event_type: str, data: dict) -> list[Intent]:
     """Every step of a complaint: the shopper and the seller (and agent) each hear it, in their own words
     (`step` says which: opened, rejected, return_requested, return_sent, escalated, refund, release)."""
@@ -140,6 +147,8 @@ COMPLAINT_EVENTS = ("complaint.opened", "complaint.answered", "complaint.return_
 
 # event type -> who is told what (the template's name is the kind)
 _WHO_HEARS = {
+    "question.message_posted": lambda t, d: _question(d, "question_message"),
+    "question.handed_over": lambda t, d: _question(d, "question_handed_over"),
     "order.confirmed": lambda t, d: _shopper(t, d, "order_confirmed") + _preparers(d),
     "order.rejected": lambda t, d: _shopper(t, d, "order_rejected"),
     "order.cancelled": lambda t, d: _shopper(t, d, "order_cancelled"),

@@ -31,6 +31,9 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "delivery.assigned", "delivery.unassigned",
                     # after the sale (issue 16)
                     "fulfillment.cancelled", "payout.released", "delivery.accepted",
+                    # questions and conversations (issue 19)
+                    "question.message_posted", "question.handed_over",
+                    # complaints and returns (issue 16)
                     "complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
                     "complaint.resolved")
 

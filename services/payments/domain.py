@@ -295,6 +295,20 @@ def parcel_refund(payment_id: str, fulfillment_id: str, order_id: str, amount: i
                     ((SHOPPER_CLEARING, amount), (PLATFORM_FUNDS, -amount)))
 
 
+def refund_owed(payment_id: str, key: str, order_id: str, shopper_id: str, amount: int) -> Movement:
+    """A refund the channel cannot make through its API: the shopper's money stays with the platform, owed back
+    to them by hand (no longer unearned clearing, a debt to that shopper)."""
+    return Movement(f"refund_owed:{payment_id}:{key}", "refund_owed", order_id,
+                    ((SHOPPER_CLEARING, amount), (shopper_refund_owed(shopper_id), -amount)))
+
+
+def split_reversed(payment_id: str, key: str, order_id: str, seller_id: str, amount: int) -> Movement:
+    """A seller's routed share taken back from their sub-account (their parcel refunded before delivery): the
+    exact reverse of `split_routed` for that much."""
+    return Movement(f"split_reversed:{payment_id}:{key}", "split_reversed", order_id,
+                    ((seller_payable(seller_id), -amount), (PLATFORM_FUNDS, amount)))
+
+
 def transferred(payout_id: str, order_id: str, seller_id: str, amount: int) -> Movement:
     """A payout that left the platform (Stripe Connect transfer): the seller is owed that much less."""
     return Movement(f"paid_out:{payout_id}", "transfer", order_id,
@@ -346,6 +360,7 @@ class StartedPayment:
     client_secret: str | None = None
     next_action: NextAction | None = None
     split_rule_id: str | None = None   # xenPlatform: the split rule the payment was opened with
+    for_user_id: str | None = None     # xenPlatform: the sub-account it was made on (settles there)
 
 
 @dataclass(frozen=True)
@@ -372,6 +387,7 @@ class OpenRequest:
     expires_at: str | None = None
     return_url: str | None = None
     split: tuple["SplitRoute", ...] = ()
+    for_user_id: str | None = None     # xenPlatform: make it on this seller's sub-account (the whole order is theirs)
 
 
 class PaymentProvider(Protocol):
@@ -396,6 +412,20 @@ class PaymentProvider(Protocol):
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         """Send a seller's payout to their connected account; returns the transfer id."""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """What `service.refund` did: `amount` goes back to the shopper, at the provider (`provider_ref`, its refund
+    id) or, where the channel cannot refund (`owed`), recorded as owed to them by hand. `amount` 0: nothing was
+    left to refund."""
+    amount: int
+    provider_ref: str | None = None
+    owed: bool = False
+
+
+class SplitNotReversible(RuntimeError):
+    """The provider cannot take a routed share back from a seller's sub-account (not configured for it)."""
 
 
 class RefundNotSupported(RuntimeError):

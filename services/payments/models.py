@@ -45,6 +45,8 @@ class Payment(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     split_rule_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # xenPlatform split rule
     attention: Mapped[str | None] = mapped_column(String(64), nullable=True)  # why the operator must act (flag)
+    # xenPlatform: made on this seller's sub-account (`for-user-id`), not on the platform's master account
+    for_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     shares: Mapped[list["PaymentShare"]] = relationship(back_populates="payment", lazy="selectin",

@@ -29,6 +29,8 @@ class PaymentOut(Schema):
     provider = fields.String()
     amount = fields.Integer()
     currency = fields.String()
+    refund_owed = fields.Integer(metadata={"description": "owed back to the shopper by hand: a refund their "
+                                                          "channel (a bank transfer to a VA) cannot make"})
     refunded = fields.Integer(metadata={"description": "given back to the shopper so far: the whole payment, or "
                                                        "parcel by parcel when one was cancelled on its own"})
     failure_reason = fields.String(allow_none=True, metadata={

@@ -10,7 +10,18 @@ Two kinds of call:
   (the kernel's error type, free of Flask), so a route only parses, authorises, calls one and answers.
 
 Providers are reached only through providers.get_provider(name) / providers.card_provider_name() and the
-webhook verifier: the one seam a second provider (Xendit, Midtrans) plugs into."""
+webhook verifier: the one seam a second provider (Xendit, Midtrans) plugs into.
+
+Giving money back, whatever the provider - the one call for other use cases (a refused parcel, a complaint):
+
+    refund(uow, payment, amount, key, *, reason="refund", fulfillment_id=None) -> domain.RefundResult
+
+`amount` whole rupiah, at most what is left of the capture; `key` names the refund (the same key twice refunds
+once, at the provider too); the caller's UnitOfWork, not committed. Card, QRIS, e-wallets: refunded at the
+provider (Stripe, Xendit, Midtrans), RefundResult(amount, provider_ref, owed=False). A channel that cannot refund
+(a bank transfer to a VA): recorded as owed to the shopper in the ledger and flagged for the operator,
+RefundResult(amount, None, owed=True). `fulfillment_id` (a parcel not delivered): its seller's share split to a
+xenPlatform sub-account at payment time is taken back too. See `refund` below."""
 from __future__ import annotations
 
 import logging
@@ -147,13 +158,17 @@ def payment_timeout() -> timedelta:
 def _open_at_provider(uow: UnitOfWork, payment: Payment, shares: list[dict]) -> None:
     channel = payment.channel or domain.CHANNEL_CARD
     split = _split_for(uow, payment, shares) if payment.provider == "xendit" else ()
+    # the whole order is one seller's, who has a sub-account: it may be made on their account (xendit.open)
+    only_seller = len({s["seller_id"] for s in shares}) == 1 and len(split) == 1
     expires = utcnow() + payment_timeout() if payment.method != "cod" else None
     request = domain.OpenRequest(payment_id=payment.id, order_id=payment.order_id, shopper_id=payment.shopper_id,
                                  amount=int(payment.amount), channel=channel,
                                  expires_at=expires.isoformat() if expires else None,
-                                 return_url=_return_url(payment.order_id), split=split)
+                                 return_url=_return_url(payment.order_id), split=split,
+                                 for_user_id=split[0].destination_account_id if only_seller else None)
     started = providers.get_provider(payment.provider).open(request)
     payment.provider_ref = started.provider_ref
+    payment.for_user_id = started.for_user_id
     payment.client_secret = started.client_secret
     _show_next_action(payment, started.next_action)
     if started.split_rule_id:
@@ -230,7 +245,7 @@ def _void_unpaid(uow: UnitOfWork, payment: Payment, reason: str | None, already_
     if failed and already_cancelled:
         return  # voided when the order was first cancelled
     paid_after_all = providers.get_provider(payment.provider).cancel(
-        provider_ref=payment.provider_ref, order_id=payment.order_id)
+        provider_ref=payment.provider_ref, order_id=payment.order_id, **_on_account(payment))
     if paid_after_all is not None:
         apply_outcome(uow, payment, paid_after_all)  # captures, then refunds (order_cancelled)
     elif not failed:
@@ -251,13 +266,19 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
     if payment.status != domain.SUCCEEDED:
         return
     # a parcel cancelled on its own earlier was refunded then: only the rest goes back now
-    amount = captured_amount(uow.session, payment) - refunded_amount(uow.session, payment)
+    amount = captured_amount(uow.session, payment) - refunded_amount(uow.session, payment) \
+        - owed_refunds(uow.session, payment)
     if amount <= 0:
         payment.status = domain.REFUNDED
         return
+    backs: list[_Back] = []  # every parcel still open (one cancelled on its own took its share back then)
+    for share in payment.shares:
+        if share.cancelled_at is None:
+            back = _share_to_take_back(uow, payment, share.fulfillment_id,
+                                       pending=sum(b.amount for b in backs if b.seller_id == share.seller_id))
+            backs += [back] if back is not None else []
     try:
-        payment.refund_ref = providers.get_provider(payment.provider).refund(
-            provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount)
+        payment.refund_ref = _refund_at_provider(payment, amount, None, backs)
     except domain.RefundNotSupported as exc:
         # a bank transfer cannot be sent back through the API: the operator returns it by hand; the money
         # stays recorded as received (nothing lost) and the payment is flagged until then
@@ -265,6 +286,7 @@ def refund_payment(uow: UnitOfWork, payment: Payment, reason: str) -> None:
         log.warning("refund needs the operator", extra={"order_id": payment.order_id, "why": str(exc)})
         return
     _record_refund(uow, payment, amount, reason)
+    _record_backs(uow, payment, "order", backs, moved=_refund_from_sub_account(payment))
 
 
 def _record_refund(uow: UnitOfWork, payment: Payment, amount: int, reason: str) -> None:
@@ -428,9 +450,11 @@ def release_seller_share(uow: UnitOfWork, data: dict) -> Payout | None:
 
 
 def refund_parcel(uow: UnitOfWork, data: dict) -> int:
-    """fulfillment.cancelled: one parcel cancelled before pickup. Card: its goods and delivery fee go back to
-    the shopper through the payment's own provider (a partial refund, once per parcel); cash on delivery: it is
-    simply no longer owed. Returns the amount refunded."""
+    """fulfillment.cancelled: one parcel cancelled before pickup (refused by its seller). Paid online (card, QRIS,
+    VA, e-wallet, whatever the provider): its goods and delivery fee go back to the shopper through `refund`
+    (a partial refund, once per parcel; owed by hand where the channel cannot refund; a seller's share already
+    split to their sub-account is taken back). Cash on delivery: it is simply no longer owed. Returns the amount
+    refunded (or owed)."""
     order_id, fulfillment_id = data["order_id"], data["fulfillment_id"]
     payment = payment_for_order(uow, order_id)
     if payment is None:
@@ -448,22 +472,143 @@ def refund_parcel(uow: UnitOfWork, data: dict) -> int:
         raise ValueError(f"parcel {fulfillment_id} was delivered; it cannot be cancelled")
     share.cancelled_at = utcnow()
     amount = 0
-    if payment.method == "card" and payment.status == domain.SUCCEEDED:
-        amount = min(int(share.goods_amount) + int(share.delivery_fee),
-                     captured_amount(uow.session, payment) - refunded_amount(uow.session, payment))
-        if amount > 0:
-            ref = providers.get_provider(payment.provider).refund(
-                provider_ref=payment.provider_ref, order_id=order_id, amount=amount, refund_key=fulfillment_id)
-            post(uow, domain.parcel_refund(payment.id, fulfillment_id, order_id, amount))
+    if payment.method != "cod" and payment.status == domain.SUCCEEDED:
+        done = refund(uow, payment, int(share.goods_amount) + int(share.delivery_fee), fulfillment_id,
+                      reason=data.get("reason") or "parcel_cancelled", fulfillment_id=fulfillment_id)
+        amount = done.amount
+        if amount > 0 and not done.owed:
             share.refunded = amount
             if all(s.cancelled_at is not None for s in payment.shares):
                 payment.status = domain.REFUNDED
-                payment.refund_ref = ref
-            uow.emit("payment.refunded", _event(payment, amount=amount, reason=data.get("reason") or "parcel_cancelled",
-                                                fulfillment_id=fulfillment_id, partial=True),
-                     correlation_id=order_id)
+                payment.refund_ref = done.provider_ref
     _settle_cod_if_done(payment)
     return amount
+
+
+def owed_refunds(session, payment: Payment) -> int:
+    """What the shopper is owed back by hand on this payment (refunds their channel could not make)."""
+    return -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                               .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+                               .where(LedgerTransaction.order_id == payment.order_id,
+                                      LedgerTransaction.kind == "refund_owed",
+                                      LedgerEntry.account == domain.shopper_refund_owed(payment.shopper_id))))
+
+
+def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: str = "refund",
+           fulfillment_id: str | None = None) -> domain.RefundResult:
+    """Give `amount` rupiah of an online payment back to its shopper, whatever the provider (Stripe, the sandbox,
+    Xendit, Midtrans): the provider-neutral partial refund other use cases call (a refused parcel, a complaint).
+
+    - `key` names this refund (a fulfillment id, a complaint id): the same key twice refunds once, here and at the
+      provider (its idempotency / refund key is derived from it). Returns domain.RefundResult.
+    - At most what is left of the capture (captured less refunded less owed) goes back; 0 when nothing is.
+    - Where the channel cannot refund through its API (a bank transfer into a virtual account): nothing is sent,
+      the amount is recorded in the ledger as owed to the shopper (`shopper_refund_owed:<shopper>`) and the
+      payment is flagged `refund_owed` for the operator (balances, reconcile). Result `owed=True`.
+    - `fulfillment_id`: the refund is for that parcel, not yet delivered. If its seller's share was split to their
+      xenPlatform sub-account at payment time, that share is taken back (a transfer at Xendit, `split_reversed`
+      in the ledger), so the platform does not pay the shopper back out of its own pocket.
+    Takes the caller's entered UnitOfWork and does not commit. Emits payment.refunded (partial) when money left."""
+    session = uow.session
+    if payment.status not in (domain.SUCCEEDED, domain.REFUNDED) or payment.method == "cod":
+        return domain.RefundResult(0)
+    done = session.scalar(select(LedgerTransaction).where(LedgerTransaction.key.in_(
+        (f"refund:{payment.id}:{key}", f"refund_owed:{payment.id}:{key}"))))
+    if done is not None:  # this key was refunded already: say so again, send nothing
+        total = -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.transaction_id == done.id, LedgerEntry.amount < 0)))
+        return domain.RefundResult(total, payment.refund_ref, done.kind == "refund_owed")
+    amount = min(int(amount), captured_amount(session, payment) - refunded_amount(session, payment)
+                 - owed_refunds(session, payment))
+    if amount <= 0:
+        return domain.RefundResult(0)
+    back = _share_to_take_back(uow, payment, fulfillment_id) if fulfillment_id else None
+    backs = [back] if back is not None else []
+    try:
+        ref = _refund_at_provider(payment, amount, key, backs)
+    except domain.RefundNotSupported as exc:
+        post(uow, domain.refund_owed(payment.id, key, payment.order_id, payment.shopper_id, amount))
+        payment.attention = "refund_owed"
+        log.warning("refund owed to the shopper by hand", extra={"order_id": payment.order_id, "amount": amount,
+                                                                  "why": str(exc)})
+        _record_backs(uow, payment, key, backs, moved=False)
+        return domain.RefundResult(amount, None, True)
+    post(uow, domain.parcel_refund(payment.id, key, payment.order_id, amount))
+    _record_backs(uow, payment, key, backs, moved=_refund_from_sub_account(payment))
+    uow.emit("payment.refunded", _event(payment, amount=amount, reason=reason, refund_key=key, partial=True,
+                                        **({"fulfillment_id": fulfillment_id} if fulfillment_id else {})),
+             correlation_id=payment.order_id)
+    return domain.RefundResult(amount, ref, False)
+
+
+def _on_account(payment: Payment) -> dict:
+    """A payment made on a seller's xenPlatform sub-account: every provider call about it names that account."""
+    return {"for_user_id": payment.for_user_id} if payment.for_user_id else {}
+
+
+def _refund_from_sub_account(payment: Payment) -> bool:
+    """A payment made on a seller's sub-account is refunded from it (if its channel refunds at all: not a VA)."""
+    return bool(payment.for_user_id) and domain.channel_kind(payment.channel or "card") != domain.NEXT_VA
+
+
+@dataclass(frozen=True)
+class _Back:
+    fulfillment_id: str
+    seller_id: str
+    account_id: str
+    amount: int
+
+
+def _share_to_take_back(uow: UnitOfWork, payment: Payment, fulfillment_id: str, pending: int = 0) -> _Back | None:
+    """The parcel's seller had their share split to their sub-account at payment time and the parcel was not
+    delivered: that parcel's share (at most what is still routed to them) must come back with the refund."""
+    share = uow.session.get(PaymentShare, fulfillment_id)
+    if share is None or share.delivered_at is not None:
+        return None
+    route = uow.session.get(PaymentSplit, (payment.id, share.seller_id))
+    if route is None:
+        return None
+    reversed_before = -int(uow.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.order_id == payment.order_id, LedgerTransaction.kind == "split_reversed",
+               LedgerEntry.account == domain.seller_payable(share.seller_id))))
+    parcel_share = domain.split(int(share.goods_amount), int(share.delivery_fee), commission_rate()).seller
+    amount = min(parcel_share, int(route.amount) - reversed_before - pending)
+    return _Back(fulfillment_id, share.seller_id, route.destination_account_id, amount) if amount > 0 else None
+
+
+def _refund_at_provider(payment: Payment, amount: int, key: str | None, backs: list[_Back]) -> str:
+    """Send `amount` back at the payment's provider; raises domain.RefundNotSupported where the channel cannot.
+    xenPlatform: a payment collected on the master account is refunded from it; one made on a seller's
+    sub-account (for-user-id) is refunded from that account, after the platform's part of the refund (all but
+    the seller's share being taken back) was transferred to it."""
+    provider = providers.get_provider(payment.provider)
+    if _refund_from_sub_account(payment):
+        cover = amount - sum(back.amount for back in backs)
+        if cover > 0:
+            provider.cover_refund(account_id=payment.for_user_id, amount=cover,
+                                  reference=f"pasar-{payment.id}-{key or 'order'}-cover")
+    kwargs = {"refund_key": key} if key else {}
+    return provider.refund(provider_ref=payment.provider_ref, order_id=payment.order_id, amount=amount,
+                           **kwargs, **_on_account(payment))
+
+
+def _record_backs(uow: UnitOfWork, payment: Payment, key: str, backs: list[_Back], *, moved: bool) -> None:
+    """Each seller share taken back: transferred from their sub-account to the master account (unless the refund
+    itself was made from that sub-account, `moved`), then `split_reversed` in the ledger."""
+    for back in backs:
+        back_key = key if key != "order" else f"order-{back.fulfillment_id}"
+        if not moved:
+            try:
+                providers.get_provider(payment.provider).reverse_split(
+                    source_account_id=back.account_id, amount=back.amount,
+                    reference=f"pasar-{payment.id}-{back_key}-back")
+            except domain.SplitNotReversible as exc:  # no master account configured: the operator collects it
+                payment.attention = "split_reversal_required"
+                log.warning("split share not taken back", extra={"order_id": payment.order_id, "why": str(exc)})
+                continue
+        post(uow, domain.split_reversed(payment.id, back_key, payment.order_id, back.seller_id, back.amount))
 
 
 def _share_delivered(uow: UnitOfWork, payment: Payment, data: dict) -> PaymentShare:
@@ -678,7 +823,8 @@ def recent_settled_payments(session, within_seconds: float) -> list[Payment]:
     cutoff = utcnow() - timedelta(seconds=within_seconds)
     return list(session.scalars(select(Payment).where(
         Payment.status.in_((domain.SUCCEEDED, domain.CANCELLED, domain.REFUNDED, domain.FAILED)),
-        Payment.provider.in_(tuple(providers.LOCAL_RAILS)), Payment.updated_at >= cutoff)))
+        Payment.provider.in_(tuple(providers.LOCAL_RAILS)),
+        (Payment.updated_at >= cutoff) | Payment.attention.is_not(None)).order_by(Payment.created_at)))
 
 
 def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | None:
@@ -688,12 +834,17 @@ def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | N
     if payment is None:
         return None
     captured = captured_amount(uow.session, payment)
-    refunded = uow.session.scalar(select(LedgerTransaction.id).where(
-        LedgerTransaction.key == f"refund:{payment.id}")) is not None
+    refunded = refunded_amount(uow.session, payment) > 0  # whole, or parcel by parcel
     difference = None
     if payment.attention:
-        difference = f"flagged: {payment.attention} (captured Rp {captured})"
-    report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref)
+        owed = owed_refunds(uow.session, payment)
+        difference = f"flagged: {payment.attention} (captured Rp {captured}" + (
+            f", Rp {owed} owed back to shopper {payment.shopper_id} by hand)" if owed else ")")
+    provider = providers.get_provider(payment.provider)
+    refund_gap = _refund_difference(uow, payment, provider)
+    if refund_gap:
+        difference = f"{difference}; {refund_gap}" if difference else refund_gap
+    report = provider.status(provider_ref=payment.provider_ref, **_on_account(payment))
     if report is not None:
         if report.outcome == domain.OUTCOME_SUCCEEDED and captured == 0:
             difference = f"provider says paid Rp {report.amount}, ledger has no capture"
@@ -706,6 +857,20 @@ def ledger_difference(uow: UnitOfWork, payment_id: str, repair: bool) -> str | N
     return difference
 
 
+def _refund_difference(uow: UnitOfWork, payment: Payment, provider) -> str | None:
+    """The refunds the provider made (in all, partial ones included) against the refunds our ledger recorded
+    (whole-order and per-parcel/complaint `refund` transactions; refunds owed by hand are not at the provider).
+    Reported only: a refund is never made or undone by reconcile."""
+    total = getattr(provider, "refunded_total", None)
+    if total is None or not payment.provider_ref:
+        return None
+    at_provider, ours = total(provider_ref=payment.provider_ref, **_on_account(payment)), \
+        refunded_amount(uow.session, payment)
+    if at_provider == ours:
+        return None
+    return f"provider refunded Rp {at_provider} in all, ledger records refunds of Rp {ours}"
+
+
 def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
     payment = uow.session.get(Payment, payment_id, with_for_update=uow.db.is_postgres)
     if payment is None or payment.status != domain.PENDING:
@@ -715,7 +880,7 @@ def reconcile_payment(uow: UnitOfWork, payment_id: str) -> str:
         cancel_for_order(uow, order_id=payment.order_id, shopper_id=payment.shopper_id, method=payment.method,
                          reason="order_cancelled")
         return payment.status
-    report = provider.status(provider_ref=payment.provider_ref)
+    report = provider.status(provider_ref=payment.provider_ref, **_on_account(payment))
     if report is None:
         return "still open"
     return apply_report(uow, report, payment.provider)
@@ -761,7 +926,7 @@ def payment_of_order(db: Database, order_id: str, who: Identity) -> dict:
                 payment.shopper_id, who.user_id, who.is_admin):
             raise not_found("payment")
         return {**payment_view(payment, for_shopper=payment.shopper_id == who.user_id),
-                "refunded": refunded_amount(session, payment)}
+                "refunded": refunded_amount(session, payment), "refund_owed": owed_refunds(session, payment)}
 
 
 @dataclass(frozen=True)
@@ -949,7 +1114,8 @@ def _switch_channel(work: UnitOfWork, payment: Payment, channel: str) -> None:
     if payment.attempts:
         raise conflict("a card was already tried on this payment", "card_attempted")
     paid_after_all = providers.get_provider(payment.provider).cancel(provider_ref=payment.provider_ref,
-                                                                     order_id=payment.order_id)
+                                                                     order_id=payment.order_id,
+                                                                     **_on_account(payment))
     if paid_after_all is not None:
         apply_outcome(work, payment, paid_after_all)
         work.commit()
@@ -969,7 +1135,8 @@ def check_payment(work: UnitOfWork, *, payment_id: str, shopper_id: str) -> dict
         if payment is None or payment.shopper_id != shopper_id:
             raise not_found("payment")
         if payment.status == domain.PENDING and payment.provider_ref:
-            report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref)
+            report = providers.get_provider(payment.provider).status(provider_ref=payment.provider_ref,
+                                                                     **_on_account(payment))
             if report is not None:
                 apply_report(work, report, payment.provider)
         work.commit()

@@ -83,7 +83,9 @@ DEFAULTED = {
     "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",  # issue 20's setting
     **{name: "local rails are off by default (card + COD); an operator turns them on with the payments secrets"
        for name in ("PAYMENT_PROVIDERS", "PUBLIC_BASE_URL", "XENDIT_SECRET_KEY", "XENDIT_CALLBACK_TOKEN",
-                    "XENDIT_CHANNELS", "MIDTRANS_SERVER_KEY", "MIDTRANS_PRODUCTION", "MIDTRANS_CHANNELS")},
+                    "XENDIT_CHANNELS", "MIDTRANS_SERVER_KEY", "MIDTRANS_PRODUCTION", "MIDTRANS_CHANNELS",
+                    "XENDIT_WEBHOOK_SECRET", "XENDIT_MASTER_ACCOUNT_ID")},
+    "XENDIT_WEBHOOK_TOLERANCE_SECONDS": "tuning with a production-grade default (five minutes)",
     **{name: "only for pointing a provider's SDK at a fake or emulator"
        for name in ("XENDIT_API_BASE", "MIDTRANS_API_BASE", "MIDTRANS_SNAP_BASE")},
 }

@@ -15,7 +15,7 @@ import requests
 
 from tests.support.infra import wait_until
 
-INTRUDER_ROLES = ("shopper", "seller", "agent", "courier")
+INTRUDER_ROLES = ("shopper", "seller", "agent", "courier", "cs")  # cs: customer-service staff (issue 19)
 # admin legitimately sees (and may change) everything: the matrix only reads as admin, and expects no server error
 METHODS = ("get", "post", "put", "patch", "delete")
 REFUSALS = {400, 401, 403, 404, 405, 422}  # a write on someone else's resource must end in one of these
@@ -70,6 +70,13 @@ class Owners:
         status, payment = self.shopper.get(f"/api/v1/payments/orders/{self.order_id}")
         assert status == 200, payment
         self.payment_id = payment["payment_id"]
+        # the shopper's question to the shop about the order (issue 19): private to the shopper and the shop's side
+        self.question_text = f"Pertanyaan rahasia {tag}"
+        status, thread = self.shopper.post("/api/v1/questions", json={"order_id": self.order_id,
+                                                                      "body": self.question_text},
+                                           headers={"Idempotency-Key": uuid.uuid4().hex})
+        assert status == 201, thread
+        self.thread_id = thread["id"]
 
     def complain_about_the_parcel(self, stack, seller, tag: str) -> str:
         """Deliver the owner's parcel (to whichever courier dispatch offers it, or off the board) and complain about
@@ -100,12 +107,12 @@ class Owners:
                    "fulfillment_id": self.fulfillment_id, "user_id": self.shopper_id, "payee_id": self.shopper_id,
                    "shopper_id": self.shopper_id, "seller_id": self.seller_id,
                    "notification_id": self.notification_id, "payment_id": self.payment_id,
-                   "complaint_id": self.complaint_id}
+                   "thread_id": self.thread_id, "complaint_id": self.complaint_id}
         return by_name.get(name, self.order_id if name == "id" else str(uuid.uuid4()))
 
     def secrets(self) -> list[str]:
         """What no one else may ever see: who the shopper is, their order, their address."""
-        return [self.shopper_id, self.order_id, self.secret_phone, "Jl. Rahasia 7"]
+        return [self.shopper_id, self.order_id, self.secret_phone, "Jl. Rahasia 7", self.question_text]
 
 
 def _resolve(spec: dict, node: dict) -> dict:
@@ -221,4 +228,7 @@ def test_no_role_can_read_or_change_another_persons_resources(stack):
     assert [n for n in notifications_after["items"] if n["id"] == owners.notification_id] == [
         owners.notifications_before[0]]  # nobody else marked it read
     assert json.dumps(listing_after, sort_keys=True) == json.dumps(owners.listing_before, sort_keys=True)
+    status, thread = owners.shopper.get(f"/api/v1/questions/{owners.thread_id}")  # nobody wrote in it nor closed it
+    assert status == 200 and thread["status"] == "open"
+    assert [m["body"] for m in thread["messages"]] == [owners.question_text]
     assert not problems, f"{len(problems)} authorisation problems:\n" + "\n".join(problems)

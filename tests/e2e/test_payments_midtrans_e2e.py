@@ -11,7 +11,7 @@ from tests.support.infra import wait_until
 from tests.support.stack import Stack
 
 from .test_orders_e2e import _ok, stock_of, wait_status
-from .test_payments_rails_e2e import checkout, ledger, opened, payment_of, rails_env
+from .test_payments_rails_e2e import checkout, ledger, opened, payment_of, rails_env, refunded, refuse
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,21 @@ def test_midtrans_late_va_money_after_cancellation_is_flagged(midtrans_only):
     flagged = wait_until(lambda: (lambda p: p if p["attention"] else None)(payment_of(shopper, order["id"])),
                          timeout=20, message="flagged for a manual refund")
     assert flagged["attention"] == "manual_refund_required" and ledger(stack)["total"] == 0
+
+
+def test_midtrans_qris_a_refused_parcel_is_refunded_partially_with_a_refund_key(midtrans_only):
+    stack, midtrans = midtrans_only
+    shopper, order, _ = checkout(stack, "qris", sellers=2)
+    opened(shopper, order["id"])
+    assert midtrans.settle(order["id"]) == 200
+    confirmed = wait_status(shopper, order["id"], "CONFIRMED")
+    parcel = confirmed["fulfillments"][0]
+    refuse(stack, parcel["seller_id"], parcel["id"])
+    part = parcel["goods_amount"] + parcel["delivery_fee"]
+    payment = refunded(shopper, order["id"], "refunded", part)
+    assert payment["status"] == "succeeded"
+    tx = midtrans.transactions[order["id"]]
+    assert tx["transaction_status"] == "partial_refund" and tx["refund_amount"] == f"{part}.00"
+    call = next(r for r in midtrans.received if r["path"] == f"/v2/{order['id']}/refund")
+    assert call["body"]["refund_key"] == f"{parcel['id']}-refund" and call["body"]["amount"] == part
+    assert ledger(stack)["total"] == 0

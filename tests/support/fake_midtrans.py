@@ -141,10 +141,19 @@ class FakeMidtrans:
         def refund(order_id):
             found = self.transactions.get(order_id)
             body = request.get_json(silent=True) or {}
-            if found is None or found["transaction_status"] != "settlement":
+            if found is None or found["transaction_status"] not in ("settlement", "partial_refund"):
                 return refuse("412", "Merchant cannot modify the status of the transaction")
-            found["transaction_status"] = "refund"
-            found["refund_amount"] = f"{int(body.get('amount') or found['amount'])}.00"
+            refunds = found.setdefault("refunds", {})
+            key = body.get("refund_key") or str(uuid.uuid4())
+            if key not in refunds:  # "Refund Transaction": refund_key names one refund; the same key is one refund
+                done = sum(refunds.values())
+                amount = int(body.get("amount") or found["amount"] - done)
+                if done + amount > found["amount"]:
+                    return refuse("412", "Refund amount exceeds the remaining amount")
+                refunds[key] = amount
+            total = sum(refunds.values())
+            found["transaction_status"] = "refund" if total >= found["amount"] else "partial_refund"
+            found["refund_amount"] = f"{total}.00"
             return jsonify({**self._status_body(found), "refund_key": body.get("refund_key"),
                             "refund_amount": found["refund_amount"], "status_message": "Success, refund is created"})
 

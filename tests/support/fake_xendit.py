@@ -5,7 +5,8 @@ HTTP contract the product uses, so the real `xendit-python` SDK talks to it over
                                                                    "Get payment request by ID" (API v2)
 - POST /v2/payment_methods/{id}/expire                            "Expire payment method"
 - POST /v2/payment_methods/{id}/payments/simulate                "Simulate payment" (test mode)
-- POST /refunds                                                   "Create refund"
+- POST /refunds, GET /refunds?payment_request_id=                 "Create refund" / "List refunds"
+- POST /transfers                                                 xenPlatform "Create transfers"
 - POST /split_rules                                               xenPlatform "Create split rule"
 
 Bodies follow the samples on those pages (ids `pr-…`, `pm-…`, `py-…`, `rfd-…`, `splitru_…`; statuses
@@ -18,8 +19,11 @@ Every create must carry an Idempotency-key; the same key answers the same object
 The fake records what it was asked (requests, headers, split rules) so tests can assert on it."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -51,9 +55,11 @@ def qris_payload(amount: int, reference: str) -> str:
 
 
 class FakeXendit:
-    def __init__(self, *, secret_key: str, callback_token: str, webhook_url: str | None = None):
+    def __init__(self, *, secret_key: str, callback_token: str, webhook_url: str | None = None,
+                 webhook_secret: str | None = None):
         self.secret_key = secret_key
         self.callback_token = callback_token
+        self.webhook_secret = webhook_secret         # set: every callback is also HMAC-signed
         self.webhook_url = webhook_url
         self.port = free_port()
         self.payment_requests: dict[str, dict] = {}
@@ -61,6 +67,7 @@ class FakeXendit:
         self.idempotent: dict[tuple[str, str], dict] = {}
         self.split_rules: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.transfers: list[dict] = []              # xenPlatform transfers between accounts
         self.received: list[dict] = []               # every API call: path, headers, body
         self.callbacks: list[dict] = []              # every callback sent: body, headers, answer status
         self._lock = threading.Lock()
@@ -109,16 +116,24 @@ class FakeXendit:
             rule = request.headers.get("with-split-rule")
             if rule and rule not in self.split_rules:
                 return error(404, "SPLIT_RULE_NOT_FOUND", "split rule not found")
-            return idempotent("pr", lambda body: self._new_payment_request(body, rule))
+            return idempotent("pr", lambda body: self._new_payment_request(body, rule,
+                                                                           request.headers.get("for-user-id")))
+
+        def visible(pr: dict | None) -> dict | None:
+            """xenPlatform: an object made on a sub-account is that account's; asked without its for-user-id (or
+            with another's), it is not found (as on the master account's own objects)."""
+            if pr is None or (request.headers.get("for-user-id") or None) != pr.get("for_user_id"):
+                return None
+            return pr
 
         @app.get("/payment_requests/<pr_id>")
         def get_payment_request(pr_id):
-            found = self.payment_requests.get(pr_id)
+            found = visible(self.payment_requests.get(pr_id))
             return jsonify(found) if found else error(404, "DATA_NOT_FOUND", "payment request not found")
 
         @app.post("/v2/payment_methods/<pm_id>/expire")
         def expire_payment_method(pm_id):
-            pr = self.payment_requests.get(self.by_method.get(pm_id, ""))
+            pr = visible(self.payment_requests.get(self.by_method.get(pm_id, "")))
             if pr is None:
                 return error(404, "DATA_NOT_FOUND", "payment method not found")
             if pr["status"] in ("PENDING", "REQUIRES_ACTION"):
@@ -142,17 +157,41 @@ class FakeXendit:
         @app.post("/refunds")
         def create_refund():
             def make(body):
-                pr = self.payment_requests.get(body.get("payment_request_id"))
+                pr = visible(self.payment_requests.get(body.get("payment_request_id")))
+                already = sum(r["amount"] for r in self.refunds.values()
+                              if r["payment_request_id"] == body.get("payment_request_id") and r["status"] == "SUCCEEDED")
+                ok = pr is not None and pr["status"] == "SUCCEEDED" and already + body.get("amount", 0) <= pr["amount"]
                 refund = {"id": f"rfd-{uuid.uuid4()}", "payment_request_id": body.get("payment_request_id"),
+                          "for_user_id": request.headers.get("for-user-id"),
                           "invoice_id": None, "amount": body.get("amount"), "currency": "IDR", "country": "ID",
                           "channel_code": pr["payment_method"]["type"] if pr else None,
                           "reference_id": body.get("reference_id"), "reason": body.get("reason"),
-                          "status": "SUCCEEDED" if pr and pr["status"] == "SUCCEEDED" else "FAILED",
-                          "failure_code": None if pr and pr["status"] == "SUCCEEDED" else "PAYMENT_NOT_SUCCEEDED",
+                          "status": "SUCCEEDED" if ok else "FAILED",
+                          "failure_code": None if ok else "PAYMENT_NOT_SUCCEEDED" if not pr or pr["status"] != "SUCCEEDED"
+                          else "REFUND_AMOUNT_EXCEEDED",
                           "refund_fee_amount": 0, "created": _now(), "updated": _now()}
                 self.refunds[refund["id"]] = refund
                 return refund
             return idempotent("refund", make)
+
+        @app.get("/refunds")
+        def list_refunds():
+            wanted = request.args.get("payment_request_id")
+            found = [r for r in self.refunds.values() if (not wanted or r["payment_request_id"] == wanted)
+                     and r.get("for_user_id") == (request.headers.get("for-user-id") or None)]
+            return jsonify({"data": found, "has_more": False})
+
+        @app.post("/transfers")
+        def create_transfer():
+            # xenPlatform "Create transfers": {reference, amount, source_user_id, destination_user_id}
+            def make(body):
+                transfer = {"created": _now(), "transfer_id": str(uuid.uuid4()), "reference": body.get("reference"),
+                            "source_user_id": body.get("source_user_id"),
+                            "destination_user_id": body.get("destination_user_id"),
+                            "status": "SUCCESSFUL", "amount": body.get("amount")}
+                self.transfers.append(transfer)
+                return transfer
+            return idempotent("transfer", make)
 
         @app.post("/split_rules")
         def create_split_rule():
@@ -166,7 +205,7 @@ class FakeXendit:
 
         return app
 
-    def _new_payment_request(self, body: dict, split_rule: str | None) -> dict:
+    def _new_payment_request(self, body: dict, split_rule: str | None, for_user_id: str | None = None) -> dict:
         method = body["payment_method"]
         pm_id = f"pm-{uuid.uuid4()}"
         pr_id = f"pr-{uuid.uuid4()}"
@@ -196,7 +235,7 @@ class FakeXendit:
                         "url": f"{self.url}/ewallet/{pr_id}/checkout"}]
         shown.update({"id": pm_id, "status": "ACTIVE", "reusability": "ONE_TIME_USE",
                       "created": _now(), "updated": _now()})
-        created = {"id": pr_id, "business_id": BUSINESS_ID, "reference_id": body.get("reference_id"),
+        created = {"id": pr_id, "business_id": for_user_id or BUSINESS_ID, "for_user_id": for_user_id, "reference_id": body.get("reference_id"),
                    "currency": body.get("currency", "IDR"), "country": body.get("country", "ID"), "amount": amount,
                    "description": body.get("description"), "metadata": body.get("metadata"),
                    "payment_method": shown, "status": status, "actions": actions, "failure_code": None,
@@ -208,18 +247,27 @@ class FakeXendit:
 
     def _payment_of(self, pr: dict) -> dict:
         return {"id": f"py-{uuid.uuid4()}", "payment_request_id": pr["id"], "reference_id": pr["reference_id"],
-                "business_id": BUSINESS_ID, "currency": "IDR", "amount": pr["amount"], "country": "ID",
+                "business_id": pr["business_id"], "currency": "IDR", "amount": pr["amount"], "country": "ID",
                 "status": pr["status"], "payment_method": pr["payment_method"], "failure_code": pr.get("failure_code"),
                 "created": _now(), "updated": _now()}
 
     # -- callbacks ------------------------------------------------------------------------------------------
-    def send(self, event: str, data: dict, *, token: str | None = None, webhook_id: str | None = None) -> int:
-        """POST one callback to the webhook as Xendit would; returns the webhook's status code."""
+    def send(self, event: str, data: dict, *, token: str | None = None, webhook_id: str | None = None,
+             timestamp: int | None = None, signing_secret: str | None = None, signature: str | None = None) -> int:
+        """POST one callback to the webhook as Xendit would; returns the webhook's status code. With a webhook
+        secret, it is signed: X-Callback-Signature = hex HMAC-SHA256(secret, "<webhook-id>.<timestamp>.<body>")
+        and webhook-timestamp (Unix seconds). `timestamp`, `signing_secret` and `signature` forge or age it."""
         body = {"event": event, "business_id": BUSINESS_ID, "created": _now(), "data": data}
         headers = {"Content-Type": "application/json",
                    "x-callback-token": self.callback_token if token is None else token,
                    "webhook-id": webhook_id or f"whk-{uuid.uuid4()}"}
         raw = json.dumps(body)
+        secret = signing_secret or self.webhook_secret
+        if secret or signature is not None:
+            stamp = str(int(time.time()) if timestamp is None else timestamp)
+            headers["webhook-timestamp"] = stamp
+            headers["x-callback-signature"] = signature if signature is not None else hmac.new(
+                secret.encode(), f"{headers['webhook-id']}.{stamp}.".encode() + raw.encode(), hashlib.sha256).hexdigest()
         answer = requests.post(self.webhook_url, data=raw, headers=headers, timeout=15)
         self.callbacks.append({"body": body, "raw": raw, "headers": headers, "status": answer.status_code,
                                "answer": answer.text})

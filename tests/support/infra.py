@@ -16,6 +16,9 @@ from pasar import config
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+# `make release-check` (PASAR_RELEASE_CHECKS=1): the long checks run at full size (tests/conftest.py deselects the
+# `release`-marked ones otherwise, and the scaled ones below run smaller in `make test`)
+RELEASE_CHECKS = os.environ.get("PASAR_RELEASE_CHECKS") == "1"
 
 
 def free_port() -> int:

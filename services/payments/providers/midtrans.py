@@ -115,6 +115,12 @@ class MidtransProvider:
                                                               "reason": "order cancelled"})
         return str(answer.get("refund_key") or answer.get("transaction_id") or f"{order_id}-refund")
 
+    def refunded_total(self, *, provider_ref: str) -> int:
+        """What Midtrans refunded of this transaction in all: the status' `refund_amount` (its sum of refunds,
+        partial ones included), as a string of rupiah with cents."""
+        found = self._status(provider_ref) or {}
+        return to_rupiah(found["refund_amount"]) if found.get("refund_amount") is not None else 0
+
     def parse_webhook(self, payload: bytes, headers) -> list[ProviderReport]:
         try:
             body = json.loads(payload)

@@ -11,14 +11,20 @@ by a split rule (POST /split_rules, then `with-split-rule` on the payment reques
 fees stay on the platform's (master) account. /split_rules is not in the SDK, so that one call goes through
 `requests` with the same key and host.
 
-Callbacks carry the `x-callback-token` header, compared in constant time with XENDIT_CALLBACK_TOKEN.
+Callbacks carry the `x-callback-token` header, compared in constant time with XENDIT_CALLBACK_TOKEN. Where the
+operator set XENDIT_WEBHOOK_SECRET (the products that sign their callbacks), every callback must also carry
+`X-Callback-Signature`: hex HMAC-SHA256 under that secret over `<webhook-id>.<webhook-timestamp>.<raw body>`, with
+`webhook-timestamp` (Unix seconds) within XENDIT_WEBHOOK_TOLERANCE_SECONDS (default 300) of our clock; a missing,
+wrong or stale signature is refused before anything is read (see verify_signature).
 
 Money: Xendit counts IDR in whole rupiah (no minor unit), as we do; amounts travel as JSON numbers."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
+import time
 from datetime import datetime
 
 import requests
@@ -54,16 +60,22 @@ DEFAULT_CHANNELS = ("qris", "va_bca", "va_bni", "va_bri", "va_mandiri", "va_perm
 # disbursement); QRIS and e-wallet payments can ("Refunds" guide, channels that support refunds).
 REFUNDABLE_TYPES = ("QR_CODE", "EWALLET")
 PAID = "SUCCEEDED"
+WEBHOOK_TOLERANCE_SECONDS = 300  # a signed callback older (or newer) than this is refused: a replay
 OVER_UNPAID = {"FAILED": "failed", "CANCELED": "cancelled", "VOIDED": "voided", "EXPIRED": "expired"}
 
 
 class XenditProvider:
     name = "xendit"
 
-    def __init__(self, api_key: str, host: str | None = None, callback_token: str | None = None):
+    def __init__(self, api_key: str, host: str | None = None, callback_token: str | None = None,
+                 webhook_secret: str | None = None, tolerance_seconds: int = WEBHOOK_TOLERANCE_SECONDS,
+                 master_account_id: str | None = None):
         self.api_key = api_key
         self.host = (host or "https://api.xendit.co").rstrip("/")
         self.callback_token = callback_token
+        self.webhook_secret = webhook_secret
+        self.tolerance_seconds = tolerance_seconds
+        self.master_account_id = master_account_id
         self.client = xendit.ApiClient(xendit.Configuration(host=self.host, api_key=api_key))
 
     # -- the SDK, answering plain JSON (the typed models are for what we send; what Xendit answers we read
@@ -73,13 +85,31 @@ class XenditProvider:
         return json.loads(response.data or b"{}")
 
     def open(self, request: OpenRequest) -> StartedPayment:
-        split_rule = self._split_rule(request) if request.split else None
+        """Two xenPlatform shapes ("Route & split payments for sub-accounts"):
+        - the whole order is one seller's and they have a sub-account (request.for_user_id) and the master
+          account is known: the payment is made on their sub-account (`for-user-id`; the shopper sees the seller,
+          the money settles there) and the split rule routes the platform's part (commission and delivery fee)
+          to the master account ("Partner to Platform");
+        - otherwise the master account collects and the split rule routes each seller-with-a-sub-account's share
+          to it ("Platform to Partner", a marketplace's several sellers)."""
+        on_account = request.for_user_id if request.for_user_id and self.master_account_id and request.split else None
+        if on_account:
+            platform_part = request.amount - sum(route.amount for route in request.split)
+            routes = [{"flat_amount": platform_part, "currency": "IDR", "destination_account_id": self.master_account_id,
+                       "reference_id": f"{request.order_id}:platform"}] if platform_part > 0 else []
+            split_rule = self._split_rule(request, routes) if routes else None
+        else:
+            split_rule = self._split_rule(request, [
+                {"flat_amount": route.amount, "currency": "IDR", "destination_account_id": route.destination_account_id,
+                 "reference_id": route.reference_id} for route in request.split]) if request.split else None
         kwargs = {"with_split_rule": split_rule} if split_rule else {}
+        if on_account:
+            kwargs["for_user_id"] = on_account
         created = self._json(PaymentRequestApi(self.client).create_payment_request(
             idempotency_key=f"pasar-{request.payment_id}-{request.channel}-open",
             payment_request_parameters=self._parameters(request), _preload_content=False, **kwargs))
         return StartedPayment(provider_ref=created["id"], next_action=next_action_of(created),
-                              split_rule_id=split_rule)
+                              split_rule_id=split_rule, for_user_id=on_account)
 
     def _parameters(self, request: OpenRequest) -> PaymentRequestParameters:
         kind, network = domain.channel_kind(request.channel), domain.channel_network(request.channel)
@@ -114,40 +144,47 @@ class XenditProvider:
             description=f"Pasar Desa order {request.order_id}",
             metadata={"order_id": request.order_id, "payment_id": request.payment_id})
 
-    def _split_rule(self, request: OpenRequest) -> str:
-        """xenPlatform split rule: each seller's share to their sub-account, the rest stays with the platform.
-        docs.xendit.co "Create Split Rule" (POST /split_rules); the rule id goes in `with-split-rule`."""
+    def _split_rule(self, request: OpenRequest, routes: list[dict]) -> str:
+        """xenPlatform split rule (docs.xendit.co "Create split rule", POST /split_rules); the rule id goes in
+        `with-split-rule`."""
         body = {"name": f"pasar-{request.order_id}"[:60], "description": f"Pasar Desa order {request.order_id}",
-                "routes": [{"flat_amount": route.amount, "currency": "IDR",
-                            "destination_account_id": route.destination_account_id,
-                            "reference_id": route.reference_id} for route in request.split]}
+                "routes": routes}
         answer = requests.post(f"{self.host}/split_rules", json=body, auth=(self.api_key, ""), timeout=15,
                                headers={"Idempotency-key": f"pasar-{request.payment_id}-split-rule"})
         answer.raise_for_status()
         return answer.json()["id"]
 
-    def _payment_request(self, provider_ref: str) -> dict:
-        return self._json(PaymentRequestApi(self.client).get_payment_request_by_id(provider_ref,
-                                                                                   _preload_content=False))
+    # every call about a payment made on a sub-account carries its `for-user-id` (it is that account's object)
+    @staticmethod
+    def _on(for_user_id: str | None) -> dict:
+        return {"for_user_id": for_user_id} if for_user_id else {}
 
-    def status(self, *, provider_ref: str) -> ProviderReport | None:
-        return report_of_request(self._payment_request(provider_ref), f"xendit-status:{provider_ref}")
+    def _payment_request(self, provider_ref: str, for_user_id: str | None = None) -> dict:
+        return self._json(PaymentRequestApi(self.client).get_payment_request_by_id(
+            provider_ref, _preload_content=False, **self._on(for_user_id)))
+
+    def status(self, *, provider_ref: str, for_user_id: str | None = None) -> ProviderReport | None:
+        return report_of_request(self._payment_request(provider_ref, for_user_id), f"xendit-status:{provider_ref}")
 
     lookup = status
 
-    def cancel(self, *, provider_ref: str, order_id: str) -> ProviderReport | None:
+    def cancel(self, *, provider_ref: str, order_id: str, for_user_id: str | None = None) -> ProviderReport | None:
         """Expire the request's one-time payment method (POST /v2/payment_methods/{id}/expire): no more money
         can arrive. If Xendit says it had been paid after all, say so (the service refunds)."""
-        found = self._payment_request(provider_ref)
+        found = self._payment_request(provider_ref, for_user_id)
         if found.get("status") == PAID:
             return report_of_request(found, f"xendit-cancel-check:{provider_ref}")
         method_id = (found.get("payment_method") or {}).get("id")
         if method_id and found.get("status") not in OVER_UNPAID:
-            PaymentMethodApi(self.client).expire_payment_method(method_id, _preload_content=False)
+            PaymentMethodApi(self.client).expire_payment_method(method_id, _preload_content=False,
+                                                                **self._on(for_user_id))
         return None
 
-    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None) -> str:
-        found = self._payment_request(provider_ref)
+    def refund(self, *, provider_ref: str, order_id: str, amount: int, refund_key: str | None = None,
+               for_user_id: str | None = None) -> str:
+        """POST /refunds ("Create refund") with an Idempotency-key from `refund_key`; a payment made on a
+        sub-account is refunded from that account (`for-user-id`)."""
+        found = self._payment_request(provider_ref, for_user_id)
         method_type = (found.get("payment_method") or {}).get("type")
         if method_type not in REFUNDABLE_TYPES:
             raise domain.RefundNotSupported(f"xendit cannot refund a {method_type} payment through the API")
@@ -155,10 +192,46 @@ class XenditProvider:
             idempotency_key=f"pasar-refund-{refund_key}" if refund_key else f"pasar-order-{order_id}-refund",
             create_refund=CreateRefund(payment_request_id=provider_ref, amount=float(amount), currency="IDR",
                                        reason="CANCELLATION", reference_id=f"{refund_key or order_id}-refund"),
-            _preload_content=False))
+            _preload_content=False, **self._on(for_user_id)))
         if refund.get("status") == "FAILED":
             raise RuntimeError(f"xendit refused the refund {refund.get('id')}: {refund.get('failure_code')}")
         return refund["id"]
+
+    def refunded_total(self, *, provider_ref: str, for_user_id: str | None = None) -> int:
+        """What Xendit refunded of this payment request in all (GET /refunds?payment_request_id=, "List refunds"),
+        counting refunds that succeeded or are still on their way."""
+        listed = self._json(RefundApi(self.client).get_all_refunds(payment_request_id=provider_ref,
+                                                                   _preload_content=False, **self._on(for_user_id)))
+        return sum(int(r.get("amount") or 0) for r in listed.get("data") or []
+                   if r.get("status") in ("SUCCEEDED", "PENDING"))
+
+    def reverse_split(self, *, source_account_id: str, amount: int, reference: str) -> str:
+        """Take `amount` of a routed share back from a seller's sub-account to the platform's master account.
+        Used when a split payment collected on the master account is refunded: the refund leaves the master
+        account, the seller's share comes back to it."""
+        return self.transfer_between(source=source_account_id, destination=None, amount=amount, reference=reference)
+
+    def cover_refund(self, *, account_id: str, amount: int, reference: str) -> str:
+        """Before a payment made on a seller's sub-account is refunded from it: the platform's part of the refund
+        (what was routed to the master account: commission, delivery fee) goes back to that sub-account."""
+        return self.transfer_between(source=None, destination=account_id, amount=amount, reference=reference)
+
+    def transfer_between(self, *, source: str | None, destination: str | None, amount: int, reference: str) -> str:
+        """xenPlatform "Create transfers" (POST /transfers: source_user_id -> destination_user_id; None is the
+        master account). `reference` is unique per transfer and also the Idempotency-key: a retry moves nothing
+        twice."""
+        if not self.master_account_id:
+            raise domain.SplitNotReversible("XENDIT_MASTER_ACCOUNT_ID is not set: no master account to transfer with")
+        answer = requests.post(f"{self.host}/transfers", auth=(self.api_key, ""), timeout=15,
+                               headers={"Idempotency-key": reference},
+                               json={"reference": reference, "amount": amount,
+                                     "source_user_id": source or self.master_account_id,
+                                     "destination_user_id": destination or self.master_account_id})
+        answer.raise_for_status()
+        found = answer.json()
+        if found.get("status") not in ("SUCCESSFUL", "PENDING"):
+            raise RuntimeError(f"xendit refused the transfer {reference}: {found.get('status')}")
+        return str(found.get("transfer_id") or reference)
 
     def parse_webhook(self, payload: bytes, headers) -> list[ProviderReport]:
         if not self.callback_token:
@@ -166,6 +239,8 @@ class XenditProvider:
         given = headers.get("x-callback-token") or ""
         if not hmac.compare_digest(given.encode(), self.callback_token.encode()):
             raise domain.WebhookRejected("bad_signature", "the x-callback-token does not match")
+        if self.webhook_secret:
+            verify_signature(payload, headers, self.webhook_secret, self.tolerance_seconds)
         try:
             body = json.loads(payload)
             event, data = body["event"], body["data"]
@@ -178,6 +253,30 @@ class XenditProvider:
 
     def transfer(self, *, destination: str, amount: int, order_id: str, payout_id: str) -> str:
         raise RuntimeError("xendit pays sellers by split rule at payment time, not by transfer")
+
+
+def callback_signature(secret: str, webhook_id: str, timestamp: str, payload: bytes) -> str:
+    """hex HMAC-SHA256 over `<webhook-id>.<timestamp>.<raw body>`, the bytes exactly as received."""
+    signed = webhook_id.encode() + b"." + timestamp.encode() + b"." + payload
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify_signature(payload: bytes, headers, secret: str, tolerance_seconds: int = WEBHOOK_TOLERANCE_SECONDS,
+                     now: float | None = None) -> None:
+    """Refuse a callback whose X-Callback-Signature is missing or wrong (compared in constant time), or whose
+    webhook-timestamp is not a whole number of seconds within `tolerance_seconds` of now (a replay)."""
+    given = (headers.get("x-callback-signature") or "").strip().lower()
+    stamp = (headers.get("webhook-timestamp") or "").strip()
+    webhook_id = headers.get("webhook-id") or ""
+    if not given or not stamp:
+        raise domain.WebhookRejected("bad_signature", "the callback carries no X-Callback-Signature/timestamp")
+    if not stamp.isdigit() or len(stamp) > 12:
+        raise domain.WebhookRejected("bad_signature", "the webhook-timestamp is not a Unix time")
+    expected = callback_signature(secret, webhook_id, stamp, payload)
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise domain.WebhookRejected("bad_signature", "the X-Callback-Signature does not verify")
+    if abs((time.time() if now is None else now) - int(stamp)) > tolerance_seconds:
+        raise domain.WebhookRejected("stale_callback", "the callback's timestamp is too old: a replay")
 
 
 def next_action_of(created: dict) -> NextAction:
@@ -230,7 +329,11 @@ def from_settings() -> XenditProvider:
     key = setting("XENDIT_SECRET_KEY")
     if not key:
         raise RuntimeError("XENDIT_SECRET_KEY is not set")
-    return XenditProvider(key, setting("XENDIT_API_BASE"), setting("XENDIT_CALLBACK_TOKEN"))
+    return XenditProvider(key, setting("XENDIT_API_BASE"), setting("XENDIT_CALLBACK_TOKEN"),
+                          webhook_secret=setting("XENDIT_WEBHOOK_SECRET"),
+                          tolerance_seconds=int(setting("XENDIT_WEBHOOK_TOLERANCE_SECONDS")
+                                                or WEBHOOK_TOLERANCE_SECONDS),
+                          master_account_id=setting("XENDIT_MASTER_ACCOUNT_ID"))
 
 
 def channels() -> tuple[str, ...]:
