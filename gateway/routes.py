@@ -41,6 +41,7 @@ ROUTES: dict[str, str] = {
     "couriers": "orders",
     "delivery-fees": "orders",
     "reviews": "orders",
+    "complaints": "orders",
     "payments": "payments",
     "balances": "payments",
     "payouts": "payments",

@@ -294,6 +294,24 @@ class AccountModerated(Contract):
     actor_id = Id(required=True)
 
 
+class ComplaintEvent(Contract):
+    """A step of a complaint about one delivered parcel (issue 16): opened, answered (rejected or a return asked),
+    return_sent, escalated (to the operator), resolved. Only `complaint.resolved` moves money: `refund_amount`
+    back to the shopper, the rest of the seller's held share released."""
+    complaint_id = Id(required=True)
+    order_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    shopper_id = Id(required=True)
+    seller_id = Id(required=True)
+    status = fields.String(required=True)
+    step = fields.String(required=True)
+    by_role = fields.String(required=True)
+    payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
+    parcel_total = Money(required=True)
+    refund_amount = Money(allow_none=True, load_default=None)
+    agent_id = Id(allow_none=True, load_default=None)
+
+
 CONTRACTS: dict[str, type[Schema]] = {
     "account.registered": AccountEvent,
     "account.updated": AccountEvent,
@@ -329,6 +347,11 @@ CONTRACTS: dict[str, type[Schema]] = {
     "moderation.applied": ModerationApplied,
     "account.suspended": AccountModerated,
     "account.reinstated": AccountModerated,
+    "complaint.opened": ComplaintEvent,
+    "complaint.answered": ComplaintEvent,
+    "complaint.return_sent": ComplaintEvent,
+    "complaint.escalated": ComplaintEvent,
+    "complaint.resolved": ComplaintEvent,
 }
 VERSION = 1
 

@@ -430,3 +430,70 @@ def field_text(code: str | None, field: str, message: str | None, fallback: str 
             values = {k: (f"{int(v):,}".replace(",", ".") if numbers else v) for k, v in found.groupdict().items()}
             return gettext(words).format(**values)
     return _unknown(text, fallback)
+
+
+# -- complaints and returns (issue 16) ---------------------------------------------------------------
+COMPLAINT_REASONS = {
+    "not_arrived": "Paket tidak sampai",
+    "damaged": "Barang rusak",
+    "not_as_described": "Tidak sesuai foto/keterangan",
+    "wrong_item": "Barang salah",
+    "incomplete": "Barang kurang",
+}
+COMPLAINT_STATUS = {
+    "open": "Menunggu jawaban penjual",
+    "rejected": "Ditolak penjual",
+    "return_requested": "Barang perlu dikembalikan",
+    "return_sent": "Barang dikirim balik",
+    "escalated": "Ditangani pengelola",
+    "resolved": "Selesai",
+}
+COMPLAINT_ACTIONS = {
+    "opened": "Komplain diajukan",
+    "rejected": "Ditolak",
+    "return_requested": "Barang diminta kembali",
+    "return_sent": "Barang dikirim balik",
+    "return_received": "Barang diterima kembali",
+    "escalated": "Diteruskan ke pengelola",
+    "accepted": "Pembeli menerima jawaban",
+    "refunded": "Dana dikembalikan",
+    "released": "Dana diteruskan ke penjual",
+}
+EN.update({
+    "Paket tidak sampai": "Parcel did not arrive", "Barang rusak": "Damaged", "Barang salah": "Wrong item",
+    "Tidak sesuai foto/keterangan": "Not as described", "Barang kurang": "Incomplete",
+    "Menunggu jawaban penjual": "Waiting for the seller", "Ditolak penjual": "Rejected by the seller",
+    "Barang perlu dikembalikan": "Goods to be returned", "Barang dikirim balik": "Goods sent back",
+    "Ditangani pengelola": "With the operator",
+    "Komplain diajukan": "Complaint opened", "Ditolak": "Rejected", "Barang diminta kembali": "Goods asked back",
+    "Barang diterima kembali": "Goods received back", "Diteruskan ke pengelola": "Passed to the operator",
+    "Pembeli menerima jawaban": "Shopper accepted the answer", "Dana dikembalikan": "Refunded",
+    "Dana diteruskan ke penjual": "Released to the seller",
+    "Ajukan komplain": "File a complaint", "Komplain": "Complaint", "Alasan": "Reason",
+    "Ceritakan masalahnya": "Describe the problem", "Alamat foto (opsional)": "Photo address (optional)",
+    "Kirim komplain": "Send complaint", "Komplain dikirim. Penjual akan menjawab.": "Complaint sent. The seller will answer.",
+    "Langkah komplain dicatat.": "Complaint step recorded.", "Komplain belum bisa diproses.": "The complaint could not be processed.",
+    "Jawaban penjual": "Seller's answer", "Terima jawaban": "Accept the answer",
+    "Teruskan ke pengelola": "Pass to the operator", "Barang sudah saya kirim balik": "I sent the goods back",
+    "Dana dikembalikan kepada Anda": "Refunded to you", "Jawab sebelum": "Answer by",
+    "Kembalikan dana": "Refund", "Minta barang dikembalikan": "Ask for the goods back", "Tolak komplain": "Reject",
+    "Jumlah (kosongkan untuk semua)": "Amount (leave empty for all)", "Kirim jawaban": "Send answer",
+    "Barang sudah kembali": "Goods are back", "Komplain pembeli": "Shoppers' complaints",
+    "Jawaban terkirim.": "Answer sent.", "Jawaban belum bisa dikirim.": "The answer could not be sent.",
+    "Meja komplain": "Complaints desk", "Antrean": "Queue", "Semua": "All", "Tidak ada komplain.": "No complaints.",
+    "Bukti": "Evidence", "Riwayat": "History", "Keputusan": "Decision", "Catatan (wajib)": "Note (required)",
+    "Kembalikan dana sebesar": "Refund the amount", "Minta barang dikembalikan lalu kembalikan dana":
+    "Return, then refund", "Teruskan dana ke penjual": "Release to the seller", "Simpan keputusan": "Save decision",
+    "Keputusan disimpan.": "Decision saved.", "Keputusan belum bisa disimpan.": "The decision could not be saved.",
+    "Komplain tidak ada": "No such complaint", "Komplain ini tidak ditemukan.": "This complaint was not found.",
+    "Total paket": "Parcel total", "Pembeli": "Shopper", "Penjual": "Seller", "Pengelola": "Operator",
+    "Foto": "Photo", "Otomatis": "Automatic", "Serahkan barang kepada penjual (atau kurir yang ditunjuk), lalu tandai di sini.":
+    "Hand the goods to the seller (or the courier named), then mark it here.",
+    "Pembayaran dana ke pembeli dicatat.": "The refund paid to the shopper is recorded.",
+    "Dana ini sudah tercatat dibayar.": "This refund is already recorded as paid.",
+    "Pembayaran dana belum bisa dicatat.": "The refund payment could not be recorded.",
+    "Pesanan bayar di tempat: Pasar Desa berutang dana ini kepada pembeli sampai dibayarkan.":
+    "Cash on delivery order: Pasar Desa owes this refund to the shopper until it is paid.",
+    "Dana sudah dibayarkan ke pembeli": "Refund paid to the shopper",
+    "Waktu": "Time", "Langkah": "Step", "Oleh": "By", "Nominal": "Amount", "Status komplain": "Complaint status",
+})

@@ -9,7 +9,7 @@ from flask import g, request
 
 from pasar import quantity
 
-from . import i18n, session
+from . import complaint_pages, i18n, session
 from .forms import flatten_fields, general_error, to_int
 from .pages import bp, flash_back, login_required, render
 from .reply import Reply
@@ -306,8 +306,9 @@ def seller_orders():
     waiting = [f for f in work if f.get("status") == "PENDING" and f.get("order_status") in (None, "CONFIRMED")]
     waiting.sort(key=lambda f: f.get("pickup_deadline") or "")  # the most urgent first
     others = [f for f in work if f not in waiting]
+    complaints, _ = complaint_pages.complaints({})
     return render("seller/orders.html", waiting=waiting, others=others, down=reply.unavailable,
-                  note=request.args.get("note"))
+                  note=request.args.get("note"), complaints=complaints)
 
 
 @bp.route("/penjual/pesanan/<fulfillment_id>/siap", methods=["POST"])

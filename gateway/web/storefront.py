@@ -7,7 +7,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config, quantity
 
-from . import accounts_bridge, i18n, rails, session, sharing
+from . import accounts_bridge, complaint_pages, i18n, rails, session, sharing
 from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render, rupiah_text
 from .forms import flatten_fields, general_error
@@ -445,7 +445,8 @@ def order(order_id: str):
                   titles=titles,
                   reason=i18n.CANCEL_REASONS.get(found.get("cancel_reason") or "")
                   or (i18n.CANCEL_REASONS["stock"] if found.get("status") == "REJECTED" else None),
-                  note=request.args.get("note"))
+                  note=request.args.get("note"),
+                  complaints={} if request.args.get("fragment") else complaint_pages.by_fulfillment({"order_id": order_id}))
 
 
 @bp.route("/pesanan/<order_id>/beli-lagi", methods=["POST"])

@@ -141,6 +141,20 @@ def _owners(data: dict, kind: str) -> list[Intent]:
             if reachable_person(p)]
 
 
+def _complaint(event_type: str, data: dict) -> list[Intent]:
+    """Every step of a complaint: the shopper and the seller (and agent) each hear it, in their own words
+    (`step` says which: opened, rejected, return_requested, return_sent, escalated, refund, release)."""
+    out = _shopper(event_type, data, "complaint_shopper")
+    context = {**data, "order_ref": short_order(data.get("order_id"))}
+    for person in dict.fromkeys((data.get("seller_id"), data.get("agent_id"))):
+        if reachable_person(person):
+            out.append(Intent(person, "complaint_seller", context, data.get("order_id")))
+    return out
+
+
+COMPLAINT_EVENTS = ("complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
+                    "complaint.resolved")
+
 # event type -> who is told what (the template's name is the kind)
 _WHO_HEARS = {
     "question.message_posted": lambda t, d: _question(d, "question_message"),
@@ -162,6 +176,7 @@ _WHO_HEARS = {
     "review.published": lambda t, d: _one(d.get("subject_id"), "review_published", d),
     "review.hidden": lambda t, d: _one(d.get("author_id"), "review_hidden", d),
     "moderation.applied": lambda t, d: _owners(d, "moderation_applied"),
+    **{event_type: _complaint for event_type in COMPLAINT_EVENTS},
 }
 
 

@@ -33,7 +33,10 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "fulfillment.cancelled", "payout.released", "delivery.accepted",
                     # questions and conversations (issue 19)
                     "question.message_posted", "question.handed_over",
-                    "review.published", "review.hidden", "moderation.applied")
+                    "review.published", "review.hidden", "moderation.applied",
+                    # complaints and returns (issue 16)
+                    "complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
+                    "complaint.resolved")
 
 HANDLERS = {
     "account.registered": [on_account],

@@ -713,3 +713,220 @@ def change_duty(available_now: bool, district_now: str | None, want_available: b
     if not district:
         raise DistrictRequired()
     return DutyChange(district, want_available, want_available and not available_now)
+
+
+# -- complaints and returns (issue 16) ----------------------------------------------------------------
+# Within the receipt window the shopper complains about one delivered parcel. While the complaint is open the
+# receipt timer leaves the parcel alone and payments keeps the seller's share held. The seller answers (a
+# refund, a return then a refund, or a rejection); the shopper accepts or escalates a rejection; whatever
+# waits on somebody longer than COMPLAINT_RESPONSE_HOURS goes to the operator, who decides. The one event that
+# moves money is `complaint.resolved`: `refund_amount` goes back to the shopper, the rest is released to the
+# seller.
+COMPLAINT_REASONS = ("not_arrived", "damaged", "not_as_described", "wrong_item", "incomplete")
+C_OPEN, C_REJECTED, C_RETURN_REQUESTED, C_RETURN_SENT, C_ESCALATED, C_RESOLVED = (
+    "open", "rejected", "return_requested", "return_sent", "escalated", "resolved")
+COMPLAINT_STATUSES = (C_OPEN, C_REJECTED, C_RETURN_REQUESTED, C_RETURN_SENT, C_ESCALATED, C_RESOLVED)
+COMPLAINT_UNRESOLVED = (C_OPEN, C_REJECTED, C_RETURN_REQUESTED, C_RETURN_SENT, C_ESCALATED)
+WAITING_ON_A_PARTY = (C_OPEN, C_REJECTED, C_RETURN_REQUESTED, C_RETURN_SENT)  # the timer escalates these
+SELLER_ANSWERS = ("refund", "return", "reject")
+OPERATOR_DECISIONS = ("refund", "return", "release")
+RESOLVED_REFUND, RESOLVED_RELEASE = "refund", "release"
+RECEIVED_BY_COMPLAINT = "complaint"
+MAX_COMPLAINT_PHOTOS = 3
+COMPLAINT_TEXT_MAX = 2000
+
+
+class ComplaintRefused(DomainError):
+    """A complaint step that is not possible now (window closed, wrong state): 409."""
+    code = "complaint_refused"
+
+
+class ComplaintInvalid(DomainError):
+    """A complaint step with a bad value (an amount above the parcel, no reason): 422 naming `field`."""
+    code = "invalid_complaint"
+
+    def __init__(self, message: str, field: str, code: str | None = None):
+        super().__init__(message, code)
+        self.field = field
+
+
+def complaint_amount(amount, parcel_total: int, *, allow_zero: bool = False) -> int:
+    """A refund in whole rupiah, above 0 (a release is its own decision) and at most what the parcel cost."""
+    if amount is None:
+        return parcel_total
+    if type(amount) is not int or amount < (0 if allow_zero else 1):
+        raise ComplaintInvalid("the refund must be a whole number of rupiah above 0", "amount", "bad_amount")
+    if amount > parcel_total:
+        raise ComplaintInvalid(f"the refund cannot be more than the parcel's total (Rp {parcel_total})", "amount",
+                               "amount_above_total")
+    return amount
+
+
+def may_complain(f: "Fulfillment", now: datetime) -> None:
+    """Only a delivered parcel, not yet received, inside its receipt window."""
+    if f.status != DELIVERED:
+        raise ComplaintRefused("only a delivered parcel can be complained about", "not_delivered")
+    if f.received:
+        raise ComplaintRefused("receipt of this parcel is already confirmed", "already_received")
+    if f.receipt_due_at is None or as_utc(f.receipt_due_at) <= now:
+        raise ComplaintRefused("the time to complain about this parcel is over", "complaint_window_closed")
+
+
+class Complaint:
+    """One shopper's complaint about one parcel, with every step anyone took on it (`actions`)."""
+
+    def __init__(self, id: str, order: Order, f: "Fulfillment", reason: str, text: str, photos: list[str],
+                 now: datetime, window: timedelta):
+        if reason not in COMPLAINT_REASONS:
+            raise ComplaintInvalid(f"unknown reason {reason!r}", "reason", "bad_reason")
+        text = (text or "").strip()
+        if len(text) > COMPLAINT_TEXT_MAX:
+            raise ComplaintInvalid(f"at most {COMPLAINT_TEXT_MAX} characters", "text")
+        if len(photos or []) > MAX_COMPLAINT_PHOTOS:
+            raise ComplaintInvalid(f"at most {MAX_COMPLAINT_PHOTOS} photos", "photos", "too_many_photos")
+        may_complain(f, now)
+        self.id = id
+        self.order_id = order.id
+        self.fulfillment_id = f.id
+        self.shopper_id = order.shopper_id
+        self.seller_id = f.seller_id
+        self.agent_id = f.agent_id
+        self.shop_name = f.shop_name
+        self.payment_method = order.payment_method
+        self.parcel_total = int(f.goods_amount) + int(f.delivery_fee)
+        self.reason = reason
+        self.text = text
+        self.photos = list(photos or [])
+        self.status = C_OPEN
+        self.respond_by = now + window
+        self.answer: str | None = None
+        self.answer_reason: str | None = None
+        self.refund_amount: int | None = None
+        self.resolution: str | None = None
+        self.resolved_by: str | None = None
+        self.resolved_at: datetime | None = None
+        self.escalated_at: datetime | None = None
+        self.actions: list[dict] = []
+        self.created_at = now
+        self._act("opened", order.shopper_id, "shopper", now, why=text or None)
+
+    # -- what happened, and the events -----------------------------------------------------------------
+    def _act(self, action: str, by: str, role: str, now: datetime, *, amount: int | None = None,
+             why: str | None = None) -> None:
+        entry = {"action": action, "by": by, "role": role, "at": _iso(now)}
+        if amount is not None:
+            entry["amount"] = amount
+        if why:
+            entry["why"] = why
+        self.actions = [*(self.actions or []), entry]  # a new list: JSON columns see reassignment only
+
+    def event(self, event_type: str, step: str, by_role: str) -> DomainEvent:
+        return DomainEvent(event_type, {
+            "complaint_id": self.id, "order_id": self.order_id, "fulfillment_id": self.fulfillment_id,
+            "shopper_id": self.shopper_id, "seller_id": self.seller_id, "agent_id": self.agent_id,
+            "shop_name": self.shop_name, "payment_method": self.payment_method, "parcel_total": self.parcel_total,
+            "reason": self.reason, "status": self.status, "step": step, "by_role": by_role,
+            "answer": self.answer, "answer_reason": self.answer_reason, "refund_amount": self.refund_amount,
+            "resolution": self.resolution, "respond_by": _iso(self.respond_by)}, self.fulfillment_id)
+
+    def opened(self) -> list[DomainEvent]:
+        return [self.event("complaint.opened", "opened", "shopper")]
+
+    def _require(self, *statuses: str) -> None:
+        if self.status not in statuses:
+            raise ComplaintRefused(f"this complaint is {self.status}; that step is not possible now",
+                                   "already_resolved" if self.status == C_RESOLVED else "complaint_state")
+
+    def _resolve(self, f: "Fulfillment", by: str, role: str, amount: int, now: datetime,
+                 why: str | None = None) -> list[DomainEvent]:
+        self.status = C_RESOLVED
+        self.resolution = RESOLVED_REFUND if amount else RESOLVED_RELEASE
+        self.refund_amount = amount
+        self.resolved_by = role
+        self.resolved_at = now
+        self._act("refunded" if amount else "released", by, role, now, amount=amount, why=why)
+        # the parcel's receipt ends here: no timer confirms it later, payments settles it on complaint.resolved
+        f.received_at = now
+        f.received_by = RECEIVED_BY_COMPLAINT
+        return [self.event("complaint.resolved", self.resolution, role)]
+
+    # -- the seller ----------------------------------------------------------------------------------
+    def answer_by_seller(self, f: "Fulfillment", by: str, answer: str, amount: int | None, why: str | None,
+                         now: datetime, window: timedelta) -> list[DomainEvent]:
+        if answer not in SELLER_ANSWERS:
+            raise ComplaintInvalid(f"unknown answer {answer!r}", "answer", "bad_answer")
+        self._require(C_OPEN)
+        why = (why or "").strip() or None
+        self.answer = answer
+        if answer == "refund":
+            return self._resolve(f, by, "seller", complaint_amount(amount, self.parcel_total), now, why)
+        if answer == "return":
+            return self._ask_return(by, "seller", complaint_amount(amount, self.parcel_total), why, now, window)
+        if not why:
+            raise ComplaintInvalid("say why you reject the complaint", "reason", "reason_required")
+        self.answer_reason = why
+        self.status = C_REJECTED
+        self.respond_by = now + window
+        self._act("rejected", by, "seller", now, why=why)
+        return [self.event("complaint.answered", "rejected", "seller")]
+
+    def _ask_return(self, by: str, role: str, amount: int, why: str | None, now: datetime,
+                    window: timedelta) -> list[DomainEvent]:
+        self.status = C_RETURN_REQUESTED
+        self.refund_amount = amount  # refunded once the seller has the goods back
+        self.respond_by = now + window
+        self._act("return_requested", by, role, now, amount=amount, why=why)
+        return [self.event("complaint.answered", "return_requested", role)]
+
+    def return_received(self, f: "Fulfillment", by: str, now: datetime) -> list[DomainEvent]:
+        """The seller has the goods back: the shopper gets the refund agreed for the return."""
+        self._require(C_RETURN_REQUESTED, C_RETURN_SENT)
+        self._act("return_received", by, "seller", now)
+        return self._resolve(f, by, "seller", int(self.refund_amount or self.parcel_total), now)
+
+    # -- the shopper ---------------------------------------------------------------------------------
+    def return_sent(self, by: str, now: datetime, window: timedelta) -> list[DomainEvent]:
+        self._require(C_RETURN_REQUESTED)
+        self.status = C_RETURN_SENT
+        self.respond_by = now + window
+        self._act("return_sent", by, "shopper", now)
+        return [self.event("complaint.return_sent", "return_sent", "shopper")]
+
+    def accept_rejection(self, f: "Fulfillment", by: str, now: datetime) -> list[DomainEvent]:
+        self._require(C_REJECTED)
+        self._act("accepted", by, "shopper", now)
+        return self._resolve(f, by, "shopper", 0, now)
+
+    def escalate(self, by: str, role: str, now: datetime, why: str | None = None) -> list[DomainEvent]:
+        """To the operator: the shopper disputes a rejection, or the timer found somebody silent too long."""
+        if role == "shopper":
+            self._require(C_REJECTED)
+        else:
+            self._require(*WAITING_ON_A_PARTY)
+        self.status = C_ESCALATED
+        self.escalated_at = now
+        self._act("escalated", by, role, now, why=why)
+        return [self.event("complaint.escalated", "escalated", role)]
+
+    def overdue(self, now: datetime) -> bool:
+        return (self.status in WAITING_ON_A_PARTY and self.respond_by is not None
+                and as_utc(self.respond_by) <= now)
+
+    # -- the operator --------------------------------------------------------------------------------
+    def decide(self, f: "Fulfillment", by: str, decision: str, amount: int | None, why: str | None,
+               now: datetime, window: timedelta) -> list[DomainEvent]:
+        """The operator's word on any unresolved complaint, always with a reason (shown on the complaint)."""
+        if decision not in OPERATOR_DECISIONS:
+            raise ComplaintInvalid(f"unknown decision {decision!r}", "decision", "bad_decision")
+        why = (why or "").strip()
+        if not why:
+            raise ComplaintInvalid("write why you decide so; the shopper and the seller read it", "note",
+                                   "note_required")
+        self._require(*COMPLAINT_UNRESOLVED)
+        self.answer = decision
+        if decision == "release":
+            return self._resolve(f, by, "operator", 0, now, why)
+        amount = complaint_amount(amount, self.parcel_total)
+        if decision == "return":
+            return self._ask_return(by, "operator", amount, why, now, window)
+        return self._resolve(f, by, "operator", amount, now, why)

@@ -52,6 +52,8 @@ def sweep_unshipped(db) -> list[str]:
 
 def sweep_reviews(db) -> list[str]:
     return reviews.release_reviews(db)
+def sweep_complaints(db) -> list[str]:
+    return service.escalate_overdue_complaints(db)
 
 
 HANDLERS = {
@@ -69,4 +71,5 @@ HANDLERS = {
 PERIODIC = [(float(int_setting("PAYMENT_SWEEP_MS", 5000)) / 1000.0, sweep_overdue_payments),
             (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_receipts),
             (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_unshipped),
-            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_reviews)]
+            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_reviews),
+            (float(int_setting("TIMER_SWEEP_MS", 5000)) / 1000.0, sweep_complaints)]

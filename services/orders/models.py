@@ -83,12 +83,42 @@ fulfillments = Table(
     Index("ix_fulfillments_ship_by", "status", "ship_by"),  # the unshipped sweep's scan
 )
 
+complaints = Table(
+    "complaints", Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("fulfillment_id", String(36), ForeignKey("fulfillments.id"), nullable=False, unique=True),
+    Column("shopper_id", String(64), nullable=False, index=True),
+    Column("seller_id", String(64), nullable=False, index=True),
+    Column("agent_id", String(64), nullable=True, index=True),
+    Column("shop_name", String(200), nullable=False),
+    Column("payment_method", String(8), nullable=False),
+    Column("parcel_total", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("text", String(2000), nullable=False),
+    Column("photos", JSON, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("respond_by", UtcDateTime(), nullable=True),
+    Column("answer", String(16), nullable=True),
+    Column("answer_reason", String(500), nullable=True),
+    Column("refund_amount", Integer, nullable=True),
+    Column("resolution", String(16), nullable=True),
+    Column("resolved_by", String(16), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("escalated_at", UtcDateTime(), nullable=True),
+    Column("actions", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
+    Index("ix_complaints_due", "status", "respond_by"),  # the escalation sweep's scan
+)
+
 Base.registry.map_imperatively(domain.Fulfillment, fulfillments)
+Base.registry.map_imperatively(domain.Complaint, complaints)
 Base.registry.map_imperatively(domain.Order, orders, properties={
     "fulfillments": relationship(domain.Fulfillment, backref="order", order_by=(fulfillments.c.seller_id, fulfillments.c.shop_id),
                                  lazy="selectin", cascade="all, delete-orphan"),
 })
-Order, Fulfillment = domain.Order, domain.Fulfillment
+Order, Fulfillment, Complaint = domain.Order, domain.Fulfillment, domain.Complaint
 
 
 class CartLine(Base):

@@ -6,7 +6,8 @@ from pasar.events import Address
 from pasar.quantity import Quantity
 from pasar.text import FreeText, Name
 
-from .domain import MAX_CART_LINES, MAX_CART_QTY, SELLER_REFUSALS, as_utc, dropoff_for
+from .domain import (COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, MAX_CART_LINES, MAX_CART_QTY,
+                     MAX_COMPLAINT_PHOTOS, OPERATOR_DECISIONS, SELLER_ANSWERS, SELLER_REFUSALS, as_utc, dropoff_for)
 
 
 class UtcDateTime(fields.DateTime):
@@ -219,3 +220,80 @@ class RefuseIn(Schema):
 class DeclinedOut(Schema):
     fulfillment_id = fields.String()
     declined = fields.Boolean()
+
+
+# -- complaints and returns (issue 16) --------------------------------------------------------------
+class ComplaintIn(Schema):
+    order_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    fulfillment_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    reason = fields.String(required=True, validate=validate.OneOf(COMPLAINT_REASONS), metadata={
+        "description": " | ".join(COMPLAINT_REASONS)})
+    text = FreeText(0, COMPLAINT_TEXT_MAX, load_default="", metadata={"description": "what went wrong"})
+    photos = fields.List(fields.Url(schemes={"http", "https"}, validate=validate.Length(max=500)),
+                         load_default=list, validate=validate.Length(max=MAX_COMPLAINT_PHOTOS),
+                         metadata={"description": f"up to {MAX_COMPLAINT_PHOTOS} photo addresses"})
+
+
+class ComplaintAnswerIn(Schema):
+    answer = fields.String(required=True, validate=validate.OneOf(SELLER_ANSWERS), metadata={
+        "description": "refund (the whole parcel, or `amount`) | return (then refund) | reject (with `reason`)"})
+    amount = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1),
+                            metadata={"description": "rupiah, at most the parcel's total; left out: all of it"})
+    reason = FreeText(0, 500, load_default=None, allow_none=True)
+
+
+class ComplaintEscalateIn(Schema):
+    reason = FreeText(0, 500, load_default=None, allow_none=True)
+
+
+class ComplaintDecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(OPERATOR_DECISIONS), metadata={
+        "description": "refund (`amount`, left out: all of it) | return (then refund) | release (to the seller)"})
+    amount = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1))
+    note = FreeText(1, 500, required=True, metadata={"description": "why: shown to the shopper and the seller"})
+
+
+class ComplaintArgs(PageArgs):
+    fulfillment_id = fields.String(validate=validate.Length(max=36))
+    order_id = fields.String(validate=validate.Length(max=36))
+
+
+class ComplaintActionOut(Schema):
+    action = fields.String()
+    by = fields.String()
+    role = fields.String()
+    at = fields.String()
+    amount = fields.Integer()
+    why = fields.String()
+
+
+class ComplaintOut(Schema):
+    id = fields.String()
+    order_id = fields.String()
+    fulfillment_id = fields.String()
+    shopper_id = fields.String()
+    seller_id = fields.String()
+    agent_id = fields.String(allow_none=True)
+    shop_name = fields.String()
+    payment_method = fields.String()
+    parcel_total = fields.Integer()
+    reason = fields.String()
+    text = fields.String()
+    photos = fields.List(fields.String())
+    status = fields.String(metadata={"description": " | ".join(COMPLAINT_STATUSES)})
+    respond_by = UtcDateTime(allow_none=True, metadata={
+        "description": "who the complaint waits on must act by then, or it goes to the operator"})
+    answer = fields.String(allow_none=True)
+    answer_reason = fields.String(allow_none=True)
+    refund_amount = fields.Integer(allow_none=True)
+    resolution = fields.String(allow_none=True, metadata={"description": "refund | release"})
+    resolved_by = fields.String(allow_none=True)
+    resolved_at = UtcDateTime(allow_none=True)
+    escalated_at = UtcDateTime(allow_none=True)
+    actions = fields.List(fields.Nested(ComplaintActionOut))
+    created_at = UtcDateTime()
+
+
+class ComplaintListOut(Schema):
+    complaints = fields.List(fields.Nested(ComplaintOut))
+    total = fields.Integer()

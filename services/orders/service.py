@@ -15,9 +15,9 @@ from contextlib import closing
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from pasar import metrics, quantity
 from pasar.config import int_setting, setting
@@ -26,7 +26,7 @@ from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain
-from .models import CartLine, Courier, Fulfillment, IdempotencyKey, ListingTerms, Order, TimelineEntry
+from .models import CartLine, Complaint, Courier, Fulfillment, IdempotencyKey, ListingTerms, Order, TimelineEntry
 
 
 # -- settings (read per call: cheap, and tests can change them) -------------------------------------
@@ -58,6 +58,11 @@ def _duration(name: str, default: float, unit: str) -> timedelta:
 def receipt_window() -> timedelta:
     """How long after delivery the shopper may confirm receipt (or complain) before it is confirmed for them."""
     return _duration("AUTO_CONFIRM_DAYS", 3, "days")
+
+
+def complaint_window() -> timedelta:
+    """How long a complaint waits on the seller (or the shopper) before the operator takes it."""
+    return _duration("COMPLAINT_RESPONSE_HOURS", 48, "hours")
 
 
 def ship_window() -> timedelta:
@@ -199,10 +204,13 @@ def auto_confirm_receipts(db: Database, limit: int = 100) -> list[str]:
     def due(now):
         return (select(Fulfillment.id, Fulfillment.order_id)
                 .where(Fulfillment.status == domain.DELIVERED, Fulfillment.received_at.is_(None),
-                       Fulfillment.receipt_due_at <= now).order_by(Fulfillment.receipt_due_at))
+                       Fulfillment.receipt_due_at <= now, ~_complained_about(Fulfillment.id))
+                .order_by(Fulfillment.receipt_due_at))
 
     def act(order, f, now):
-        return f.confirm_receipt(order, domain.RECEIVED_BY_TIMER, now) if f.receipt_overdue(now) else []
+        if not f.receipt_overdue(now) or _open_complaint(object_session(order), f.id) is not None:
+            return []  # asked again after the lock: an open complaint stops the receipt timer
+        return f.confirm_receipt(order, domain.RECEIVED_BY_TIMER, now)
     return _sweep(db, due, act, limit)
 
 
@@ -492,6 +500,8 @@ def confirm_receipt(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_
             f = order.fulfillment(fulfillment_id)
         except domain.NotYours as err:
             raise not_found("fulfillment") from err
+        if not f.received and _open_complaint(uow.session, f.id) is not None:
+            raise conflict("this parcel has an open complaint; it ends with the complaint", "complaint_open")
         record(uow, order, f.confirm_receipt(order, domain.RECEIVED_BY_SHOPPER, utcnow()))
         uow.commit()
         return _with_order(f)
@@ -730,3 +740,169 @@ def payment_failed(uow: UnitOfWork, order_id: str, payment_id: str | None) -> No
     if order is None or order.status != domain.AWAITING_PAYMENT:
         return
     record(uow, order, order.payment_failed(payment_id, utcnow()))
+
+
+# == complaints and returns (issue 16) ==================================================================
+# Every step locks the complaint's order first (the same lock as the receipt timer and the shopper's receipt),
+# then reads the complaint again, so a step and the timer never both act on one complaint.
+def _complained_about(fulfillment_id_column):
+    """SQL: the parcel has a complaint that is not resolved (the receipt timer leaves it alone)."""
+    return exists(select(Complaint.id).where(Complaint.fulfillment_id == fulfillment_id_column,
+                                             Complaint.status != domain.C_RESOLVED))
+
+
+def _open_complaint(session: Session, fulfillment_id: str) -> Complaint | None:
+    return session.scalars(select(Complaint).where(Complaint.fulfillment_id == fulfillment_id,
+                                                   Complaint.status != domain.C_RESOLVED)).first()
+
+
+def _may_see_complaint(c: Complaint, viewer_id: str, role: str | None, is_admin: bool) -> bool:
+    if is_admin:
+        return True
+    if role == "shopper":
+        return c.shopper_id == viewer_id
+    if role in ("seller", "agent"):
+        return viewer_id in (c.seller_id, c.agent_id)
+    return False
+
+
+def complaint_for(session: Session, complaint_id: str, viewer_id: str, role: str | None,
+                  is_admin: bool) -> Complaint:
+    """The complaint for its shopper, its seller (or their agent) and the operator; a 404 for anyone else."""
+    c = session.get(Complaint, complaint_id)
+    if c is None or not _may_see_complaint(c, viewer_id, role, is_admin):
+        raise not_found("complaint")
+    return c
+
+
+def list_complaints(session: Session, viewer_id: str, role: str | None, is_admin: bool, status: str | None,
+                    fulfillment_id: str | None, limit: int, offset: int, order_id: str | None = None) -> dict:
+    """The shopper's complaints, the seller's (or agent's) about their parcels, or (operator) all of them."""
+    where = []
+    if not is_admin:
+        if role == "shopper":
+            where.append(Complaint.shopper_id == viewer_id)
+        elif role in ("seller", "agent"):
+            where.append(or_(Complaint.seller_id == viewer_id, Complaint.agent_id == viewer_id))
+        else:
+            return {"complaints": [], "total": 0}
+    if status:
+        where.append(Complaint.status == status)
+    if fulfillment_id:
+        where.append(Complaint.fulfillment_id == fulfillment_id)
+    if order_id:
+        where.append(Complaint.order_id == order_id)
+    total = session.scalar(select(func.count()).select_from(Complaint).where(*where))
+    rows = session.scalars(select(Complaint).where(*where).order_by(Complaint.created_at.desc())
+                           .limit(limit).offset(offset)).all()
+    return {"complaints": list(rows), "total": total}
+
+
+def _complaint_step(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None, is_admin: bool,
+                    act) -> Complaint:
+    """Check who may see it, lock its order, read it again, let `act(c, order, f)` move it, record, commit."""
+    with uow:
+        c = complaint_for(uow.session, complaint_id, viewer_id, role, is_admin)
+        order = lock_order(uow, c.order_id)
+        uow.session.refresh(order, ["fulfillments"])
+        uow.session.refresh(c)
+        f = order.fulfillment(c.fulfillment_id)
+        record(uow, order, act(c, order, f))
+        uow.commit()
+        return c
+
+
+def open_complaint(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_id: str, reason: str,
+                   text: str, photos: list[str]) -> tuple[Complaint, int]:
+    """The shopper complains about one delivered parcel within its receipt window. The receipt timer stops and
+    the seller's share stays held. One complaint per parcel: asking again answers (the same complaint, 200)."""
+    with uow:
+        _own_order(uow.session, order_id, viewer_id, False)
+        order = lock_order(uow, order_id)
+        uow.session.refresh(order, ["fulfillments"])
+        f = order.fulfillment(fulfillment_id)
+        existing = uow.session.scalars(select(Complaint).where(Complaint.fulfillment_id == f.id)).first()
+        if existing is not None:
+            uow.commit()  # nothing to write; committing (not rolling back) keeps the answer loaded
+            return existing, 200
+        c = domain.Complaint(new_id(), order, f, reason, text, photos, utcnow(), complaint_window())
+        uow.session.add(c)
+        record(uow, order, c.opened())
+        uow.commit()
+        return c, 201
+
+
+def answer_complaint(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None, is_admin: bool,
+                     answer: str, amount: int | None, reason: str | None) -> Complaint:
+    """The seller (or their agent): a refund (the whole parcel, or `amount`), a return then refund, or a
+    rejection with a reason."""
+    if role not in ("seller", "agent"):
+        raise not_found("complaint")
+    return _complaint_step(uow, complaint_id, viewer_id, role, is_admin, lambda c, order, f: c.answer_by_seller(
+        f, viewer_id, answer, amount, reason, utcnow(), complaint_window()))
+
+
+def _as_shopper(role: str | None) -> None:
+    if role != "shopper":
+        raise not_found("complaint")
+
+
+def accept_rejection(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None) -> Complaint:
+    _as_shopper(role)
+    return _complaint_step(uow, complaint_id, viewer_id, role, False,
+                           lambda c, order, f: c.accept_rejection(f, viewer_id, utcnow()))
+
+
+def escalate_complaint(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None,
+                       why: str | None) -> Complaint:
+    _as_shopper(role)
+    return _complaint_step(uow, complaint_id, viewer_id, role, False,
+                           lambda c, order, f: c.escalate(viewer_id, "shopper", utcnow(), why))
+
+
+def return_sent(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None) -> Complaint:
+    """The shopper handed the goods over for the way back to the seller."""
+    _as_shopper(role)
+    return _complaint_step(uow, complaint_id, viewer_id, role, False,
+                           lambda c, order, f: c.return_sent(viewer_id, utcnow(), complaint_window()))
+
+
+def return_received(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None,
+                    is_admin: bool) -> Complaint:
+    """The seller has the goods back: the agreed refund goes to the shopper."""
+    if role not in ("seller", "agent"):
+        raise not_found("complaint")
+    return _complaint_step(uow, complaint_id, viewer_id, role, is_admin,
+                           lambda c, order, f: c.return_received(f, viewer_id, utcnow()))
+
+
+def decide_complaint(uow: UnitOfWork, complaint_id: str, operator_id: str, decision: str, amount: int | None,
+                     note: str) -> Complaint:
+    """The operator decides: a refund of `amount`, a return, or release to the seller; who, when and why are
+    kept on the complaint."""
+    return _complaint_step(uow, complaint_id, operator_id, "admin", True, lambda c, order, f: c.decide(
+        f, operator_id, decision, amount, note, utcnow(), complaint_window()))
+
+
+def escalate_overdue_complaints(db: Database, limit: int = 100) -> list[str]:
+    """Complaints that waited on somebody longer than COMPLAINT_RESPONSE_HOURS go to the operator. Durable and
+    once-only like the receipt timers: the deadline is a column, each order is taken with SKIP LOCKED, and the
+    rule is asked again after the lock."""
+    now = utcnow()
+    emitted: list[str] = []
+    with closing(db.Session()) as session:
+        due = session.execute(select(Complaint.id, Complaint.order_id)
+                              .where(Complaint.status.in_(domain.WAITING_ON_A_PARTY), Complaint.respond_by <= now)
+                              .order_by(Complaint.respond_by).limit(limit)).all()
+    for complaint_id, order_id in due:
+        with UnitOfWork(db, source=db.service) as uow:
+            order = _lock_order_or_skip(uow, order_id)
+            if order is None:
+                continue
+            c = uow.session.get(Complaint, complaint_id, populate_existing=True)
+            if c is None or not c.overdue(now):
+                continue
+            record(uow, order, c.escalate("timer", "timer", now))
+            emitted += uow.emitted
+            uow.commit()
+    return emitted

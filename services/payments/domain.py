@@ -741,3 +741,36 @@ def payout_problems(method: str, reference: str | None, amount) -> dict[str, lis
     if method in ("bank", "ewallet") and not (reference or "").strip():
         problems["reference"] = ["a transfer needs its reference (the bank or e-wallet transaction number)"]
     return problems
+
+
+# -- complaints (issue 16): a refund after delivery, out of the seller's held share ---------------------
+def complaint_refund_split(refund_amount: int, seller_held_amount: int) -> tuple[int, int]:
+    """Who bears a complaint's refund: the seller's held share first, up to all of it; whatever goes beyond (a
+    refund of the delivery fee, or of the commission) the platform bears. Returns (from_seller, from_platform)."""
+    _require_money(refund_amount)
+    _require_money(seller_held_amount)
+    from_seller = min(refund_amount, seller_held_amount)
+    return from_seller, refund_amount - from_seller
+
+
+def complaint_refund(payment_id: str, complaint_id: str, order_id: str, seller_id: str, from_seller: int,
+                     from_platform: int, paid_back: bool, shopper_id: str) -> Movement:
+    """A complaint's refund. `paid_back`: the provider sent the money back (platform funds go down); otherwise
+    the platform owes it to the shopper (shopper_refund_owed). The seller's held share and, beyond it, the platform's
+    commission account carry it."""
+    amount = from_seller + from_platform
+    to = PLATFORM_FUNDS if paid_back else shopper_refund_owed(shopper_id)
+    return Movement(f"refund:{payment_id}:complaint:{complaint_id}", "refund" if paid_back else "refund_owed",
+                    order_id, ((seller_held(seller_id), from_seller), (PLATFORM_COMMISSION, from_platform),
+                               (to, -amount)))
+
+
+def is_plain_id(text: str) -> bool:
+    """Letters, digits and dashes only (a UUID): safe to put into a LIKE pattern."""
+    return 0 < len(text) <= 64 and all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in text)
+
+
+def owed_refund_paid(complaint_id: str, order_id: str, shopper_id: str, amount: int) -> Movement:
+    """The operator paid a shopper's owed complaint refund by hand (cash, bank transfer): no longer owed."""
+    return Movement(f"refund_paid:complaint:{complaint_id}", "refund_paid", order_id,
+                    ((shopper_refund_owed(shopper_id), amount), (PLATFORM_FUNDS, -amount)))

@@ -65,6 +65,10 @@ def on_fulfillment_cancelled(event: Event, uow: UnitOfWork) -> None:
     service.refund_parcel(uow, event.data)
 
 
+def on_complaint_resolved(event: Event, uow: UnitOfWork) -> None:
+    service.settle_complaint(uow, event.data)
+
+
 HANDLERS = {
     "payment.requested": [on_payment_requested],
     "order.confirmed": [on_order_confirmed, remember_managers_of_order],
@@ -72,4 +76,5 @@ HANDLERS = {
     "delivery.delivered": [remember_manager_of_delivery, on_delivery_delivered],
     "fulfillment.received": [on_fulfillment_received],
     "fulfillment.cancelled": [on_fulfillment_cancelled],
+    "complaint.resolved": [on_complaint_resolved],
 }

@@ -323,3 +323,12 @@ class StatementOut(Schema):
     members = fields.List(fields.Dict())
     paid_to_members = fields.Integer()
     currency = fields.String()
+
+
+class OwedRefundOut(Schema):
+    """A complaint refund the platform owed a shopper, recorded as paid by hand (issue 16)."""
+    complaint_id = fields.String()
+    order_id = fields.String()
+    shopper_id = fields.String()
+    amount = fields.Integer()
+    paid = fields.Boolean()

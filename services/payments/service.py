@@ -1580,3 +1580,88 @@ def coop_statement(db: Database, who: Identity, coop_id: str, month: str) -> dic
         return {"kind": "cooperative", "month": month, "cooperative": _coop_view(coop), **own,
                 "members": rows, "payouts": payouts, "paid_to_members": sum(p["amount"] for p in payouts),
                 "currency": "IDR"}
+
+
+# -- complaints (issue 16): the decision's money ---------------------------------------------------------
+def settle_complaint(uow: UnitOfWork, data: dict) -> int:
+    """complaint.resolved: `refund_amount` goes back to the shopper — card: a partial refund through the
+    payment's own provider, once per complaint (its idempotency key names the complaint); cash on delivery, or a
+    rail that cannot refund by API: owed to the shopper by the platform (`shopper_refund_owed:<shopper>`), paid by
+    hand.
+    The seller's held share carries the refund first; what is left of it is released to the seller. A decision
+    to release refunds nothing and releases it all. Idempotent per fulfillment (its share is released once).
+    Returns the amount refunded or owed."""
+    fulfillment_id, complaint_id = data["fulfillment_id"], data["complaint_id"]
+    share = uow.session.get(PaymentShare, fulfillment_id, with_for_update=uow.db.is_postgres)
+    if share is None or share.delivered_at is None:
+        raise LookupError(f"complaint about fulfillment {fulfillment_id} settled before its delivery was")
+    if share.released_at is not None:
+        return 0
+    payment = uow.session.get(Payment, share.payment_id)
+    payout = uow.session.scalar(select(Payout).where(Payout.key == f"seller:{fulfillment_id}"))
+    held = int(payout.amount) if payout is not None else 0
+    wanted = int(data.get("refund_amount") or 0)
+    refund = 0
+    if wanted > 0:
+        paid_back = False
+        refund = wanted
+        if payment.method == "card" and payment.status in (domain.SUCCEEDED, domain.REFUNDED):
+            refund = min(wanted, captured_amount(uow.session, payment) - refunded_amount(uow.session, payment))
+            if refund > 0:
+                try:
+                    payment.refund_ref = providers.get_provider(payment.provider).refund(
+                        provider_ref=payment.provider_ref, order_id=payment.order_id, amount=refund,
+                        refund_key=f"complaint-{complaint_id}")
+                    paid_back = True
+                except domain.RefundNotSupported as exc:
+                    payment.attention = "manual_refund_required"
+                    log.warning("complaint refund needs the operator", extra={"order_id": payment.order_id,
+                                                                               "why": str(exc)})
+        if refund > 0:
+            from_seller, from_platform = domain.complaint_refund_split(refund, held)
+            post(uow, domain.complaint_refund(payment.id, complaint_id, payment.order_id, share.seller_id,
+                                              from_seller, from_platform, paid_back, payment.shopper_id))
+            held -= from_seller
+            share.refunded = int(share.refunded or 0) + refund
+            if paid_back and refunded_amount(uow.session, payment) >= captured_amount(uow.session, payment):
+                payment.status = domain.REFUNDED
+            if paid_back:  # an owed refund is no refund yet: the complaint's own message says how it comes
+                uow.emit("payment.refunded", _event(
+                    payment, amount=refund, reason="complaint", fulfillment_id=fulfillment_id,
+                    complaint_id=complaint_id, partial=True), correlation_id=payment.order_id)
+    post(uow, domain.released(fulfillment_id, share.order_id, share.seller_id, held))
+    _release_split(uow, fulfillment_id)  # a cooperative's sale: the agent's and cooperative's parts are theirs now
+    share.released_at = utcnow()
+    if payout is not None:
+        payout.amount = held
+        payout.status = "owed" if held > 0 else "refunded"
+        if held > 0:
+            _transfer_to_connected_seller(uow, payment, payout)
+            uow.emit("payout.released", {
+                "payee_role": "seller", "payee_id": payout.payee_id, "order_id": payout.order_id,
+                "fulfillment_id": fulfillment_id, "payout_id": payout.id, "amount": held, "fee": int(payout.fee),
+                "status": payout.status, "received_by": "complaint", "complaint_id": complaint_id},
+                correlation_id=payout.order_id)
+    return refund
+
+
+def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
+    """Admin: a complaint refund the platform owed the shopper (cash on delivery, or a rail that cannot refund by
+    API) was paid by hand. Recorded once: `shopper_refund_owed:<shopper>` goes back to zero against platform funds."""
+    if not domain.is_plain_id(complaint_id):  # it goes into a LIKE pattern: no wildcards
+        raise not_found("owed refund")
+    with work:
+        owed_tx = work.session.scalar(select(LedgerTransaction).where(
+            LedgerTransaction.key.like(f"refund:%:complaint:{complaint_id}"),
+            LedgerTransaction.kind == "refund_owed"))
+        if owed_tx is None:
+            raise not_found("owed refund")
+        account, owed = work.session.execute(
+            select(LedgerEntry.account, LedgerEntry.amount).where(
+                LedgerEntry.transaction_id == owed_tx.id, LedgerEntry.account.like("shopper_refund_owed:%"))).one()
+        shopper_id, amount = account.split(":", 1)[1], -int(owed)
+        if not post(work, domain.owed_refund_paid(complaint_id, owed_tx.order_id, shopper_id, amount)):
+            raise conflict("this refund was already recorded as paid", "already_paid")
+        work.commit()
+        return {"complaint_id": complaint_id, "order_id": owed_tx.order_id, "shopper_id": shopper_id,
+                "amount": amount, "paid": True}

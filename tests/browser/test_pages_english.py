@@ -50,6 +50,7 @@ def test_every_main_page_reads_in_english(stack, browse):
                         f"/penjual/toko/{shop['id']}/ubah", "/penjual/uang"],
         token(agent): ["/penjual", "/penjual/toko/baru", "/penjual/uang"],
         courier: ["/kurir"],
+        stack.token(f"admin-{tag}", "admin", name="Operator"): ["/operator/komplain?status=all"],
     }
     problems = {}
     for who, paths in visits.items():

@@ -73,7 +73,7 @@ DEFAULTED = {
        for name in ("S3_REGION", "S3_PREFIX", "S3_ADDRESSING_STYLE")},
     "WORKER_METRICS_HOST": "the default listens on the pod's address",
     **{name: "business rule; the default is the product's" for name in (
-        "AUTO_CANCEL_UNSHIPPED_HOURS", "AUTO_CONFIRM_DAYS", "REVIEW_WINDOW_DAYS")},
+        "AUTO_CANCEL_UNSHIPPED_HOURS", "AUTO_CONFIRM_DAYS", "REVIEW_WINDOW_DAYS", "COMPLAINT_RESPONSE_HOURS")},
     "TIMER_SWEEP_MS": "tuning with a production-grade default",
     "PUBLIC_URL": "unset = absolute links from the request's Host, which the Ingress passes on",
     **{name: "tuning with a production-grade default (docs/PERFORMANCE.md)" for name in (

@@ -59,6 +59,8 @@ class Owners:
         fulfillments = self.order.get("fulfillments") or []
         self.fulfillment_id = (fulfillments[0].get("id") or fulfillments[0].get("fulfillment_id")) if fulfillments \
             else str(uuid.uuid4())
+        self.complaint_id = self.complain_about_the_parcel(stack, seller, tag) if fulfillments else str(uuid.uuid4())
+        self.order = self.shopper.get(f"/api/v1/orders/{self.order_id}")[1]  # delivered now
         _, self.listing_before = seller.get(f"/api/v1/products/{self.listing_id}")
         # the shopper's own inbox message about the order and their payment record: real ids, not made-up ones
         self.notifications_before = wait_until(
@@ -89,12 +91,36 @@ class Owners:
         assert status == 200, split
         self.month = "2026-12"
 
+    def complain_about_the_parcel(self, stack, seller, tag: str) -> str:
+        """Deliver the owner's parcel (to whichever courier dispatch offers it, or off the board) and complain about
+        it: the complaint is the owner's, for the complaint endpoints (issue 16)."""
+        courier_id = f"owner-courier-{tag}"
+        courier = stack.client(courier_id, "courier", name="Kurir", district="Sanankulon")
+        assert courier.put("/api/v1/couriers/me", json={"available": True})[0] == 200
+        status, work = seller.post(f"/api/v1/fulfillments/{self.fulfillment_id}/ready")
+        assert status == 200, work
+        offered_to = work.get("courier_id")
+        courier = stack.client(offered_to or courier_id, "courier", name="Kurir", district="Sanankulon")
+        first = "accept" if offered_to else "claim"
+        for step in (first, "pickup"):
+            status, body = courier.post(f"/api/v1/deliveries/{self.fulfillment_id}/{step}")
+            assert status == 200, (step, body)
+        status, body = courier.post(f"/api/v1/deliveries/{self.fulfillment_id}/deliver",
+                                    json={"cod_amount_collected": work["cod_amount_due"]})
+        assert status == 200, body
+        assert courier.put("/api/v1/couriers/me", json={"available": False})[0] == 200
+        status, complaint = self.shopper.post("/api/v1/complaints", json={
+            "order_id": self.order_id, "fulfillment_id": self.fulfillment_id, "reason": "damaged",
+            "text": "Rusak"})
+        assert status == 201, complaint
+        return complaint["id"]
+
     def path_value(self, name: str) -> str:
         by_name = {"order_id": self.order_id, "listing_id": self.listing_id, "shop_id": self.shop_id,
                    "fulfillment_id": self.fulfillment_id, "user_id": self.shopper_id, "payee_id": self.shopper_id,
                    "shopper_id": self.shopper_id, "seller_id": self.seller_id,
                    "notification_id": self.notification_id, "payment_id": self.payment_id,
-                   "thread_id": self.thread_id,
+                   "thread_id": self.thread_id, "complaint_id": self.complaint_id,
                    "coop_id": self.coop_id, "member_id": self.shopper_id, "month": self.month}
         return by_name.get(name, self.order_id if name == "id" else str(uuid.uuid4()))
 

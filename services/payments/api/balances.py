@@ -8,7 +8,7 @@ from pasar.auth import current_identity, require_roles
 from pasar.web import ctx, documents_errors, uow
 
 from .. import service
-from ..schemas import BalanceOut, ManagedBalancesOut, ManagedQuery, PlatformBalancesOut
+from ..schemas import BalanceOut, ManagedBalancesOut, ManagedQuery, OwedRefundOut, PlatformBalancesOut
 
 balances_blp = Blueprint("balances", __name__, url_prefix="/api/v1/balances", description="Ledger balances")
 BEARER = [{"bearerAuth": []}]
@@ -61,3 +61,13 @@ def someones_balance(user_id: str):
 @require_roles("admin")
 def record_cod_remittance(fulfillment_id: str):
     return service.remit_cod_cash(uow(), fulfillment_id)
+
+
+@balances_blp.route("/owed-refunds/<complaint_id>", methods=["POST"])
+@balances_blp.response(200, OwedRefundOut)
+@balances_blp.doc(security=BEARER, description="Admin: the complaint refund the platform owed the shopper (cash on "
+                                               "delivery, or a rail that cannot refund by API) was paid by hand. "
+                                               "Recorded once in the ledger; again is 409 `already_paid`.")
+@require_roles("admin")
+def record_owed_refund_paid(complaint_id: str):
+    return service.pay_owed_refund(uow(), complaint_id)
