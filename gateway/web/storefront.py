@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 from flask import Response, g, redirect, request, stream_with_context, url_for
 
@@ -200,7 +201,7 @@ def checkout():
     lines, total = cart_lines()
     lines = [line for line in lines if not line.get("gone")]
     if not lines:
-        return redirect(url_for("web.cart"))
+        return already_placed() or redirect(url_for("web.cart"))
     address = {k: request.form.get(k, "").strip()[:200] for k in ADDRESS_FIELDS}
     saved = accounts_bridge.saved_addresses(g.user.user_id)
     chosen_id = request.form.get("saved_address", saved[0]["id"] if saved and request.method == "GET" else "")
@@ -241,6 +242,20 @@ def checkout():
                   method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")),
                   saved=saved, chosen_id=chosen["id"] if chosen else "",
                   channels=offered_channels(), channel_label=rails.channel_label)
+
+
+def already_placed():
+    """A checkout resent after its answer was lost (a slow link: the phone sends the form again): the first one
+    placed the order and emptied the cart, so the resend goes to that order's page instead of an empty cart."""
+    key = session.idempotency("order") if request.method == "POST" else None
+    if not key:
+        return None
+    reply = get(f"/api/v1/orders/by-key/{quote(key['Idempotency-Key'], safe='')}")
+    if not reply.ok or not isinstance(reply.body, dict) or not reply.body.get("id"):
+        return None
+    order_id, paid_at_door = reply.body["id"], reply.body.get("payment_method") == "cod"
+    return redirect(url_for("web.order", order_id=order_id) if paid_at_door else url_for("web.pay", order_id=order_id),
+                    code=303)
 
 
 def offered_channels() -> list[str]:

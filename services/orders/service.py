@@ -396,6 +396,16 @@ def _replay(session: Session, shopper_id: str, key: str, fingerprint: str) -> tu
     return session.get(Order, seen.order_id), 200
 
 
+def order_placed_with_key(session: Session, shopper_id: str, key: str) -> Order:
+    """The order a shopper's Idempotency-Key placed: a checkout resent after its answer was lost (a slow link)
+    finds the order it already made, even though the cart it came from is empty now."""
+    seen = session.get(IdempotencyKey, (shopper_id, key[:128]))
+    order = session.get(Order, seen.order_id) if seen is not None else None
+    if order is None or order.shopper_id != shopper_id:
+        raise not_found("order")
+    return order
+
+
 def _items_to_check_out(session: Session, shopper_id: str, items: list[dict] | None) -> list[dict]:
     """The items sent, else the cart's lines; one line per listing either way."""
     if not items:

@@ -44,6 +44,16 @@ def list_orders(args):
                                    args["offset"])
 
 
+@orders_blp.route("/by-key/<key>", methods=["GET"])
+@orders_blp.response(200, OrderOut)
+@orders_blp.doc(security=AUTH)
+@require_roles("shopper")
+def order_by_key(key: str):
+    """The order this shopper's Idempotency-Key placed (404 if none): a resent checkout finds its order."""
+    with read_session() as session:
+        return service.order_placed_with_key(session, current_identity().user_id, key)
+
+
 @orders_blp.route("/<order_id>", methods=["GET"])
 @orders_blp.response(200, OrderDetailOut)
 @orders_blp.doc(security=AUTH)
