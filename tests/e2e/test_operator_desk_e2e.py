@@ -7,16 +7,19 @@
 Only the operator (admin) may read or do any of it."""
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
+import pika
 import requests
 
+from pasar import config
+from pasar.events import make_envelope
+from pasar.messaging import QueueNames
 from tests.e2e.test_after_sale_e2e import deliver, ledger_sums_to_zero, two_shop_order
 from tests.e2e.test_orders_e2e import _ok
 from tests.support.infra import wait_until
-
-from pasar import config
 
 
 def courier_cash(admin, courier_id: str) -> dict:
@@ -101,7 +104,34 @@ def test_parked_events_per_queue_only_for_the_operator(stack):
         client = stack.client(f"{role}-{uuid.uuid4().hex[:6]}", role)
         assert client.get("/api/v1/auth/queues")[0] == 403
         assert client.post("/api/v1/auth/queues/orders/replay", json={"reason": "coba"})[0] == 403
+    # a message parked in notifications' queue (as its worker parks one) is shown, then replayed from the page
+    event = make_envelope("listing.updated", {"listing_id": "l-1", "shop_id": "s-1", "title": "Tikar pandan",
+                                              "price": 15000, "stock": 3}, source="catalog", correlation_id=None)
+    names = QueueNames.for_service("notifications", stack.broker.settings())
+    conn = pika.BlockingConnection(pika.URLParameters(stack.broker.amqp_url))
+    channel = conn.channel()
+    channel.confirm_delivery()
+    channel.basic_publish("", names.parked, json.dumps(event).encode(), pika.BasicProperties(
+        delivery_mode=2, message_id=event["id"], type=event["type"],
+        headers={"x-pasar-park-reason": "failed 4 times; last error: jalan banjir", "x-pasar-attempts": 4,
+                 "x-pasar-parked-at": "2026-12-04T10:00:00+00:00"}))
+    conn.close()
     web = requests.Session()
     web.cookies.set("pd_at", stack.token("admin-desk", "admin", name="Operator"))
     page = web.get(stack.url + "/operator/antrian", timeout=15)
-    assert page.status_code == 200 and "Antrian pesan" in page.text and "orders" in page.text
+    assert page.status_code == 200 and "Antrian pesan" in page.text
+    assert event["id"] in page.text and "jalan banjir" in page.text
+    start = page.text.index(f'name="event_id" value="{event["id"]}"')
+    csrf = re.findall(r'name="csrf" value="([^"]+)"', page.text[:start])[-1]
+    sent = web.post(stack.url + "/operator/antrian/notifications/kirim-ulang", timeout=15, allow_redirects=False,
+                    data={"csrf": csrf, "event_id": event["id"], "reason": "jalan sudah dibuka"})
+    assert sent.status_code == 303
+    assert "Pesan dikirim ulang ke antriannya. (1)" in web.get(stack.url + sent.headers["Location"], timeout=15).text
+    queue = {q["app"]: q for q in _ok(admin.get("/api/v1/auth/queues"))["queues"]}["notifications"]
+    assert event["id"] not in [m["event_id"] for m in queue["latest"]]
+    (replay,) = [r for r in _ok(admin.get("/api/v1/auth/queues"))["replays"] if event["id"] in r["event_ids"]]
+    assert (replay["moved"], replay["reason"], replay["actor_id"]) == (1, "jalan sudah dibuka", "admin-desk")
+    # the page sent it once; the same form again finds nothing parked under that id
+    again = web.post(stack.url + "/operator/antrian/notifications/kirim-ulang", timeout=15, allow_redirects=False,
+                     data={"csrf": csrf, "event_id": event["id"], "reason": "lagi"})
+    assert "note=gone" in again.headers["Location"]
