@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from pasar import config
 from pasar.errors import ApiError, not_found
-from pasar.messaging import QueueNames
-from pasar.messaging import parking
+from pasar.messaging import QueueNames, parking
 from pasar.stamps import utcnow
 from pasar.web import read_session, uow
 

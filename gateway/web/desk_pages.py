@@ -9,7 +9,7 @@ from pasar.errors import ApiError
 
 from .. import operator, queues
 from .pages import bp, flash_back, login_required, render
-from .session import get, idempotency, post
+from .session import get, get_all, idempotency, post
 
 
 @bp.route("/operator/setoran-cod")
@@ -19,6 +19,10 @@ def operator_cod():
     body = reply.body if reply.ok and isinstance(reply.body, dict) else {}
     couriers = body.get("couriers", [])
     names = operator.account_names([c["courier_id"] for c in couriers])
+    histories = get_all(*[("/api/v1/balances/cod-handovers", {"courier_id": c["courier_id"]})
+                          for c in couriers[:30]]) if couriers else []
+    for courier, history in zip(couriers, histories):  # who recorded what, when, why: on the courier it changed
+        courier["handovers"] = history.body if history.ok and isinstance(history.body, list) else []
     return render("operator/cod.html", couriers=couriers, total=body.get("total", 0), names=names,
                   down=reply.unavailable, note=request.args.get("note"))
 

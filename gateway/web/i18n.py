@@ -506,7 +506,7 @@ EN.update({
     "Uang tunai COD yang belum disetor kurir": "Cash on delivery not yet handed over by couriers",
     "Tidak ada uang tunai COD yang belum disetor.": "No cash on delivery is outstanding.",
     "Belum disetor": "Not handed over", "tertua": "oldest", "Jumlah disetor (Rp)": "Amount handed over (Rp)",
-    "Catat setoran": "Record remittance",
+    "Catat setoran": "Record remittance", "Riwayat setoran": "Remittance history",
     "Pesan dikirim ulang ke antriannya.": "Messages sent back to their queue.",
     "Pesan itu sudah tidak ada di antrian parkir.": "That message is no longer parked.",
     "Tulis alasannya dulu.": "Write the reason first.",

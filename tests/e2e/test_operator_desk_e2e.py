@@ -72,6 +72,7 @@ def test_cod_cash_outstanding_per_courier_then_handed_over_once(stack):
     web.cookies.set("pd_at", stack.token("admin-desk", "admin", name="Operator"))
     page = web.get(stack.url + "/operator/setoran-cod", timeout=15)
     assert page.status_code == 200 and "Rp 30.000" in page.text and courier_id[:8] in page.text
+    assert "setor di balai desa" in page.text  # the first hand-over, with its note, on the courier's entry
     form = {**the_couriers_form(page.text, courier_id), "courier_id": courier_id, "amount": "30.000",
             "note": "sisa setoran"}
     sent = [web.post(stack.url + "/operator/setoran-cod", data=form, timeout=15, allow_redirects=False)
