@@ -4,7 +4,8 @@ few with why they were parked, and replaying one (by event id) or all of them ba
 A replay publishes the message to the main queue (the default exchange, as a retry coming back does) with its
 attempt count reset, waits for the broker's confirm, and only then acks it off the parking queue: a crash in
 between leaves a copy in both, and the consumer's inbox (dedupe by event id) applies it at most once. Messages
-looked at but not replayed are never acked: closing the channel gives them back to the parking queue."""
+looked at but not replayed are copied back to the tail of the parking queue before they are acked (see
+`_go_through`), so looking never uses up a quorum queue's delivery limit."""
 from __future__ import annotations
 
 import json
@@ -66,8 +67,42 @@ def _parked_queue(channel, names: QueueNames) -> int | None:
         return None
 
 
+def _copy(channel, queue: str, properties, body: bytes, headers: dict) -> None:
+    """Publish (the channel is in confirm mode: returns once the broker has it) a copy of a message to `queue`."""
+    channel.basic_publish(exchange="", routing_key=queue, body=body, properties=pika.BasicProperties(
+        content_type=properties.content_type or "application/json", delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=properties.message_id, correlation_id=properties.correlation_id, type=properties.type,
+        headers=headers))
+
+
+def _go_through(channel, names: QueueNames, count: int, pick) -> tuple[list[ParkedMessage], list[ParkedMessage]]:
+    """Take each parked message once (at most PEEK_LIMIT): a picked one is copied to the main queue, any other is
+    copied back to the tail of the parking queue, and only then is the original acked. A message is never handed
+    back unacked, because a quorum queue counts every return against its delivery limit (RabbitMQ 4.0 to 4.2, and
+    its default limit is 20) and the parking queue has nowhere to dead-letter it: looking 20 times would drop it.
+    A crash between copy and ack leaves two copies, never none; a replayed copy is dropped by the inbox."""
+    seen, moved = [], []
+    for _ in range(min(count, PEEK_LIMIT)):
+        method, properties, body = channel.basic_get(names.parked, auto_ack=False)
+        if method is None:
+            break
+        message = describe(properties, body)
+        if pick(message):
+            headers = {k: v for k, v in (properties.headers or {}).items()
+                       if k not in ("x-death", "x-pasar-park-reason", "x-pasar-parked-at")}
+            headers.update({"x-pasar-attempt": 1, "x-pasar-replayed-at": utcnow().isoformat()})
+            _copy(channel, names.main, properties, body, headers)
+            moved.append(message)
+        else:
+            _copy(channel, names.parked, properties, body, dict(properties.headers or {}))
+            seen.append(message)
+        channel.basic_ack(method.delivery_tag)
+    return seen, moved
+
+
 def parked_overview(amqp_url: str, names: list[QueueNames], latest: int = 5) -> list[dict]:
-    """Per app queue: the parked count and the latest `latest` parked messages (newest first). Nothing is taken."""
+    """Per app queue: the parked count and the latest `latest` parked messages (newest first). Nothing is lost
+    and the order is kept: every message is read once and put back at the tail."""
     out = []
     conn = pika.BlockingConnection(connection_parameters(amqp_url, quick=True, name="operator-desk"))
     try:
@@ -79,12 +114,10 @@ def parked_overview(amqp_url: str, names: list[QueueNames], latest: int = 5) -> 
                             "latest": []})
                 continue
             seen = []
-            for _ in range(min(count, PEEK_LIMIT)):
-                method, properties, body = channel.basic_get(queue.parked, auto_ack=False)
-                if method is None:
-                    break
-                seen.append(describe(properties, body))
-            channel.close()  # nothing acked: every message stays parked, in its order
+            if count and latest:
+                channel.confirm_delivery()
+                seen, _ = _go_through(channel, queue, count, lambda _m: False)
+            channel.close()
             out.append({"queue": queue.main, "parked_queue": queue.parked, "declared": True, "count": count,
                         "latest": [m.as_dict() for m in reversed(seen[-latest:])] if latest else []})
     finally:
@@ -96,34 +129,17 @@ def parked_overview(amqp_url: str, names: list[QueueNames], latest: int = 5) -> 
 
 
 def replay(amqp_url: str, names: QueueNames, event_id: str | None = None) -> list[ParkedMessage]:
-    """Move the parked message with this event id (or, with None, every parked message) back to the main
-    queue; answers what was moved. Confirmed on the main queue before it leaves the parking queue."""
-    moved: list[ParkedMessage] = []
+    """Move the parked message with this event id (every copy of it), or with None every parked message, back
+    to the main queue; answers what was moved. The copy in the main queue is confirmed before the parked one
+    is acked."""
     conn = pika.BlockingConnection(connection_parameters(amqp_url, quick=True, name="operator-desk"))
     try:
         channel = conn.channel()
         count = _parked_queue(channel, names)
         if not count:
-            return moved
+            return []
         channel.confirm_delivery()
-        for _ in range(min(count, PEEK_LIMIT)):
-            method, properties, body = channel.basic_get(names.parked, auto_ack=False)
-            if method is None:
-                break
-            message = describe(properties, body)
-            if event_id is not None and message.event_id != event_id:
-                continue  # not acked: it goes back to the parking queue when the channel closes
-            headers = {k: v for k, v in (properties.headers or {}).items()
-                       if k not in ("x-death", "x-pasar-park-reason", "x-pasar-parked-at")}
-            headers.update({"x-pasar-attempt": 1, "x-pasar-replayed-at": utcnow().isoformat()})
-            channel.basic_publish(exchange="", routing_key=names.main, body=body, properties=pika.BasicProperties(
-                content_type=properties.content_type or "application/json",
-                delivery_mode=pika.DeliveryMode.Persistent, message_id=properties.message_id,
-                correlation_id=properties.correlation_id, type=properties.type, headers=headers))
-            channel.basic_ack(method.delivery_tag)  # after the broker confirmed the copy in the main queue
-            moved.append(message)
-            if event_id is not None:
-                break
+        _, moved = _go_through(channel, names, count, lambda m: event_id is None or m.event_id == event_id)
         channel.close()
     finally:
         try:

@@ -82,13 +82,16 @@ def test_a_parked_event_is_listed_then_replayed_and_applied_once(db, ns):
         conn = pika.BlockingConnection(pika.URLParameters(ns.amqp_url))
         channel = conn.channel()
         channel.confirm_delivery()
-        for title, eid in (("panen jagung", event_id), ("panen padi", str(uuid.uuid4()))):
+        after_id = str(uuid.uuid4())
+        for title, eid in (("panen jagung", event_id), ("panen padi", after_id)):
             envelope = {**make_envelope("listing.updated", probe.listing_event(title), source="probe",
                                         correlation_id=None), "id": eid}
             channel.basic_publish("", names.parked, json.dumps(envelope).encode(), pika.BasicProperties(
                 delivery_mode=2, message_id=eid, type="listing.updated",
                 headers={"x-pasar-park-reason": "copy", "x-pasar-parked-at": "2026-12-04T10:00:00+00:00"}))
         conn.close()
+        for _ in range(3):  # looking keeps every message and their order (newest first on the page)
+            assert [m["event_id"] for m in parked_now(ns, names)["latest"]] == [after_id, event_id]
         assert len(parking.replay(ns.amqp_url, names, None)) == 2
         wait_until(lambda: probe.applied_count(db, title="panen padi") == 1, timeout=20, message="new event applied")
         assert probe.applied_count(db, event_id=event_id) == 1
