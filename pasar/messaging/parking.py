@@ -94,7 +94,10 @@ def _go_through(channel, names: QueueNames, count: int, pick) -> tuple[list[Park
             _copy(channel, names.main, properties, body, headers)
             moved.append(message)
         else:
-            _copy(channel, names.parked, properties, body, dict(properties.headers or {}))
+            # the reason travels in our own headers: a broker may drop an x-death a client publishes
+            headers = {**(properties.headers or {}), "x-pasar-park-reason": message.reason,
+                       "x-pasar-parked-at": message.parked_at}
+            _copy(channel, names.parked, properties, body, headers)
             seen.append(message)
         channel.basic_ack(method.delivery_tag)
     return seen, moved
