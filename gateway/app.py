@@ -12,6 +12,7 @@ from .revocation import DatabaseDenylist
 from .openapi import bp as openapi_bp
 from .operator_api import accounts_blp
 from .places_api import addresses_blp, regions_blp
+from .queues_api import queues_blp
 from .routes import bp as proxy_bp, upstream
 from .web import pages
 
@@ -30,7 +31,8 @@ def services_health() -> dict:
 
 
 def create_app(db=None):
-    app = create_service_app("gateway", Base.metadata, [auth_blp, regions_blp, addresses_blp, accounts_blp], title="Pasar Desa API", db=db, text_guard=False,
+    app = create_service_app("gateway", Base.metadata, [auth_blp, regions_blp, addresses_blp, accounts_blp,
+                                                          queues_blp], title="Pasar Desa API", db=db, text_guard=False,
                              extra_health_checks=services_health)  # the door reports every room behind it
     if not config.setting("REDIS_URL"):  # no shared denylist: the gateway keeps revocations in its database
         auth.use_denylist(DatabaseDenylist(app.extensions["pasar"].db))

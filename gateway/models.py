@@ -115,3 +115,17 @@ class SavedAddress(Base):
 
 
 messaging_tables(Base.metadata)
+
+
+class QueueReplay(Base):
+    """The operator moved parked events back to their queue (issue 16's desk): who, when, why, and which events
+    (`asked_event_id` None: every parked message of the queue). Shown on /operator/antrian."""
+    __tablename__ = "queue_replays"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    queue: Mapped[str] = mapped_column(String(120), index=True)
+    asked_event_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    event_ids: Mapped[str] = mapped_column(Text, default="")  # space-separated, what was actually moved
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

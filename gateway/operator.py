@@ -81,3 +81,11 @@ def moderate(actor_id: str, account_id: str, action: str, reason: str) -> dict:
     if cutoff_ms is not None:  # after commit: the denylist may be this same database
         auth.revoke(user_id=account_id, before_ms=cutoff_ms)
     return answer
+
+
+def account_names(ids: list[str]) -> dict[str, str]:
+    """Account id -> name, for the desk's pages (a courier on /operator/setoran-cod)."""
+    if not ids:
+        return {}
+    with read_session() as session:
+        return {a.id: a.name for a in session.scalars(select(Account).where(Account.id.in_(ids)))}

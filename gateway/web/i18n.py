@@ -497,3 +497,27 @@ EN.update({
     "Dana sudah dibayarkan ke pembeli": "Refund paid to the shopper",
     "Waktu": "Time", "Langkah": "Step", "Oleh": "By", "Nominal": "Amount", "Status komplain": "Complaint status",
 })
+# the operator's desk: cash on delivery still with the couriers, and parked events (issue 16)
+EN.update({
+    "Setoran COD": "COD remittances", "Antrian pesan": "Message queues",
+    "Setoran kurir dicatat.": "The courier's remittance is recorded.",
+    "Jumlah melebihi uang tunai yang dipegang kurir.": "The amount is more than the cash the courier holds.",
+    "Setoran belum bisa dicatat.": "The remittance could not be recorded.",
+    "Uang tunai COD yang belum disetor kurir": "Cash on delivery not yet handed over by couriers",
+    "Tidak ada uang tunai COD yang belum disetor.": "No cash on delivery is outstanding.",
+    "Belum disetor": "Not handed over", "tertua": "oldest", "Jumlah disetor (Rp)": "Amount handed over (Rp)",
+    "Catat setoran": "Record remittance", "Riwayat setoran": "Remittance history",
+    "Pesan dikirim ulang ke antriannya.": "Messages sent back to their queue.",
+    "Pesan itu sudah tidak ada di antrian parkir.": "That message is no longer parked.",
+    "Tulis alasannya dulu.": "Write the reason first.",
+    "Pesan belum bisa dikirim ulang.": "The messages could not be replayed.",
+    "Broker pesan tidak bisa dihubungi. Coba lagi sebentar lagi.":
+    "The message broker cannot be reached. Try again shortly.",
+    "Pesan yang diparkir": "Parked messages",
+    "Kirim ulang aman: pesan yang sudah pernah diterapkan tidak diterapkan dua kali.":
+    "Replaying is safe: a message already applied is not applied twice.",
+    "diparkir": "parked", "Antrian belum dibuat (pekerjanya belum pernah berjalan).":
+    "The queue does not exist yet (its worker has never run).",
+    "Jenis": "Type", "ID pesan": "Message id", "Alasan diparkir": "Why it was parked", "Kirim ulang": "Replay",
+    "Kirim ulang semua": "Replay all", "Riwayat kirim ulang": "Replay history", "pesan": "messages",
+})

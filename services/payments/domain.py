@@ -5,7 +5,9 @@ Money is an int of whole rupiah everywhere here. Only the Stripe adapter convert
 Stripe: Rp 10.000 is amount=1000000)."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Protocol
 
@@ -774,3 +776,67 @@ def owed_refund_paid(complaint_id: str, order_id: str, shopper_id: str, amount: 
     """The operator paid a shopper's owed complaint refund by hand (cash, bank transfer): no longer owed."""
     return Movement(f"refund_paid:complaint:{complaint_id}", "refund_paid", order_id,
                     ((shopper_refund_owed(shopper_id), amount), (PLATFORM_FUNDS, -amount)))
+
+
+# -- cash on delivery still with the couriers (issue 16, the operator's desk) -------------------------------------
+def cod_handover_key(courier_id: str, idempotency_key: str) -> str:
+    """The ledger key of a courier's hand-over: one movement per (courier, Idempotency-Key), whatever its length."""
+    digest = hashlib.sha256(f"{courier_id}\n{idempotency_key}".encode()).hexdigest()
+    return f"cod_handover:{digest}"
+
+
+def cod_handed_over(courier_id: str, idempotency_key: str, amount: int, memo: str = "") -> Movement:
+    """A courier handed the platform `amount` of the cash they collected (any number of deliveries at once): they
+    hold that much less, the platform's funds that much more."""
+    _require_money(amount)
+    return Movement(cod_handover_key(courier_id, idempotency_key), "cod_handover", "",
+                    ((PLATFORM_FUNDS, amount), (cod_cash_held(courier_id), -amount)), memo)
+
+
+class HandoverRefused(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def handover_problem(amount: int, outstanding: int) -> HandoverRefused | None:
+    """A hand-over is at least Rp 1 and never more than the cash the courier still holds."""
+    if type(amount) is not int or amount < 1:
+        return HandoverRefused("invalid_amount", "the amount must be a whole number of rupiah, at least 1")
+    if amount > outstanding:
+        return HandoverRefused("more_than_outstanding",
+                               f"the courier holds only Rp {max(outstanding, 0)} of cash on delivery")
+    return None
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One delivery's cash the courier took at the door."""
+    fulfillment_id: str
+    amount: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    amount: int                    # cash the courier still holds
+    parcels: tuple[Collection, ...]  # the deliveries not yet covered by what they handed over, oldest first
+
+    @property
+    def oldest_at(self) -> datetime | None:
+        return self.parcels[0].at if self.parcels else None
+
+
+def outstanding_cash(collections: list[Collection], handed_over: int) -> Outstanding:
+    """What a courier still holds, and for which deliveries: what they handed over (per delivery or in one sum)
+    pays the oldest collections first; a delivery only partly covered still counts as outstanding."""
+    left = handed_over
+    parcels = []
+    for c in sorted(collections, key=lambda c: (c.at, c.fulfillment_id)):
+        if left >= c.amount:
+            left -= c.amount
+            continue
+        left = 0
+        parcels.append(c)
+    total = sum(c.amount for c in collections) - handed_over
+    return Outstanding(max(total, 0), tuple(parcels))

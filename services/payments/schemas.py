@@ -332,3 +332,37 @@ class OwedRefundOut(Schema):
     shopper_id = fields.String()
     amount = fields.Integer()
     paid = fields.Boolean()
+
+
+class CodCourierOut(Schema):
+    """Cash on delivery a courier still holds for the platform (issue 16, the operator's desk)."""
+    courier_id = fields.String()
+    amount = fields.Integer(metadata={"description": "cash collected at the door and not yet handed over (rupiah)"})
+    parcels = fields.Integer(metadata={"description": "deliveries not yet covered by what was handed over"})
+    oldest_collected_at = fields.AwareDateTime(allow_none=True)
+    fulfillment_ids = fields.List(fields.String())
+
+
+class CodOutstandingOut(Schema):
+    couriers = fields.List(fields.Nested(CodCourierOut))
+    total = fields.Integer()
+    currency = fields.String()
+
+
+class CodOutstandingQuery(Schema):
+    courier_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class CodHandoverIn(Schema):
+    courier_id = fields.String(required=True, **_ID)
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class CodHandoverOut(Schema):
+    id = fields.String()
+    courier_id = fields.String()
+    amount = fields.Integer()
+    note = fields.String()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()

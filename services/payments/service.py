@@ -24,6 +24,7 @@ RefundResult(amount, None, owed=True). `fulfillment_id` (a parcel not delivered)
 xenPlatform sub-account at payment time is taken back too. See `refund` below."""
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pasar.config import setting
@@ -1665,3 +1666,107 @@ def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
         work.commit()
         return {"complaint_id": complaint_id, "order_id": owed_tx.order_id, "shopper_id": shopper_id,
                 "amount": amount, "paid": True}
+
+
+# -- the operator's desk: cash on delivery still with the couriers (issue 16) ------------------------------------
+COD_HELD_PREFIX = domain.cod_cash_held("")
+
+
+def _courier_cash(session, courier_id: str) -> domain.Outstanding:
+    account = domain.cod_cash_held(courier_id)
+    rows = session.execute(
+        select(LedgerTransaction.key, LedgerTransaction.kind, LedgerTransaction.created_at, LedgerEntry.amount)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerEntry.account == account)).all()
+    collections = [domain.Collection(key.split(":", 1)[1], int(amount), _utc(at))
+                   for key, kind, at, amount in rows if kind == "cod_collected" and amount > 0]
+    handed = -sum(int(amount) for _, _, _, amount in rows if amount < 0)
+    handed -= sum(int(amount) for _, kind, _, amount in rows if amount > 0 and kind != "cod_collected")
+    return domain.outstanding_cash(collections, handed)
+
+
+def _courier_view(courier_id: str, cash: domain.Outstanding) -> dict:
+    return {"courier_id": courier_id, "amount": cash.amount, "parcels": len(cash.parcels),
+            "oldest_collected_at": cash.oldest_at,
+            "fulfillment_ids": [c.fulfillment_id for c in cash.parcels]}
+
+
+def cod_outstanding(db: Database, courier_id: str | None = None) -> dict:
+    """Every courier who still holds cash collected on delivery (amount, how many deliveries, the oldest
+    collection), oldest first; with `courier_id`, that courier only (also at 0)."""
+    with db.Session() as session:
+        if courier_id:
+            ids = [courier_id]
+        else:
+            ids = [account[len(COD_HELD_PREFIX):] for account, total in session.execute(
+                select(LedgerEntry.account, func.sum(LedgerEntry.amount))
+                .where(LedgerEntry.account.like(COD_HELD_PREFIX + "%"))
+                .group_by(LedgerEntry.account)).all() if int(total) > 0]
+        couriers = [_courier_view(cid, _courier_cash(session, cid)) for cid in ids]
+    if not courier_id:
+        couriers = [c for c in couriers if c["amount"] > 0]
+    couriers.sort(key=lambda c: (c["oldest_collected_at"] is None, c["oldest_collected_at"] or utcnow(),
+                                 c["courier_id"]))
+    return {"couriers": couriers, "total": sum(c["amount"] for c in couriers), "currency": "IDR"}
+
+
+def _handover_view(tx: LedgerTransaction, courier_id: str, amount: int, memo: dict) -> dict:
+    return {"id": tx.id, "courier_id": courier_id, "amount": amount, "note": memo.get("note") or "",
+            "recorded_by": memo.get("by") or "", "recorded_at": _utc(tx.created_at)}
+
+
+def record_cod_handover(work: UnitOfWork, who: Identity, key: str | None, body: dict) -> tuple[dict, bool]:
+    """The operator records cash a courier handed over (any number of deliveries at once). Once per
+    Idempotency-Key: the same key again answers the first record (True = replayed), with a different amount or
+    courier a 409; never more than the cash the courier still holds (409 more_than_outstanding). Who, when and
+    why are kept with the ledger transaction."""
+    if not key or len(key) > 128:
+        raise ApiError(422, "some fields are not valid",
+                       fields={"Idempotency-Key": ["send an Idempotency-Key header (a new UUID per hand-over)"]})
+    courier_id, amount = body["courier_id"], body["amount"]
+    note = (body.get("note") or "").strip()
+    ledger_key = domain.cod_handover_key(courier_id, key)
+    with work:
+        if work.db.is_postgres:  # one hand-over of a courier at a time: the check below and the post are one step
+            work.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                                 {"k": domain.cod_cash_held(courier_id)})
+        earlier = work.session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == ledger_key))
+        if earlier is not None:
+            memo = json.loads(earlier.memo or "{}")
+            if int(memo.get("amount", -1)) != amount:
+                raise conflict("this Idempotency-Key was already used for a different hand-over",
+                               "idempotency_key_reused")
+            return _handover_view(earlier, courier_id, amount, memo), True
+        outstanding = _courier_cash(work.session, courier_id).amount
+        problem = domain.handover_problem(amount, outstanding)
+        if problem is not None:
+            raise conflict(str(problem), problem.code)
+        memo = {"courier_id": courier_id, "amount": amount, "by": who.user_id, "note": note}
+        post(work, domain.cod_handed_over(courier_id, key, amount, json.dumps(memo)))
+        tx = work.session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == ledger_key))
+        view = _handover_view(tx, courier_id, amount, memo)
+        try:
+            work.commit()
+        except IntegrityError:  # the same key at the same moment (SQLite): the other request recorded it
+            work.session.rollback()
+            earlier = work.session.scalar(select(LedgerTransaction).where(LedgerTransaction.key == ledger_key))
+            if earlier is None:
+                raise
+            return _handover_view(earlier, courier_id, amount, json.loads(earlier.memo or "{}")), True
+        return view, False
+
+
+def cod_handovers(db: Database, courier_id: str) -> list[dict]:
+    """A courier's hand-overs recorded by the operator, newest first (who, when, why)."""
+    with db.Session() as session:
+        rows = session.execute(
+            select(LedgerTransaction, LedgerEntry.amount)
+            .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+            .where(LedgerEntry.account == domain.cod_cash_held(courier_id),
+                   LedgerTransaction.kind.in_(("cod_handover", "cod_remitted")))
+            .order_by(LedgerTransaction.created_at.desc()).limit(100)).all()
+        out = []
+        for tx, amount in rows:
+            memo = json.loads(tx.memo) if tx.kind == "cod_handover" and tx.memo else {}
+            out.append(_handover_view(tx, courier_id, -int(amount), memo))
+        return out

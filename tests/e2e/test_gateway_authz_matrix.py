@@ -16,6 +16,10 @@ import requests
 from tests.support.infra import wait_until
 
 INTRUDER_ROLES = ("shopper", "seller", "agent", "courier", "cs")  # cs: customer-service staff (issue 19)
+# the operator's desk (issue 16): the operator alone, every other role is refused whatever it sends
+ADMIN_ONLY = {("GET", "/api/v1/balances/cod-outstanding"), ("POST", "/api/v1/balances/cod-handovers"),
+              ("GET", "/api/v1/balances/cod-handovers"), ("GET", "/api/v1/auth/queues"),
+              ("POST", "/api/v1/auth/queues/{app}/replay")}
 # admin legitimately sees (and may change) everything: the matrix only reads as admin, and expects no server error
 METHODS = ("get", "post", "put", "patch", "delete")
 REFUSALS = {400, 401, 403, 404, 405, 422}  # a write on someone else's resource must end in one of these
@@ -205,12 +209,21 @@ def test_no_role_can_read_or_change_another_persons_resources(stack):
     spec = requests.get(stack.url + "/api/v1/openapi.json", timeout=15).json()
     assert not spec.get("x-unavailable-services"), spec.get("x-unavailable-services")
     ops = list(operations(spec))
+    assert ADMIN_ONLY <= {(method, path) for method, path, _, _ in ops}, "the desk's endpoints are in the matrix"
     assert len(ops) >= 10, "the merged document lists every service's endpoints"
     tokens = {"anonymous": None}
     for role in INTRUDER_ROLES:
         tokens[role] = stack.token(f"intruder-{role}-{uuid.uuid4().hex[:6]}", role, name="Penyusup",
                                    district="Sanankulon")
     problems = []
+    # the desk first, with fresh logins (the loop below signs its intruders out everywhere on the way): exactly 403
+    for role in INTRUDER_ROLES:
+        fresh = stack.token(f"desk-{role}-{uuid.uuid4().hex[:6]}", role, name="Penyusup", district="Sanankulon")
+        for method, path, op, params in ops:
+            if (method, path) in ADMIN_ONLY:
+                url_path, status, text = call(stack, fresh, method, path, op, params, owners, spec)
+                if status != 403:
+                    problems.append(f"{role:<9} {method:<6} {url_path} -> {status}: the operator's desk, not 403")
     admin = stack.token(f"matrix-admin-{uuid.uuid4().hex[:6]}", "admin", name="Operator")
     for method, path, op, params in ops:
         if method == "GET":
@@ -227,6 +240,8 @@ def test_no_role_can_read_or_change_another_persons_resources(stack):
             elif token is None and secured and status != 401 and not (method != "GET" and status in (400, 422)):
                 # (a write refused for its body before the login check changes nothing and shows nothing)
                 problems.append(f"{where}: needs a login but answered without one")
+            elif (method, path) in ADMIN_ONLY and token is not None and status not in (401, 403):
+                problems.append(f"{where}: the operator's desk answered another role")
             elif method != "GET" and foreign and status not in REFUSALS:
                 problems.append(f"{where}: changed someone else's resource")
             leaked = [s for s in owners.secrets() if s in text]
