@@ -104,6 +104,16 @@ def idempotency_key() -> str | None:
     return key
 
 
+def required_idempotency_key() -> str:
+    """The request's key where a write must carry one (a message, a payout, a cash hand-over: a resend after a
+    lost answer must not record it twice); 422 `idempotency_key_required` without it."""
+    key = idempotency_key()
+    if key is None:
+        raise ApiError(422, "an Idempotency-Key header is required (a new UUID for each write)",
+                       "idempotency_key_required", {HEADER: ["required"]})
+    return key
+
+
 def request_hash() -> str:
     """What makes two requests "the same": method, path (and query), and the body.
 

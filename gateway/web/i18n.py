@@ -342,7 +342,7 @@ EN = {
     "Hanya dikirim di kabupaten yang sama dengan toko.": "Delivered only within the shop's regency.",
     "Beli paling sedikit": "Least a shopper buys", "Kelipatan beli": "Bought in steps of",
     "Hasil panen / mudah basi": "Harvest / perishable", "Tanggal panen atau dibuat": "Harvested or made on",
-    "Tahan berapa hari": "Keeps for how many days", "Dikirim ke": "Delivered to",
+    "Tahan berapa hari": "Keeps for how many days",
     "Ke mana saja": "Anywhere", "Kecamatan yang sama saja": "The same district only",
     "Kabupaten yang sama saja": "The same regency only",
     "Untuk dijual per kg, isi misalnya 0,5 dan 0,5: pembeli membeli 0,5 kg, 1 kg, 1,5 kg ...":

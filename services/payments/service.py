@@ -1610,9 +1610,9 @@ def settle_complaint(uow: UnitOfWork, data: dict) -> int:
             refund = min(wanted, captured_amount(uow.session, payment) - refunded_amount(uow.session, payment))
             if refund > 0:
                 try:
-                    payment.refund_ref = providers.get_provider(payment.provider).refund(
-                        provider_ref=payment.provider_ref, order_id=payment.order_id, amount=refund,
-                        refund_key=f"complaint-{complaint_id}")
+                    # the one way money goes back at a provider (refund() uses it too): a payment made on a
+                    # seller's xenPlatform sub-account is refunded from that account, not the master's
+                    payment.refund_ref = _refund_at_provider(payment, refund, f"complaint-{complaint_id}", [])
                     paid_back = True
                 except domain.RefundNotSupported as exc:
                     payment.attention = "manual_refund_required"

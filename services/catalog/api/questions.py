@@ -3,12 +3,10 @@ and its assigned customer-service staff answer, hand over and resolve; the opera
 A thread is private to its parties: to everyone else it is "not found" (404)."""
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
 from pasar.auth import require_roles
-from pasar.errors import ApiError
-from pasar.idempotency import HEADER, KEY_PARAMETER, idempotent
+from pasar.idempotency import KEY_PARAMETER, idempotent, required_idempotency_key
 from pasar.web import documents_errors, read_session, uow
 
 from .. import questions
@@ -19,14 +17,7 @@ from .http import BEARER, actor, actor_name, refuse_impossible_ids
 blp = Blueprint("questions", __name__, url_prefix="/api/v1/questions",
                 description="Shoppers' questions to a shop, answered by the shop and its customer-service staff")
 blp.before_request(refuse_impossible_ids)
-KEY_REQUIRED = "an Idempotency-Key header is required when posting a message"
 KEY_PARAMETERS = [{**KEY_PARAMETER, "required": True}]
-
-
-def _require_key() -> None:
-    """Posting a message on a bad link is sent again: with the key the second send is the same message."""
-    if not (request.headers.get(HEADER) or "").strip():
-        raise ApiError(422, KEY_REQUIRED, "idempotency_key_required", {HEADER: ["required"]})
 
 
 @blp.route("", methods=["POST"])
@@ -40,7 +31,7 @@ def _require_key() -> None:
 @require_roles("shopper")
 def ask(data):
     """Ask a shop about a listing (`listing_id`) or about one of my orders (`order_id`)."""
-    _require_key()
+    required_idempotency_key()
     with uow() as work:
         return questions.ask(work, actor(), actor_name(), data)
 
@@ -86,7 +77,7 @@ def get_question(thread_id: str):
          description="Needs an Idempotency-Key; 429 `too_many_messages` past the hourly limit.")
 def post_message(data, thread_id: str):
     """Write in the thread (any party); every other party is notified."""
-    _require_key()
+    required_idempotency_key()
     with uow() as work:
         return questions.post_message(work, thread_id, actor(), actor_name(), data["body"])
 

@@ -2,10 +2,10 @@
 the admin's record of cash on delivery handed over."""
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
 from pasar.auth import current_identity, require_roles
+from pasar.idempotency import required_idempotency_key
 from pasar.web import ctx, documents_errors, uow
 
 from .. import service
@@ -75,7 +75,7 @@ def cod_outstanding(query):
 @require_roles("admin")
 def record_cod_handover(body):
     handover, replayed = service.record_cod_handover(uow(), current_identity(),
-                                                     request.headers.get("Idempotency-Key"), body)
+                                                     required_idempotency_key(), body)
     return (handover, 200, {"Idempotent-Replayed": "true"}) if replayed else handover
 
 

@@ -2,10 +2,10 @@
 the payouts its officers hand to members, and monthly statements. Officers manage; a member sees their own."""
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
 from pasar.auth import current_identity, require_roles
+from pasar.idempotency import required_idempotency_key
 from pasar.web import ctx, documents_errors, uow
 
 from .. import service
@@ -89,7 +89,7 @@ def set_split(body, coop_id: str):
     "the same key answers the first payout (200), with a different payout 409 idempotency_key_reused."))
 def record_payout(body, coop_id: str):
     payout, replayed = service.record_member_payout(uow(), current_identity(), coop_id,
-                                                    request.headers.get("Idempotency-Key"), body)
+                                                    required_idempotency_key(), body)
     return (payout, 200, {"Idempotent-Replayed": "true"}) if replayed else payout
 
 
