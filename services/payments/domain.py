@@ -325,6 +325,15 @@ def from_held_share(seller_id: str, held: int) -> RefundFrom:
     return RefundFrom(seller_held(seller_id), held, PLATFORM_COMMISSION, collected=True)
 
 
+def return_trip_paid(return_id: str, order_id: str, courier_id: str, fee: int) -> Movement:
+    """A return's courier trip (shopper back to the shop) earns its courier the trip's fee. The shopper paid for one
+    trip, not two: the platform bears the way back out of its commission, as it bears a complaint refund beyond
+    the seller's held share."""
+    _require_money(fee)
+    return Movement(f"return_trip:{return_id}", "return_trip", order_id,
+                    ((PLATFORM_COMMISSION, fee), (courier_earnings(courier_id), -fee)))
+
+
 def refund_movement(payment_id: str, key: str, order_id: str, source: RefundFrom, amount: int, *, paid_back: bool,
                     shopper_id: str) -> Movement:
     """A refund of `amount` named `key`, out of `source`'s accounts: sent back through the provider (`paid_back`,

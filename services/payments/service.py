@@ -1648,6 +1648,29 @@ def settle_complaint(uow: UnitOfWork, data: dict) -> int:
     return refunded
 
 
+def pay_return_trip(uow: UnitOfWork, data: dict) -> Payout | None:
+    """return.delivered: the courier who took a return from the shopper back to the shop earns the trip's fee
+    (ledger `return_trip:<return>`, borne by the platform's commission) and is owed it like a delivery's fee
+    (payout.created). Once per trip."""
+    fee, courier_id, return_id = int(data.get("delivery_fee") or 0), data.get("courier_id"), data["return_id"]
+    if fee <= 0 or not courier_id:
+        return None
+    if not post(uow, domain.return_trip_paid(return_id, data["order_id"], courier_id, fee)):
+        return None
+    payout = Payout(id=new_id(), key=f"courier:return:{return_id}", order_id=data["order_id"],
+                    fulfillment_id=data["fulfillment_id"], payee_role="courier", payee_id=courier_id, amount=fee,
+                    fee=0, status="owed")
+    uow.session.add(payout)
+    uow.session.flush()
+    payment = payment_for_order(uow, data["order_id"])
+    uow.emit("payout.created", {
+        "payee_role": "courier", "payee_id": courier_id, "order_id": payout.order_id,
+        "fulfillment_id": payout.fulfillment_id, "payout_id": payout.id, "amount": fee, "fee": 0,
+        "method": payment.method if payment else None, "status": payout.status, "return_id": return_id,
+        "shopper_id": data.get("shopper_id")}, correlation_id=payout.order_id)
+    return payout
+
+
 def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
     """Admin: a complaint refund the platform owed the shopper (cash on delivery, or a rail that cannot refund by
     API) was paid by hand. Recorded once: `shopper_refund_owed:<shopper>` goes back to zero against platform funds."""

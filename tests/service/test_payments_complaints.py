@@ -171,3 +171,22 @@ def test_a_card_complaint_on_a_rail_that_cannot_refund_is_owed_and_paid_by_hand(
     assert service.read_balance(db, "seller-a")["seller_available"] == 18_000
     ledger_sums_to_zero(db)
 
+
+
+def test_the_courier_of_a_return_trip_earns_its_fee_from_the_platform_once(db):
+    payment, (share,) = open_order(db, shares=(("seller-a", 40_000, 10_000),))
+    pay(db, payment)
+    deliver(db, payment, share)
+    trip = {"return_id": "r-1", "complaint_id": "c-r", "order_id": payment.order_id,
+            "fulfillment_id": share["fulfillment_id"], "courier_id": "courier-r", "shopper_id": payment.shopper_id,
+            "seller_id": "seller-a", "delivery_fee": 10_000}
+    for _ in range(2):  # a second copy of the event pays nothing more
+        with work(db) as uow:
+            service.pay_return_trip(uow, trip)
+            uow.commit()
+    assert resolved(db, share, 50_000, complaint_id="c-r") == 50_000
+    accounts = service.platform_balances(db)["accounts"]
+    assert accounts[domain.courier_earnings("courier-r")] == -10_000
+    (created,) = [p for p in emitted(db, "payout.created") if p.get("return_id")]
+    assert (created["payee_id"], created["amount"], created["status"]) == ("courier-r", 10_000, "owed")
+    ledger_sums_to_zero(db)
