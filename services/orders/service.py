@@ -934,6 +934,8 @@ def open_complaint(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_i
         c = domain.Complaint(new_id(), order, f, reason, text, photos, utcnow(), complaint_window())
         uow.session.add(c)
         record(uow, order, c.opened())
+        uow.session.flush()
+        uow.session.refresh(c, ["return_trips"])  # none yet, but loaded: the answer is shaped after the session
         uow.commit()
         return c, 201
 

@@ -10,6 +10,7 @@ import pytest
 from pasar.db import UnitOfWork
 from services.orders import domain, service
 from services.orders.models import Order, ReturnPickup
+from services.orders.schemas import ComplaintOut
 
 from .test_orders_after_sale import delivered, parcel_of, two_seller_order
 from .test_orders_complaints import complain
@@ -33,8 +34,10 @@ def ask_return(db, c, amount=None):
 
 def test_a_return_goes_on_the_district_board_and_the_courier_brings_it_back_then_it_is_refunded(db, complained):
     order, c = complained
+    assert ComplaintOut().dump(c)["return_pickup"] is None  # shaped after its session closed, as the API does
     asked = ask_return(db, c, 50000)
     trip = asked.return_trips[-1]
+    assert ComplaintOut().dump(asked)["return_pickup"]["status"] == "READY_FOR_PICKUP"
     # nobody on duty: the trip waits on the shopper's district's open board, priced like the way there
     assert (trip.status, trip.courier_id, trip.district, trip.delivery_fee) == ("READY_FOR_PICKUP", None,
                                                                                  "Sanankulon", 10000)
