@@ -537,17 +537,18 @@ def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: 
         return domain.RefundResult(0)
     back = _share_to_take_back(uow, payment, fulfillment_id) if fulfillment_id else None
     backs = [back] if back is not None else []
-    try:
-        if not online:
-            raise domain.RefundNotSupported("paid in cash at the door: the platform pays it back by hand")
-        ref = _refund_at_provider(payment, amount, provider_key or key, backs)
-    except domain.RefundNotSupported as exc:
+    why_owed = "paid in cash at the door" if not online else None  # cash goes back by hand, by its nature
+    if online:
+        try:
+            ref = _refund_at_provider(payment, amount, provider_key or key, backs)
+        except domain.RefundNotSupported as exc:
+            payment.attention = "refund_owed"  # the channel failed to: flagged for the operator
+            why_owed = str(exc)
+    if why_owed is not None:
         post(uow, domain.refund_movement(payment.id, key, payment.order_id, source, amount, paid_back=False,
                                          shopper_id=payment.shopper_id))
-        if online:  # a cash order's refund is owed by its nature, not a channel's failure to flag
-            payment.attention = "refund_owed"
         log.warning("refund owed to the shopper by hand", extra={"order_id": payment.order_id, "amount": amount,
-                                                                  "why": str(exc)})
+                                                                  "why": why_owed})
         _record_backs(uow, payment, key, backs, moved=False)
         return domain.RefundResult(amount, None, True)
     post(uow, domain.refund_movement(payment.id, key, payment.order_id, source, amount, paid_back=True,
