@@ -121,3 +121,15 @@ def test_the_operator_asks_for_a_return_and_the_courier_closes_it_even_after_esc
     with db.Session() as session:
         settled = session.get(domain.Complaint, c.id)
         assert (settled.status, settled.refund_amount) == ("resolved", 30000)
+
+
+def test_a_courier_coming_on_duty_is_offered_the_waiting_return_and_it_counts_as_their_load(db, complained):
+    order, c = complained
+    trip = ask_return(db, c).return_trips[-1]
+    assert trip.status == "READY_FOR_PICKUP"  # nobody on duty yet
+    courier(db, "courier-2", "Sanankulon", available=True)  # comes on duty: the district's board is offered again
+    with db.Session() as session:
+        offered = session.get(ReturnPickup, trip.id)
+        assert (offered.status, offered.courier_id, offered.accepted) == ("ASSIGNED", "courier-2", False)
+        loads = {load.courier_id: load.active for load in service.courier_loads(session, "Sanankulon")}
+    assert loads["courier-2"] == 1
