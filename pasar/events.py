@@ -312,6 +312,28 @@ class ComplaintEvent(Contract):
     agent_id = Id(allow_none=True, load_default=None)
 
 
+class ReturnEvent(Contract):
+    """A return's courier trip (issue 16), from the shopper's door back to the shop: ready (on the dispatch),
+    assigned (offered, or claimed from the board), accepted, unassigned (declined), picked_up, delivered (the
+    complaint is resolved with it), cancelled (the complaint was settled another way first). An offer carries only
+    the area of the shopper's address in `pickup`; the courier gets the door once they accept."""
+    return_id = Id(required=True)
+    complaint_id = Id(required=True)
+    order_id = Id(required=True)
+    fulfillment_id = Id(required=True)
+    courier_id = Id(allow_none=True, load_default=None)
+    shopper_id = Id(required=True)
+    seller_id = Id(required=True)
+    agent_id = Id(allow_none=True, load_default=None)
+    delivery_fee = Money(allow_none=True, load_default=None)
+    accepted = fields.Boolean(allow_none=True, load_default=None)
+    pickup = fields.Dict(allow_none=True)
+    dropoff = fields.Dict(allow_none=True)
+
+
+RETURN_EVENTS = ("return.ready", "return.assigned", "return.accepted", "return.unassigned", "return.picked_up",
+                 "return.delivered", "return.cancelled")
+
 CONTRACTS: dict[str, type[Schema]] = {
     "account.registered": AccountEvent,
     "account.updated": AccountEvent,
@@ -352,6 +374,7 @@ CONTRACTS: dict[str, type[Schema]] = {
     "complaint.return_sent": ComplaintEvent,
     "complaint.escalated": ComplaintEvent,
     "complaint.resolved": ComplaintEvent,
+    **{event_type: ReturnEvent for event_type in RETURN_EVENTS},
 }
 VERSION = 1
 

@@ -183,7 +183,16 @@ EN = {
     "Terima": "Accept", "Tolak": "Decline", "Sudah diambil": "Picked up",
     "Uang tunai yang diterima (Rp)": "Cash received (Rp)", "Antaran terbuka di kecamatan Anda":
         "Open deliveries in your district", "Tidak ada antaran terbuka.": "No open deliveries.",
-    "Ambil tugas ini": "Take this delivery", "Tunai": "Cash", "HP": "Phone", "Catatan": "Note",
+    "Menunggu kurir menjemput barang retur": "Waiting for a courier to pick up the return",
+    "Kurir akan datang menjemput barang retur": "A courier is coming to pick up the return",
+    "Barang retur sedang dibawa kurir ke penjual": "The courier is taking the return to the seller",
+    "Barang retur sudah diserahkan kurir kepada penjual": "The courier handed the return to the seller",
+    "Penjemputan retur": "Return pickup",
+    "Kurir Pasar Desa akan menjemput barang di alamat Anda. Jika Anda mengantarnya sendiri ke penjual, tandai di sini.":
+        "A Pasar Desa courier will pick up the goods at your address. If you take them to the seller yourself, mark it here.",
+    "Dana dikembalikan ke pembeli saat kurir menyerahkan barang kepada Anda. Jika barang sampai tanpa kurir, tandai di sini.":
+        "The refund goes to the shopper when the courier hands you the goods. If they reach you without a courier, mark it here.",
+    "Ambil tugas ini": "Take this delivery", "Retur: jemput di pembeli": "Return: pick up at the shopper's", "Tunai": "Cash", "HP": "Phone", "Catatan": "Note",
     "Nama dan alamat lengkap muncul setelah Anda mengambil tugas ini.":
         "The name and full address appear once you take this delivery.",
     "Halaman tidak ditemukan": "Page not found",
@@ -487,8 +496,7 @@ EN.update({
     "Keputusan disimpan.": "Decision saved.", "Keputusan belum bisa disimpan.": "The decision could not be saved.",
     "Komplain tidak ada": "No such complaint", "Komplain ini tidak ditemukan.": "This complaint was not found.",
     "Total paket": "Parcel total", "Pembeli": "Shopper", "Penjual": "Seller", "Pengelola": "Operator",
-    "Foto": "Photo", "Otomatis": "Automatic", "Serahkan barang kepada penjual (atau kurir yang ditunjuk), lalu tandai di sini.":
-    "Hand the goods to the seller (or the courier named), then mark it here.",
+    "Foto": "Photo", "Otomatis": "Automatic",
     "Pembayaran dana ke pembeli dicatat.": "The refund paid to the shopper is recorded.",
     "Dana ini sudah tercatat dibayar.": "This refund is already recorded as paid.",
     "Pembayaran dana belum bisa dicatat.": "The refund payment could not be recorded.",

@@ -152,6 +152,24 @@ def _complaint(event_type: str, data: dict) -> list[Intent]:
     return out
 
 
+def _return_trip(event_type: str, data: dict) -> list[Intent]:
+    """A return's courier trip (issue 16): its courier hears the job (the shopper's door only once accepted, as
+    for a delivery); once a courier has accepted, the shopper hears one is coming for the goods. The seller hears
+    of the trip through the complaint's own steps (return_sent when picked up, resolved when handed over)."""
+    context = {**data, "order_ref": short_order(data.get("order_id")), "pickup": data.get("pickup") or {},
+               "dropoff": data.get("dropoff") or {}, "time_province": province_of(data.get("pickup"))}
+    out = []
+    courier = data.get("courier_id")
+    if reachable_person(courier):
+        out.append(Intent(courier, "return_pickup_courier", context, data.get("order_id")))
+    shopper = data.get("shopper_id")
+    if data.get("accepted") and reachable_person(shopper):
+        out.append(Intent(shopper, "return_pickup_shopper", context, data.get("order_id")))
+    return out
+
+
+RETURN_TRIP_EVENTS = ("return.assigned", "return.accepted")
+
 COMPLAINT_EVENTS = ("complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
                     "complaint.resolved")
 
@@ -177,6 +195,7 @@ _WHO_HEARS = {
     "review.hidden": lambda t, d: _one(d.get("author_id"), "review_hidden", d),
     "moderation.applied": lambda t, d: _owners(d, "moderation_applied"),
     **{event_type: _complaint for event_type in COMPLAINT_EVENTS},
+    **{event_type: _return_trip for event_type in RETURN_TRIP_EVENTS},
 }
 
 

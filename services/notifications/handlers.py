@@ -36,7 +36,9 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "review.published", "review.hidden", "moderation.applied",
                     # complaints and returns (issue 16)
                     "complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
-                    "complaint.resolved")
+                    "complaint.resolved",
+                    # a return's courier trip (issue 16)
+                    "return.assigned", "return.accepted")
 
 HANDLERS = {
     "account.registered": [on_account],

@@ -885,12 +885,22 @@ class Complaint:
         return self._resolve(f, by, "seller", int(self.refund_amount or self.parcel_total), now)
 
     # -- the shopper ---------------------------------------------------------------------------------
-    def return_sent(self, by: str, now: datetime, window: timedelta) -> list[DomainEvent]:
+    def return_sent(self, by: str, now: datetime, window: timedelta, role: str = "shopper") -> list[DomainEvent]:
+        """The goods are on their way back: the shopper says so, or the return's courier picked them up."""
         self._require(C_RETURN_REQUESTED)
         self.status = C_RETURN_SENT
         self.respond_by = now + window
-        self._act("return_sent", by, "shopper", now)
-        return [self.event("complaint.return_sent", "return_sent", "shopper")]
+        self._act("return_sent", by, role, now)
+        return [self.event("complaint.return_sent", "return_sent", role)]
+
+    def return_delivered(self, f: "Fulfillment", courier_id: str, now: datetime) -> list[DomainEvent]:
+        """The return's courier handed the goods over at the shop: that is the seller's receipt, and the agreed
+        refund goes to the shopper. An escalated return that was already on its way ends the same way."""
+        if self.status == C_RESOLVED:
+            return []  # settled another way meanwhile: the goods are simply back
+        self._require(C_RETURN_REQUESTED, C_RETURN_SENT, C_ESCALATED)
+        self._act("return_received", courier_id, "courier", now)
+        return self._resolve(f, courier_id, "courier", int(self.refund_amount or self.parcel_total), now)
 
     def accept_rejection(self, f: "Fulfillment", by: str, now: datetime) -> list[DomainEvent]:
         self._require(C_REJECTED)
@@ -930,3 +940,139 @@ class Complaint:
         if decision == "return":
             return self._ask_return(by, "operator", amount, why, now, window)
         return self._resolve(f, by, "operator", amount, now, why)
+
+
+# -- a return's courier pickup (issue 16) --------------------------------------------------------------
+# "Return then refund" sends a courier: a return pickup job goes to the same dispatch as a delivery (offered to
+# the least loaded courier of the district, else the district's open board; accept, decline, claim, picked
+# up, delivered), but from the shopper's door back to the shop. It is its own row, not a fulfillment: a
+# fulfillment's delivery events pay the seller and the courier and commit stock, a return must do none of
+# that. Its events are `return.*`. The courier's hand-over at the shop is the seller's receipt (a village
+# seller is at home when the goods come back, and a refund should not wait on a button the party who pays it
+# may never press): delivering the return resolves the complaint with the refund agreed for it.
+RETURN_KIND, DELIVERY_KIND = "return", "delivery"
+
+
+class ReturnPickup:
+    """One courier trip taking a complained-about parcel's goods from the shopper back to its shop."""
+    kind = RETURN_KIND
+    # what a delivery has and a return never does (the courier pages read one shape for both)
+    cod_amount_due = 0
+    cod_amount_collected = None
+    pickup_deadline = None
+    ship_by = receipt_due_at = received_at = received_by = None
+
+    def __init__(self, id: str, complaint: "Complaint", order: Order, f: Fulfillment, fee: int, now: datetime):
+        self.id = id
+        self.complaint_id = complaint.id
+        self.order_id = order.id
+        self.fulfillment_id = f.id
+        self.shopper_id = order.shopper_id
+        self.seller_id = f.seller_id
+        self.agent_id = f.agent_id
+        self.shop_id = f.shop_id
+        self.shop_name = f.shop_name
+        self.pickup = dict(order.delivery_address)            # the shopper's door
+        self.dropoff = {**(f.pickup or {}), "shop_name": f.shop_name}  # the shop, where the parcel came from
+        self.district = order.delivery_address.get("district") or f.district
+        self.items = list(f.items or [])
+        self.goods_amount = int(f.goods_amount)
+        self.delivery_fee = int(fee)  # the courier's fee for the trip back, borne by the platform
+        self.status = READY_FOR_PICKUP
+        self.courier_id: str | None = None
+        self.accepted = False
+        self.declined_by: list[str] = []
+        self.ready_at = now
+        self.picked_up_at: datetime | None = None
+        self.delivered_at: datetime | None = None
+        self.cancel_reason: str | None = None
+        self.cancelled_at: datetime | None = None
+
+    def _move(self, target: str) -> None:
+        self.status = transition(self.status, target, FULFILLMENT_TRANSITIONS, "return pickup")
+
+    def _event(self, event_type: str, courier_id: str | None, **extra) -> DomainEvent:
+        data = {"return_id": self.id, "complaint_id": self.complaint_id, "order_id": self.order_id,
+                "fulfillment_id": self.fulfillment_id, "courier_id": courier_id, "shopper_id": self.shopper_id,
+                "seller_id": self.seller_id, "agent_id": self.agent_id, "shop_name": self.shop_name,
+                "goods_amount": self.goods_amount, "delivery_fee": self.delivery_fee, "district": self.district,
+                "accepted": self.accepted, "pickup": self.pickup, "dropoff": self.dropoff}
+        if not self.accepted:  # an offer: the shopper's area is enough to choose the job, not their door
+            data["pickup"] = dropoff_area(self.pickup)
+        data.update(extra)
+        return DomainEvent(event_type, data, self.fulfillment_id)
+
+    def opened(self) -> list[DomainEvent]:
+        return [self._event("return.ready", None)]
+
+    def assign(self, courier_id: str, *, accepted: bool = False) -> list[DomainEvent]:
+        if courier_id in self.declined_by and not accepted:
+            raise DomainError("this courier already declined this return", "already_declined")
+        self._move(ASSIGNED)
+        self.courier_id = courier_id
+        self.accepted = accepted
+        return [self._event("return.assigned", courier_id)]
+
+    def on_board_of(self, district: str | None) -> bool:
+        return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
+                and same_district(self.district, district))
+
+    def claim(self, courier_id: str, courier_district: str | None) -> list[DomainEvent]:
+        if not self.on_board_of(courier_district):
+            raise DomainError("this return is no longer on the board", "not_on_board")
+        return self.assign(courier_id, accepted=True)
+
+    def _ensure_courier(self, courier_id: str) -> None:
+        if self.courier_id != courier_id:
+            raise NotYours("delivery not found")
+
+    def accept(self, courier_id: str) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if self.status != ASSIGNED:
+            raise IllegalTransition(self.status, ASSIGNED, "return pickup")
+        if self.accepted:
+            return []
+        self.accepted = True
+        return [self._event("return.accepted", courier_id)]
+
+    def decline(self, courier_id: str) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if self.status == ASSIGNED and self.accepted:
+            raise DomainError("you accepted this return; it can no longer be declined", "already_accepted")
+        self._move(READY_FOR_PICKUP)
+        self.courier_id = None
+        self.accepted = False
+        self.declined_by = [*self.declined_by, courier_id]
+        return [self._event("return.unassigned", courier_id, reason="declined")]
+
+    def pick_up(self, courier_id: str, now: datetime) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        self._move(PICKED_UP)
+        self.accepted = True
+        self.picked_up_at = now
+        return [self._event("return.picked_up", courier_id)]
+
+    def deliver(self, courier_id: str, cash_collected: int | None, now: datetime) -> list[DomainEvent]:
+        self._ensure_courier(courier_id)
+        if self.status != PICKED_UP:
+            raise IllegalTransition(self.status, DELIVERED, "return pickup")
+        if cash_collected:
+            raise CashMismatch("a return collects no cash")
+        self._move(DELIVERED)
+        self.delivered_at = now
+        return [self._event("return.delivered", courier_id)]
+
+    def cancel(self, reason: str, now: datetime) -> list[DomainEvent]:
+        """The complaint was settled another way before a courier had the goods: the trip is off."""
+        if self.status not in NOT_YET_PICKED_UP:
+            return []
+        was_with = self.courier_id
+        self._move(CANCELLED)
+        self.cancel_reason = reason
+        self.cancelled_at = now
+        return [self._event("return.cancelled", was_with, reason=reason)]
+
+
+def return_fee(tariff: DeliveryTariff, f: Fulfillment, order: Order) -> int:
+    """The trip back costs what the trip there cost: the same tariff, from the shopper's district to the shop's."""
+    return tariff.fee(order.delivery_address.get("district"), (f.pickup or {}).get("district") or f.district)

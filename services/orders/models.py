@@ -112,13 +112,51 @@ complaints = Table(
     Index("ix_complaints_due", "status", "respond_by"),  # the escalation sweep's scan
 )
 
+# a return's courier trip from the shopper back to the shop (issue 16); one live trip per complaint at a time
+return_pickups = Table(
+    "return_pickups", Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("complaint_id", String(36), ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("order_id", String(36), ForeignKey("orders.id"), nullable=False, index=True),
+    Column("fulfillment_id", String(36), ForeignKey("fulfillments.id"), nullable=False),
+    Column("shopper_id", String(64), nullable=False),
+    Column("seller_id", String(64), nullable=False),
+    Column("agent_id", String(64), nullable=True),
+    Column("shop_id", String(64), nullable=True),
+    Column("shop_name", String(200), nullable=False),
+    Column("pickup", JSON, nullable=False),     # the shopper's address
+    Column("dropoff", JSON, nullable=False),    # the shop's address
+    Column("district", String(120), nullable=True),
+    Column("items", JSON, nullable=False),
+    Column("goods_amount", Integer, nullable=False),
+    Column("delivery_fee", Integer, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("courier_id", String(64), nullable=True, index=True),
+    Column("accepted", Boolean, nullable=False),
+    Column("declined_by", JSON, nullable=False),
+    Column("ready_at", UtcDateTime(), nullable=True),
+    Column("picked_up_at", UtcDateTime(), nullable=True),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("cancel_reason", String(32), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
+    Index("ix_return_pickups_board", "district", "status"),  # couriers' open board
+)
+
 Base.registry.map_imperatively(domain.Fulfillment, fulfillments)
-Base.registry.map_imperatively(domain.Complaint, complaints)
+Base.registry.map_imperatively(domain.ReturnPickup, return_pickups, properties={
+    "order": relationship(domain.Order, viewonly=True, lazy="joined"),
+})
+Base.registry.map_imperatively(domain.Complaint, complaints, properties={
+    "return_trips": relationship(domain.ReturnPickup, viewonly=True, lazy="selectin",
+                                 order_by=return_pickups.c.created_at),
+})
 Base.registry.map_imperatively(domain.Order, orders, properties={
     "fulfillments": relationship(domain.Fulfillment, backref="order", order_by=(fulfillments.c.seller_id, fulfillments.c.shop_id),
                                  lazy="selectin", cascade="all, delete-orphan"),
 })
-Order, Fulfillment, Complaint = domain.Order, domain.Fulfillment, domain.Complaint
+Order, Fulfillment, Complaint, ReturnPickup = domain.Order, domain.Fulfillment, domain.Complaint, domain.ReturnPickup
 
 
 class CartLine(Base):

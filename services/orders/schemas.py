@@ -6,8 +6,9 @@ from pasar.events import Address
 from pasar.quantity import Quantity
 from pasar.text import FreeText, Name
 
-from .domain import (COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, MAX_CART_LINES, MAX_CART_QTY,
-                     MAX_COMPLAINT_PHOTOS, OPERATOR_DECISIONS, SELLER_ANSWERS, SELLER_REFUSALS, as_utc, dropoff_for)
+from .domain import (COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, DELIVERY_KIND, MAX_CART_LINES,
+                     MAX_CART_QTY, MAX_COMPLAINT_PHOTOS, OPERATOR_DECISIONS, RETURN_KIND, SELLER_ANSWERS,
+                     SELLER_REFUSALS, _iso, as_utc, dropoff_for)
 
 
 class UtcDateTime(fields.DateTime):
@@ -84,15 +85,29 @@ class FulfillmentOut(Schema):
 
 
 class WorkOut(FulfillmentOut):
-    """A fulfillment as its seller or courier sees it: with where it goes and how it is paid."""
+    """A fulfillment as its seller or courier sees it: with where it goes and how it is paid. A courier's job may
+    also be a return trip (`kind` "return", issue 16): picked up at the shopper's door, taken back to the shop."""
+    kind = fields.Function(lambda f: getattr(f, "kind", DELIVERY_KIND), metadata={
+        "description": "delivery (shop to shopper) | return (shopper back to the shop, for a complaint)"})
+    complaint_id = fields.String(allow_none=True, metadata={"description": "a return trip's complaint"})
     payment_method = fields.Function(lambda f: f.order.payment_method)
+    pickup = fields.Method("_pickup")
     dropoff = fields.Method("_dropoff")
     order_status = fields.Function(lambda f: f.order.status)
 
-    def _dropoff(self, f):
+    @staticmethod
+    def _private(f, address):
         viewer = current_identity(optional=True)
-        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, f.order.delivery_address,
-                           f.accepted)
+        return dropoff_for(viewer and viewer.role, viewer and viewer.user_id, f.courier_id, address, f.accepted)
+
+    def _pickup(self, f):
+        # a return starts at the shopper's door: only its area until the courier accepts the trip
+        return self._private(f, f.pickup) if getattr(f, "kind", None) == RETURN_KIND else f.pickup
+
+    def _dropoff(self, f):
+        if getattr(f, "kind", None) == RETURN_KIND:
+            return f.dropoff  # the shop: public
+        return self._private(f, f.order.delivery_address)
 
 
 class OrderOut(Schema):
@@ -292,6 +307,18 @@ class ComplaintOut(Schema):
     escalated_at = UtcDateTime(allow_none=True)
     actions = fields.List(fields.Nested(ComplaintActionOut))
     created_at = UtcDateTime()
+    return_pickup = fields.Method("_return_pickup", metadata={
+        "description": "the courier trip bringing the goods back to the shop, once a return is asked"})
+
+    def _return_pickup(self, c):
+        trips = list(getattr(c, "return_trips", None) or [])
+        if not trips:
+            return None
+        trip = next((t for t in reversed(trips) if t.status != "CANCELLED"), trips[-1])
+        return {"id": trip.id, "status": trip.status, "courier_id": trip.courier_id, "accepted": trip.accepted,
+                "delivery_fee": trip.delivery_fee, "ready_at": _iso(trip.ready_at),
+                "picked_up_at": _iso(trip.picked_up_at), "delivered_at": _iso(trip.delivered_at),
+                "cancelled_at": _iso(trip.cancelled_at)}
 
 
 class ComplaintListOut(Schema):

@@ -15,7 +15,7 @@ from contextlib import closing
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session
 
@@ -26,7 +26,8 @@ from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
 from . import domain
-from .models import CartLine, Complaint, Courier, Fulfillment, IdempotencyKey, ListingTerms, Order, TimelineEntry
+from .models import (CartLine, Complaint, Courier, Fulfillment, IdempotencyKey, ListingTerms, Order, ReturnPickup,
+                     TimelineEntry)
 
 
 # -- settings (read per call: cheap, and tests can change them) -------------------------------------
@@ -110,8 +111,12 @@ def record(uow: UnitOfWork, order: Order, events: list[domain.DomainEvent]) -> N
 
 # -- dispatch ----------------------------------------------------------------------------------------
 def courier_loads(session, district: str | None) -> list[domain.CourierLoad]:
-    active = (select(Fulfillment.courier_id, func.count().label("n"))
-              .where(Fulfillment.status.in_(domain.ACTIVE_DELIVERY)).group_by(Fulfillment.courier_id).subquery())
+    # a return trip in hand is as much load as a delivery
+    trips = union_all(
+        select(Fulfillment.courier_id.label("courier_id")).where(Fulfillment.status.in_(domain.ACTIVE_DELIVERY)),
+        select(ReturnPickup.courier_id.label("courier_id")).where(ReturnPickup.status.in_(domain.ACTIVE_DELIVERY)),
+    ).subquery()
+    active = select(trips.c.courier_id, func.count().label("n")).group_by(trips.c.courier_id).subquery()
     rows = session.execute(
         select(Courier.user_id, func.coalesce(active.c.n, 0), Courier.available_since)
         .outerjoin(active, active.c.courier_id == Courier.user_id)
@@ -140,6 +145,28 @@ def dispatch_waiting(uow: UnitOfWork, district: str, limit: int = 20) -> None:
         if found:
             order, fulfillment = found
             record(uow, order, dispatch(uow, order, fulfillment))
+    for return_id in uow.session.scalars(_return_board_query(district).with_only_columns(ReturnPickup.id)
+                                         .limit(limit)).all():
+        r = uow.session.get(ReturnPickup, return_id)
+        order = lock_order(uow, r.order_id)
+        uow.session.refresh(r)
+        record(uow, order, dispatch_return(uow, r))
+
+
+def dispatch_return(uow: UnitOfWork, r: ReturnPickup) -> list[domain.DomainEvent]:
+    """A return trip is offered like a delivery: the least loaded courier of the shopper's district who has not
+    declined it, else it waits on the district's open board."""
+    if r.status != domain.READY_FOR_PICKUP:
+        return []
+    chosen = domain.choose_courier(courier_loads(uow.session, r.district), r.declined_by)
+    return r.assign(chosen) if chosen else []
+
+
+def _return_board_query(district: str):
+    return (select(ReturnPickup).where(ReturnPickup.status == domain.READY_FOR_PICKUP,
+                                       ReturnPickup.courier_id.is_(None),
+                                       func.lower(ReturnPickup.district) == district.strip().lower())
+            .order_by(ReturnPickup.ready_at))
 
 
 def _board_query(district: str):
@@ -644,8 +671,16 @@ def list_deliveries(session: Session, courier_id: str, status: str | None, limit
         where.append(Fulfillment.status == status)
     total = session.scalar(select(func.count()).select_from(Fulfillment).where(*where))
     rows = session.scalars(select(Fulfillment).options(joinedload(Fulfillment.order)).where(*where)
-                           .order_by(Fulfillment.updated_at.desc()).limit(limit).offset(offset)).unique().all()
-    return {"deliveries": rows, "total": total}
+                           .order_by(Fulfillment.updated_at.desc()).limit(limit + offset)).unique().all()
+    # return trips (issue 16) are the courier's jobs too: one list, newest first
+    returns_where = [ReturnPickup.courier_id == courier_id]
+    if status:
+        returns_where.append(ReturnPickup.status == status)
+    total += session.scalar(select(func.count()).select_from(ReturnPickup).where(*returns_where))
+    returns = session.scalars(select(ReturnPickup).where(*returns_where)
+                              .order_by(ReturnPickup.updated_at.desc()).limit(limit + offset)).unique().all()
+    jobs = sorted([*rows, *returns], key=lambda job: domain.as_utc(job.updated_at), reverse=True)
+    return {"deliveries": jobs[offset:offset + limit], "total": total}
 
 
 def open_board(session: Session, courier_id: str, token_district: str | None) -> dict:
@@ -654,13 +689,14 @@ def open_board(session: Session, courier_id: str, token_district: str | None) ->
     if not district:
         return {"deliveries": [], "total": 0}
     rows = session.scalars(_board_query(district).options(joinedload(Fulfillment.order))).unique().all()
+    rows = [*rows, *session.scalars(_return_board_query(district)).unique().all()]
     return {"deliveries": rows, "total": len(rows)}
 
 
 def visible_delivery(session: Session, fulfillment_id: str, courier_id: str, is_admin: bool,
                      token_district: str | None) -> Fulfillment:
     """A delivery the courier has, or one on their district's board; another courier's does not exist (404)."""
-    f = _fulfillment(session, fulfillment_id)
+    f = _fulfillment(session, fulfillment_id) or session.get(ReturnPickup, fulfillment_id)
     if f is None or not (is_admin or f.courier_id == courier_id
                          or f.on_board_of(_courier_district(session, courier_id, token_district))):
         raise not_found("delivery")
@@ -668,39 +704,73 @@ def visible_delivery(session: Session, fulfillment_id: str, courier_id: str, is_
 
 
 def _courier_action(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
-                    token_district: str | None, act) -> Fulfillment:
-    """Check the courier may see the delivery, lock its order, let `act(order, f)` move it, record, commit."""
+                    token_district: str | None, act, act_on_return=None) -> Fulfillment | ReturnPickup:
+    """Check the courier may see the delivery, lock its order, let `act(order, f)` move it, record, commit.
+    A return trip (same endpoints, same pages) is moved by `act_on_return(order, r)` instead."""
     with uow:
-        visible_delivery(uow.session, fulfillment_id, courier_id, is_admin, token_district)
+        job = visible_delivery(uow.session, fulfillment_id, courier_id, is_admin, token_district)
+        if isinstance(job, ReturnPickup):
+            order = lock_order(uow, job.order_id)
+            uow.session.refresh(order, ["fulfillments"])
+            uow.session.refresh(job)
+            record(uow, order, act_on_return(order, job))
+            uow.commit()
+            return _with_order(job)
         order, f = lock_order_of_fulfillment(uow, fulfillment_id)
         record(uow, order, act(order, f))
         uow.commit()
         return _with_order(f)
 
 
+def _complaint_of(uow: UnitOfWork, r: ReturnPickup) -> Complaint:
+    return uow.session.get(Complaint, r.complaint_id, populate_existing=True)
+
+
+def _return_picked_up(uow: UnitOfWork, order: Order, r: ReturnPickup, courier_id: str) -> list[domain.DomainEvent]:
+    """The courier has the goods: the complaint says they are on their way back (the seller is told)."""
+    now = utcnow()
+    events = r.pick_up(courier_id, now)
+    c = _complaint_of(uow, r)
+    if c.status == domain.C_RETURN_REQUESTED:
+        events += c.return_sent(courier_id, now, complaint_window(), role="courier")
+    return events
+
+
+def _return_delivered(uow: UnitOfWork, order: Order, r: ReturnPickup, courier_id: str,
+                      cash: int | None) -> list[domain.DomainEvent]:
+    """Handed over at the shop: the seller has the goods back, so the agreed refund is released."""
+    now = utcnow()
+    events = r.deliver(courier_id, cash, now)
+    return events + _complaint_of(uow, r).return_delivered(order.fulfillment(r.fulfillment_id), courier_id, now)
+
+
 def accept_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
                     token_district: str | None) -> Fulfillment:
     return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
-                           lambda order, f: f.accept(courier_id))
+                           lambda order, f: f.accept(courier_id), lambda order, r: r.accept(courier_id))
 
 
 def decline_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
                      token_district: str | None) -> Fulfillment:
     """Declined: offered to the next courier of the district (never back to this one), else the board."""
     return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
-                           lambda order, f: f.decline(order, courier_id) + dispatch(uow, order, f))
+                           lambda order, f: f.decline(order, courier_id) + dispatch(uow, order, f),
+                           lambda order, r: r.decline(courier_id) + dispatch_return(uow, r))
 
 
 def claim_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
                    token_district: str | None) -> Fulfillment:
-    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district, lambda order, f: f.claim(
-        order, courier_id, _courier_district(uow.session, courier_id, token_district)))
+    district = lambda: _courier_district(uow.session, courier_id, token_district)  # noqa: E731
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
+                           lambda order, f: f.claim(order, courier_id, district()),
+                           lambda order, r: r.claim(courier_id, district()))
 
 
 def pick_up(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
             token_district: str | None) -> Fulfillment:
     return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
-                           lambda order, f: f.pick_up(order, courier_id, utcnow()))
+                           lambda order, f: f.pick_up(order, courier_id, utcnow()),
+                           lambda order, r: _return_picked_up(uow, order, r, courier_id))
 
 
 def deliver(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool, token_district: str | None,
@@ -710,7 +780,8 @@ def deliver(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: boo
         now = utcnow()
         return (f.deliver(order, courier_id, cod_amount_collected, now, receipt_window())
                 + order.complete_if_all_delivered(now))
-    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district, act)
+    return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district, act,
+                           lambda order, r: _return_delivered(uow, order, r, courier_id, cod_amount_collected))
 
 
 # == the saga: answers from the catalog and payments ===================================================
@@ -817,9 +888,34 @@ def _complaint_step(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: st
         uow.session.refresh(order, ["fulfillments"])
         uow.session.refresh(c)
         f = order.fulfillment(c.fulfillment_id)
-        record(uow, order, act(c, order, f))
+        events = act(c, order, f)
+        record(uow, order, events + _returns_follow(uow, c, order, f))
+        uow.session.flush()
+        uow.session.refresh(c, ["return_trips"])  # the answer shows the trip this step started or called off
         uow.commit()
         return c
+
+
+def live_return(session: Session, complaint_id: str) -> ReturnPickup | None:
+    """The complaint's return trip that is not called off (at most one at a time)."""
+    return session.scalars(select(ReturnPickup).where(ReturnPickup.complaint_id == complaint_id,
+                                                      ReturnPickup.status != domain.CANCELLED)
+                           .order_by(ReturnPickup.created_at.desc())).first()
+
+
+def _returns_follow(uow: UnitOfWork, c: Complaint, order: Order, f: Fulfillment) -> list[domain.DomainEvent]:
+    """After a complaint step: a return asked (by the seller or the operator) gets its courier trip; a complaint
+    settled another way before the courier has the goods calls the trip off."""
+    live = live_return(uow.session, c.id)
+    now = utcnow()
+    if c.status == domain.C_RETURN_REQUESTED and live is None:
+        r = domain.ReturnPickup(new_id(), c, order, f, domain.return_fee(tariff(), f, order), now)
+        uow.session.add(r)
+        uow.session.flush()
+        return r.opened() + dispatch_return(uow, r)
+    if c.status == domain.C_RESOLVED and live is not None:
+        return live.cancel("complaint_resolved", now)
+    return []
 
 
 def open_complaint(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_id: str, reason: str,
@@ -838,6 +934,8 @@ def open_complaint(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_i
         c = domain.Complaint(new_id(), order, f, reason, text, photos, utcnow(), complaint_window())
         uow.session.add(c)
         record(uow, order, c.opened())
+        uow.session.flush()
+        uow.session.refresh(c, ["return_trips"])  # none yet, but loaded: the answer is shaped after the session
         uow.commit()
         return c, 201
 

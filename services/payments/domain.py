@@ -291,17 +291,69 @@ def released(fulfillment_id: str, order_id: str, seller_id: str, amount: int) ->
                     ((seller_held(seller_id), amount), (seller_payable(seller_id), -amount)))
 
 
+@dataclass(frozen=True)
+class RefundFrom:
+    """Which ledger accounts a refund's money comes out of (`service.refund` takes one).
+
+    Before delivery the shopper's payment still sits in the shopper clearing account: a refused or unshipped
+    parcel is refunded from there (FROM_CLEARING). After delivery clearing is spent — split into the seller's held
+    share, the commission and the courier's fee — so a complaint's refund comes out of the seller's held share
+    first and whatever goes beyond it (the delivery fee the courier already earned) out of the platform's
+    commission (`from_held_share`). `collected`: the shopper's money was really taken (delivered), so where it
+    cannot go back through a provider (cash on delivery) it is owed to them by hand; before delivery a cash order
+    owes nothing back."""
+    first: str = SHOPPER_CLEARING
+    first_holds: int | None = None          # how much `first` can carry; None: all of it
+    beyond: str = PLATFORM_COMMISSION       # who carries the rest
+    collected: bool = False
+
+    def entries(self, amount: int) -> tuple[tuple[str, int], ...]:
+        if self.first_holds is None:
+            return ((self.first, amount),)
+        from_first, rest = complaint_refund_split(amount, self.first_holds)
+        return ((self.first, from_first), (self.beyond, rest))
+
+    def from_first(self, amount: int) -> int:
+        return self.entries(amount)[0][1]
+
+
+FROM_CLEARING = RefundFrom()
+
+
+def from_held_share(seller_id: str, held: int) -> RefundFrom:
+    """After delivery: the seller's held share carries the refund first, the platform's commission the rest."""
+    return RefundFrom(seller_held(seller_id), held, PLATFORM_COMMISSION, collected=True)
+
+
+def return_trip_paid(return_id: str, order_id: str, courier_id: str, fee: int) -> Movement:
+    """A return's courier trip (shopper back to the shop) earns its courier the trip's fee. The shopper paid for one
+    trip, not two: the platform bears the way back out of its commission, as it bears a complaint refund beyond
+    the seller's held share."""
+    _require_money(fee)
+    return Movement(f"return_trip:{return_id}", "return_trip", order_id,
+                    ((PLATFORM_COMMISSION, fee), (courier_earnings(courier_id), -fee)))
+
+
+def refund_movement(payment_id: str, key: str, order_id: str, source: RefundFrom, amount: int, *, paid_back: bool,
+                    shopper_id: str) -> Movement:
+    """A refund of `amount` named `key`, out of `source`'s accounts: sent back through the provider (`paid_back`,
+    platform funds go down, kind "refund"), or owed to the shopper by hand where it could not be (kind
+    "refund_owed": a debt to that shopper, `shopper_refund_owed:<shopper>`)."""
+    kind = "refund" if paid_back else "refund_owed"
+    to = PLATFORM_FUNDS if paid_back else shopper_refund_owed(shopper_id)
+    return Movement(f"{kind}:{payment_id}:{key}", kind, order_id, (*source.entries(amount), (to, -amount)))
+
+
 def parcel_refund(payment_id: str, fulfillment_id: str, order_id: str, amount: int) -> Movement:
     """One parcel's money returned to the shopper (that parcel cancelled on its own): part of the capture."""
-    return Movement(f"refund:{payment_id}:{fulfillment_id}", "refund", order_id,
-                    ((SHOPPER_CLEARING, amount), (PLATFORM_FUNDS, -amount)))
+    return refund_movement(payment_id, fulfillment_id, order_id, FROM_CLEARING, amount, paid_back=True,
+                           shopper_id="")
 
 
 def refund_owed(payment_id: str, key: str, order_id: str, shopper_id: str, amount: int) -> Movement:
     """A refund the channel cannot make through its API: the shopper's money stays with the platform, owed back
     to them by hand (no longer unearned clearing, a debt to that shopper)."""
-    return Movement(f"refund_owed:{payment_id}:{key}", "refund_owed", order_id,
-                    ((SHOPPER_CLEARING, amount), (shopper_refund_owed(shopper_id), -amount)))
+    return refund_movement(payment_id, key, order_id, FROM_CLEARING, amount, paid_back=False, shopper_id=shopper_id)
 
 
 def split_reversed(payment_id: str, key: str, order_id: str, seller_id: str, amount: int) -> Movement:
@@ -753,18 +805,6 @@ def complaint_refund_split(refund_amount: int, seller_held_amount: int) -> tuple
     _require_money(seller_held_amount)
     from_seller = min(refund_amount, seller_held_amount)
     return from_seller, refund_amount - from_seller
-
-
-def complaint_refund(payment_id: str, complaint_id: str, order_id: str, seller_id: str, from_seller: int,
-                     from_platform: int, paid_back: bool, shopper_id: str) -> Movement:
-    """A complaint's refund. `paid_back`: the provider sent the money back (platform funds go down); otherwise
-    the platform owes it to the shopper (shopper_refund_owed). The seller's held share and, beyond it, the platform's
-    commission account carry it."""
-    amount = from_seller + from_platform
-    to = PLATFORM_FUNDS if paid_back else shopper_refund_owed(shopper_id)
-    return Movement(f"refund:{payment_id}:complaint:{complaint_id}", "refund" if paid_back else "refund_owed",
-                    order_id, ((seller_held(seller_id), from_seller), (PLATFORM_COMMISSION, from_platform),
-                               (to, -amount)))
 
 
 def is_plain_id(text: str) -> bool:

@@ -69,6 +69,10 @@ def on_complaint_resolved(event: Event, uow: UnitOfWork) -> None:
     service.settle_complaint(uow, event.data)
 
 
+def on_return_delivered(event: Event, uow: UnitOfWork) -> None:
+    service.pay_return_trip(uow, event.data)
+
+
 HANDLERS = {
     "payment.requested": [on_payment_requested],
     "order.confirmed": [on_order_confirmed, remember_managers_of_order],
@@ -77,4 +81,5 @@ HANDLERS = {
     "fulfillment.received": [on_fulfillment_received],
     "fulfillment.cancelled": [on_fulfillment_cancelled],
     "complaint.resolved": [on_complaint_resolved],
+    "return.delivered": [on_return_delivered],
 }

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pasar.config import setting
@@ -500,7 +500,8 @@ def owed_refunds(session, payment: Payment) -> int:
 
 
 def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: str = "refund",
-           fulfillment_id: str | None = None) -> domain.RefundResult:
+           fulfillment_id: str | None = None, source: domain.RefundFrom = domain.FROM_CLEARING,
+           provider_key: str | None = None, event_extra: dict | None = None) -> domain.RefundResult:
     """Give `amount` rupiah of an online payment back to its shopper, whatever the provider (Stripe, the sandbox,
     Xendit, Midtrans): the provider-neutral partial refund other use cases call (a refused parcel, a complaint).
 
@@ -513,9 +514,15 @@ def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: 
     - `fulfillment_id`: the refund is for that parcel, not yet delivered. If its seller's share was split to their
       xenPlatform sub-account at payment time, that share is taken back (a transfer at Xendit, `split_reversed`
       in the ledger), so the platform does not pay the shopper back out of its own pocket.
+    - `source` (domain.RefundFrom): which ledger accounts the money comes out of. FROM_CLEARING before delivery
+      (a refused or unshipped parcel); `domain.from_held_share(seller, held)` after it (a complaint: the seller's
+      held share first, the platform's commission beyond it). A delivered cash-on-delivery parcel was paid in
+      cash: its refund is owed to the shopper by hand, as for a channel that cannot refund.
+    - `provider_key`: the key the provider sees, when it must differ from `key` (kept stable for complaints).
     Takes the caller's entered UnitOfWork and does not commit. Emits payment.refunded (partial) when money left."""
     session = uow.session
-    if payment.status not in (domain.SUCCEEDED, domain.REFUNDED) or payment.method == "cod":
+    online = payment.method != "cod" and payment.status in (domain.SUCCEEDED, domain.REFUNDED)
+    if not online and not source.collected:  # nothing was taken from the shopper yet: nothing goes back
         return domain.RefundResult(0)
     done = session.scalar(select(LedgerTransaction).where(LedgerTransaction.key.in_(
         (f"refund:{payment.id}:{key}", f"refund_owed:{payment.id}:{key}"))))
@@ -523,25 +530,35 @@ def refund(uow: UnitOfWork, payment: Payment, amount: int, key: str, *, reason: 
         total = -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
             LedgerEntry.transaction_id == done.id, LedgerEntry.amount < 0)))
         return domain.RefundResult(total, payment.refund_ref, done.kind == "refund_owed")
-    amount = min(int(amount), captured_amount(session, payment) - refunded_amount(session, payment)
-                 - owed_refunds(session, payment))
+    if online:  # at most what is left of the capture; cash was collected in full, the caller caps it
+        amount = min(int(amount), captured_amount(session, payment) - refunded_amount(session, payment)
+                     - owed_refunds(session, payment))
     if amount <= 0:
         return domain.RefundResult(0)
     back = _share_to_take_back(uow, payment, fulfillment_id) if fulfillment_id else None
     backs = [back] if back is not None else []
-    try:
-        ref = _refund_at_provider(payment, amount, key, backs)
-    except domain.RefundNotSupported as exc:
-        post(uow, domain.refund_owed(payment.id, key, payment.order_id, payment.shopper_id, amount))
-        payment.attention = "refund_owed"
+    why_owed = "paid in cash at the door" if not online else None  # cash goes back by hand, by its nature
+    if online:
+        try:
+            ref = _refund_at_provider(payment, amount, provider_key or key, backs)
+        except domain.RefundNotSupported as exc:
+            payment.attention = "refund_owed"  # the channel failed to: flagged for the operator
+            why_owed = str(exc)
+    if why_owed is not None:
+        post(uow, domain.refund_movement(payment.id, key, payment.order_id, source, amount, paid_back=False,
+                                         shopper_id=payment.shopper_id))
         log.warning("refund owed to the shopper by hand", extra={"order_id": payment.order_id, "amount": amount,
-                                                                  "why": str(exc)})
+                                                                  "why": why_owed})
         _record_backs(uow, payment, key, backs, moved=False)
         return domain.RefundResult(amount, None, True)
-    post(uow, domain.parcel_refund(payment.id, key, payment.order_id, amount))
+    post(uow, domain.refund_movement(payment.id, key, payment.order_id, source, amount, paid_back=True,
+                                     shopper_id=payment.shopper_id))
     _record_backs(uow, payment, key, backs, moved=_refund_from_sub_account(payment))
+    if refunded_amount(session, payment) >= captured_amount(session, payment):
+        payment.status = domain.REFUNDED
     uow.emit("payment.refunded", _event(payment, amount=amount, reason=reason, refund_key=key, partial=True,
-                                        **({"fulfillment_id": fulfillment_id} if fulfillment_id else {})),
+                                        **({"fulfillment_id": fulfillment_id} if fulfillment_id else {}),
+                                        **(event_extra or {})),
              correlation_id=payment.order_id)
     return domain.RefundResult(amount, ref, False)
 
@@ -1602,34 +1619,20 @@ def settle_complaint(uow: UnitOfWork, data: dict) -> int:
     payout = uow.session.scalar(select(Payout).where(Payout.key == f"seller:{fulfillment_id}"))
     held = int(payout.amount) if payout is not None else 0
     wanted = int(data.get("refund_amount") or 0)
-    refund = 0
+    refunded = 0
     if wanted > 0:
-        paid_back = False
-        refund = wanted
-        if payment.method == "card" and payment.status in (domain.SUCCEEDED, domain.REFUNDED):
-            refund = min(wanted, captured_amount(uow.session, payment) - refunded_amount(uow.session, payment))
-            if refund > 0:
-                try:
-                    # the one way money goes back at a provider (refund() uses it too): a payment made on a
-                    # seller's xenPlatform sub-account is refunded from that account, not the master's
-                    payment.refund_ref = _refund_at_provider(payment, refund, f"complaint-{complaint_id}", [])
-                    paid_back = True
-                except domain.RefundNotSupported as exc:
-                    payment.attention = "manual_refund_required"
-                    log.warning("complaint refund needs the operator", extra={"order_id": payment.order_id,
-                                                                               "why": str(exc)})
-        if refund > 0:
-            from_seller, from_platform = domain.complaint_refund_split(refund, held)
-            post(uow, domain.complaint_refund(payment.id, complaint_id, payment.order_id, share.seller_id,
-                                              from_seller, from_platform, paid_back, payment.shopper_id))
-            held -= from_seller
-            share.refunded = int(share.refunded or 0) + refund
-            if paid_back and refunded_amount(uow.session, payment) >= captured_amount(uow.session, payment):
-                payment.status = domain.REFUNDED
-            if paid_back:  # an owed refund is no refund yet: the complaint's own message says how it comes
-                uow.emit("payment.refunded", _event(
-                    payment, amount=refund, reason="complaint", fulfillment_id=fulfillment_id,
-                    complaint_id=complaint_id, partial=True), correlation_id=payment.order_id)
+        # the same refund use case as a refused parcel's, told where the money comes from: after delivery the
+        # seller's held share first, the platform's commission beyond it. An owed refund (cash on delivery, a
+        # rail that cannot refund) emits no payment.refunded: the complaint's own message says how it comes.
+        source = domain.from_held_share(share.seller_id, held)
+        done = refund(uow, payment, wanted, f"complaint:{complaint_id}", reason="complaint",
+                      fulfillment_id=fulfillment_id, source=source, provider_key=f"complaint-{complaint_id}",
+                      event_extra={"complaint_id": complaint_id})
+        refunded = done.amount
+        if done.provider_ref:
+            payment.refund_ref = done.provider_ref
+        held -= source.from_first(refunded) if refunded > 0 else 0
+        share.refunded = int(share.refunded or 0) + refunded
     post(uow, domain.released(fulfillment_id, share.order_id, share.seller_id, held))
     _release_split(uow, fulfillment_id)  # a cooperative's sale: the agent's and cooperative's parts are theirs now
     share.released_at = utcnow()
@@ -1643,7 +1646,30 @@ def settle_complaint(uow: UnitOfWork, data: dict) -> int:
                 "fulfillment_id": fulfillment_id, "payout_id": payout.id, "amount": held, "fee": int(payout.fee),
                 "status": payout.status, "received_by": "complaint", "complaint_id": complaint_id},
                 correlation_id=payout.order_id)
-    return refund
+    return refunded
+
+
+def pay_return_trip(uow: UnitOfWork, data: dict) -> Payout | None:
+    """return.delivered: the courier who took a return from the shopper back to the shop earns the trip's fee
+    (ledger `return_trip:<return>`, borne by the platform's commission) and is owed it like a delivery's fee
+    (payout.created). Once per trip."""
+    fee, courier_id, return_id = int(data.get("delivery_fee") or 0), data.get("courier_id"), data["return_id"]
+    if fee <= 0 or not courier_id:
+        return None
+    if not post(uow, domain.return_trip_paid(return_id, data["order_id"], courier_id, fee)):
+        return None
+    payout = Payout(id=new_id(), key=f"courier:return:{return_id}", order_id=data["order_id"],
+                    fulfillment_id=data["fulfillment_id"], payee_role="courier", payee_id=courier_id, amount=fee,
+                    fee=0, status="owed")
+    uow.session.add(payout)
+    uow.session.flush()
+    payment = payment_for_order(uow, data["order_id"])
+    uow.emit("payout.created", {
+        "payee_role": "courier", "payee_id": courier_id, "order_id": payout.order_id,
+        "fulfillment_id": payout.fulfillment_id, "payout_id": payout.id, "amount": fee, "fee": 0,
+        "method": payment.method if payment else None, "status": payout.status, "return_id": return_id,
+        "shopper_id": data.get("shopper_id")}, correlation_id=payout.order_id)
+    return payout
 
 
 def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
@@ -1653,7 +1679,9 @@ def pay_owed_refund(work: UnitOfWork, complaint_id: str) -> dict:
         raise not_found("owed refund")
     with work:
         owed_tx = work.session.scalar(select(LedgerTransaction).where(
-            LedgerTransaction.key.like(f"refund:%:complaint:{complaint_id}"),
+            # refund_owed:<payment>:complaint:<id>; before the one refund use case: refund:<payment>:complaint:<id>
+            or_(LedgerTransaction.key.like(f"refund_owed:%:complaint:{complaint_id}"),
+                LedgerTransaction.key.like(f"refund:%:complaint:{complaint_id}")),
             LedgerTransaction.kind == "refund_owed"))
         if owed_tx is None:
             raise not_found("owed refund")

@@ -2,14 +2,19 @@
 COMPLAINT_RESPONSE_HOURS=0.03 (108 s) on somebody before the timer hands them to the operator:
 - card: the seller answers a complaint with a partial refund; the refund comes out of the seller's held share;
 - cash on delivery: nobody answers, the timer escalates, the operator decides a partial refund, owed to the shopper;
-- card: a return — the seller asks for the goods back, the shopper sends them, the seller confirms, all is refunded.
+- card: a return — the seller asks for the goods back, the shopper sends them, the seller confirms, all is refunded;
+- card: a return with a courier — the trip waits on the district's open board (pages and API), a courier of the
+  district takes it, picks the goods up at the shopper's and hands them over at the shop: that resolves the
+  complaint, the refund follows and the courier earns the trip's fee.
 After each: the ledger sums to zero and the seller's held/available balances are right. Nobody else sees a
 complaint (404) and nobody else may act on it."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
+import requests
 
 from tests.e2e.test_after_sale_e2e import balance, deliver, ledger_sums_to_zero, two_shop_order
 from tests.e2e.test_orders_e2e import _ok
@@ -27,13 +32,18 @@ def complaint_stack():
 
 def delivered_parcel(stack, method: str):
     """A two-shop order of `method`; seller B's parcel (40 000 goods + 10 000 delivery) is delivered."""
+    return delivered_parcel_where(stack, method)[:4]
+
+
+def delivered_parcel_where(stack, method: str):
+    """As delivered_parcel, also saying where (the district) and which courier delivered it."""
     here = f"Kec-{uuid.uuid4().hex[:6]}"
     courier_id = f"courier-{uuid.uuid4().hex[:6]}"
     shopper, order, parcels, _, (seller_b, _) = two_shop_order(stack, here, method, courier_id)
     deliver(stack, courier_id, here, seller_b, parcels[seller_b])
     wait_until(lambda: balance(stack, seller_b, "seller")["seller_held"] == 38000, timeout=30,
                message="the seller's share held")
-    return shopper, order, parcels[seller_b], seller_b
+    return shopper, order, parcels[seller_b], seller_b, here, courier_id
 
 
 def open_complaint(shopper, order, parcel, reason="damaged"):
@@ -144,4 +154,68 @@ def test_a_return_then_the_whole_refund(complaint_stack):
     wait_until(lambda: balance(stack, seller_b, "seller")["seller_held"] == 0, timeout=30,
                message="nothing held any more")
     assert balance(stack, seller_b, "seller")["seller_available"] == 0  # all of it went back, and more
+    ledger_sums_to_zero(stack)
+
+
+def test_a_return_is_taken_back_by_a_courier_of_the_district_then_refunded(complaint_stack):
+    stack = complaint_stack
+    shopper, order, parcel, seller_b, here, first_courier = delivered_parcel_where(stack, "card")
+    # the courier who delivered goes home: the return trip has nobody on duty to be offered to
+    _ok(stack.client(first_courier, "courier", district=here).put("/api/v1/couriers/me", json={"available": False}))
+    complaint = open_complaint(shopper, order, parcel, reason="not_as_described")
+    seller = stack.client(seller_b, "seller")
+    asked = _ok(seller.post(f"/api/v1/complaints/{complaint['id']}/answer", json={"answer": "return"}))
+    trip = asked["return_pickup"]
+    assert (asked["status"], trip["status"], trip["courier_id"]) == ("return_requested", "READY_FOR_PICKUP", None)
+
+    # a courier of the district sees it on the open board: the shop in full, the shopper's door not yet
+    courier_id = f"courier-{uuid.uuid4().hex[:6]}"
+    courier = stack.client(courier_id, "courier", district=here, name="Bu Rina")
+    board = _ok(courier.get("/api/v1/deliveries/board"))["deliveries"]
+    (job,) = [d for d in board if d["id"] == trip["id"]]
+    assert (job["kind"], job["complaint_id"], job["delivery_fee"], job["cod_amount_due"]) == (
+        "return", complaint["id"], 10000, 0)
+    assert job["pickup"]["district"] == here and "street" not in job["pickup"] and "phone" not in job["pickup"]
+    assert job["dropoff"]["shop_name"] == parcel["shop_name"]
+    elsewhere = stack.client(f"courier-{uuid.uuid4().hex[:6]}", "courier", district="Kec-lain")
+    assert trip["id"] not in [d["id"] for d in _ok(elsewhere.get("/api/v1/deliveries/board"))["deliveries"]]
+    assert elsewhere.post(f"/api/v1/deliveries/{trip['id']}/claim")[0] == 404
+
+    # on the courier's page too, and taken from there
+    web = requests.Session()
+    web.cookies.set("pd_at", stack.token(courier_id, "courier", district=here, name="Bu Rina"))
+    page = web.get(stack.url + "/kurir", timeout=15)
+    assert page.status_code == 200 and "Retur: jemput di pembeli" in page.text
+    assert "Jl. Mawar 3" not in page.text  # the shopper's street only after taking the job
+    form_at = page.text.index(f"/kurir/antar/{trip['id']}/ambil-tugas")
+    csrf = re.findall(r'name="csrf" value="([^"]+)"', page.text[form_at:])[0]
+    taken = web.post(stack.url + f"/kurir/antar/{trip['id']}/ambil-tugas", data={"csrf": csrf}, timeout=15)
+    assert taken.status_code == 200 and "Jl. Mawar 3" in taken.text  # followed back to the page: now theirs
+    mine = [d for d in _ok(courier.get("/api/v1/deliveries"))["deliveries"] if d["id"] == trip["id"]]
+    assert mine[0]["status"] == "ASSIGNED" and mine[0]["accepted"] and mine[0]["pickup"]["street"] == "Jl. Mawar 3"
+
+    # picked up at the shopper's: the complaint says the goods are on their way back
+    assert _ok(courier.post(f"/api/v1/deliveries/{trip['id']}/pickup"))["status"] == "PICKED_UP"
+    sent = _ok(shopper.get(f"/api/v1/complaints/{complaint['id']}"))
+    assert (sent["status"], sent["return_pickup"]["status"]) == ("return_sent", "PICKED_UP")
+    assert _ok(shopper.get(f"/api/v1/payments/orders/{order['id']}")).get("refunded", 0) == 0  # not yet
+    # handed over at the shop: the seller has the goods back, so the refund is released
+    assert _ok(courier.post(f"/api/v1/deliveries/{trip['id']}/deliver", json={}))["status"] == "DELIVERED"
+    done = _ok(seller.get(f"/api/v1/complaints/{complaint['id']}"))
+    assert (done["status"], done["refund_amount"], done["resolved_by"]) == ("resolved", 50000, "courier")
+    payment = wait_until(lambda: (lambda p: p if p.get("refunded") == 50000 else None)(
+        _ok(shopper.get(f"/api/v1/payments/orders/{order['id']}"))), timeout=30, message="the parcel refunded")
+    assert payment["status"] == "succeeded"  # the other parcel is still paid for
+    wait_until(lambda: balance(stack, courier_id, "courier")["courier_earnings"] == 10000, timeout=30,
+               message="the return courier earns the trip")
+    wait_until(lambda: balance(stack, seller_b, "seller")["seller_held"] == 0, timeout=30,
+               message="nothing held any more")
+    assert balance(stack, seller_b, "seller")["seller_available"] == 0
+    # everyone heard: the courier of the job, the shopper that a courier comes, the seller of the refund
+    wait_until(lambda: any("retur" in t.lower() for t in inbox_titles(courier)), timeout=30,
+               message="the courier told of the return job")
+    wait_until(lambda: any("Kurir akan menjemput" in t for t in inbox_titles(shopper)), timeout=30,
+               message="the shopper told a courier comes")
+    wait_until(lambda: any("pengembalian dana" in t for t in inbox_titles(seller)), timeout=30,
+               message="the seller told of the refund")
     ledger_sums_to_zero(stack)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.payments import domain, service
-from services.payments.models import Payment, Payout
+from services.payments.models import LedgerTransaction, Payment, Payout
 
 from .test_payments_service import db, deliver, emitted, ledger_sums_to_zero, open_order, pay, work  # noqa: F401
 
@@ -106,4 +106,87 @@ def test_an_owed_refund_paid_by_hand_is_recorded_once(db):
     assert (refused(service.pay_owed_refund, work(db), "c-owed").code) == "already_paid"
     assert refused(service.pay_owed_refund, work(db), "c-%").status == 404  # no wildcard reaches the LIKE
     assert refused(service.pay_owed_refund, work(db), "no-such").status == 404
+    ledger_sums_to_zero(db)
+
+
+# -- one refund use case, told where the money comes from -----------------------------------------------------
+def test_a_refund_says_which_accounts_carry_it():
+    assert domain.FROM_CLEARING.entries(30_000) == ((domain.SHOPPER_CLEARING, 30_000),)
+    after = domain.from_held_share("seller-a", 38_000)
+    assert after.entries(50_000) == ((domain.seller_held("seller-a"), 38_000), (domain.PLATFORM_COMMISSION, 12_000))
+    assert after.collected and not domain.FROM_CLEARING.collected
+    paid = domain.refund_movement("p", "complaint:c", "o", after, 15_000, paid_back=True, shopper_id="s")
+    owed = domain.refund_movement("p", "complaint:c", "o", after, 15_000, paid_back=False, shopper_id="s")
+    assert (paid.key, paid.kind, paid.entries[-1]) == ("refund:p:complaint:c", "refund", (domain.PLATFORM_FUNDS, -15_000))
+    assert (owed.key, owed.kind, owed.entries[-1]) == ("refund_owed:p:complaint:c", "refund_owed",
+                                                      (domain.shopper_refund_owed("s"), -15_000))
+
+
+def test_a_refused_parcel_and_a_complaint_refund_go_through_the_same_refund_from_different_accounts(db, monkeypatch):
+    """One card payment, two parcels: one refused before pickup (from clearing), one complained about after
+    delivery (from the seller's held share). Both through service.refund: one provider call each, keyed by what
+    they are for; the capture is never given back twice; every transaction sums to zero."""
+    calls = []
+    from services.payments import providers
+    sandbox = providers.get_provider("sandbox")
+    monkeypatch.setattr(type(sandbox), "refund", lambda self, **kw: calls.append(kw) or f"sbx_re_{len(calls)}")
+    payment, (kept, refused_parcel) = open_order(db, shares=(("seller-a", 40_000, 10_000),
+                                                             ("seller-b", 20_000, 10_000)))
+    pay(db, payment)
+    with work(db) as uow:
+        assert service.refund_parcel(uow, {**refused_parcel, "order_id": payment.order_id,
+                                           "reason": "out_of_stock"}) == 30_000
+        uow.commit()
+    deliver(db, payment, kept)
+    assert resolved(db, kept, 50_000, complaint_id="c-2") == 50_000
+    assert [(c["amount"], c["refund_key"]) for c in calls] == [(30_000, refused_parcel["fulfillment_id"]),
+                                                               (50_000, "complaint-c-2")]
+    with db.Session() as s:
+        p = s.get(Payment, payment.id)
+        assert service.refunded_amount(s, p) == 80_000 and p.status == "refunded"
+        keys = sorted(k for (k,) in s.execute(select(LedgerTransaction.key).where(LedgerTransaction.kind == "refund")).all())
+    assert keys == sorted([f"refund:{payment.id}:{refused_parcel['fulfillment_id']}",
+                           f"refund:{payment.id}:complaint:c-2"])
+    assert [e["refund_key"] for e in emitted(db, "payment.refunded")] == [refused_parcel["fulfillment_id"],
+                                                                          "complaint:c-2"]
+    ledger_sums_to_zero(db)
+
+
+def test_a_card_complaint_on_a_rail_that_cannot_refund_is_owed_and_paid_by_hand(db, monkeypatch):
+    from services.payments import providers
+    sandbox = providers.get_provider("sandbox")
+
+    def cannot(self, **kw):
+        raise domain.RefundNotSupported("bank transfer")
+    monkeypatch.setattr(type(sandbox), "refund", cannot)
+    payment, (share,) = open_order(db, shares=(("seller-a", 40_000, 10_000),))
+    pay(db, payment)
+    deliver(db, payment, share)
+    assert resolved(db, share, 20_000, complaint_id="c-va") == 20_000
+    with db.Session() as s:
+        p = s.get(Payment, payment.id)
+        assert (p.attention, service.owed_refunds(s, p), service.refunded_amount(s, p)) == ("refund_owed", 20_000, 0)
+    assert emitted(db, "payment.refunded") == []
+    assert service.pay_owed_refund(work(db), "c-va")["amount"] == 20_000
+    assert service.read_balance(db, "seller-a")["seller_available"] == 18_000
+    ledger_sums_to_zero(db)
+
+
+
+def test_the_courier_of_a_return_trip_earns_its_fee_from_the_platform_once(db):
+    payment, (share,) = open_order(db, shares=(("seller-a", 40_000, 10_000),))
+    pay(db, payment)
+    deliver(db, payment, share)
+    trip = {"return_id": "r-1", "complaint_id": "c-r", "order_id": payment.order_id,
+            "fulfillment_id": share["fulfillment_id"], "courier_id": "courier-r", "shopper_id": payment.shopper_id,
+            "seller_id": "seller-a", "delivery_fee": 10_000}
+    for _ in range(2):  # a second copy of the event pays nothing more
+        with work(db) as uow:
+            service.pay_return_trip(uow, trip)
+            uow.commit()
+    assert resolved(db, share, 50_000, complaint_id="c-r") == 50_000
+    accounts = service.platform_balances(db)["accounts"]
+    assert accounts[domain.courier_earnings("courier-r")] == -10_000
+    (created,) = [p for p in emitted(db, "payout.created") if p.get("return_id")]
+    assert (created["payee_id"], created["amount"], created["status"]) == ("courier-r", 10_000, "owed")
     ledger_sums_to_zero(db)

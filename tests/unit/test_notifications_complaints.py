@@ -43,3 +43,41 @@ def test_the_words_say_what_happens_to_the_money():
     assert "Foto menunjukkan tikar utuh" in rejected
     released = messages.render("payout_released", "id", {"amount": 23_000, "received_by": "complaint"}).short
     assert "komplain pembeli sudah selesai" in released
+
+
+# -- a return's courier trip ----------------------------------------------------------------------------
+TRIP = {"return_id": "r", "complaint_id": "c", "order_id": "order-1234", "fulfillment_id": "f",
+        "courier_id": "courier", "shopper_id": "shopper", "seller_id": "seller", "shop_name": "Tikar Bu Sri",
+        "delivery_fee": 10_000, "accepted": False,
+        "pickup": {"village": "Bendo", "district": "Sanankulon", "province": "Jawa Timur"},
+        "dropoff": {"shop_name": "Tikar Bu Sri", "street": "Jl. Pandan 1", "district": "Kanigoro",
+                    "phone": "+62811"}}
+
+
+def test_a_return_offer_tells_only_the_courier_and_only_the_area_of_the_shoppers_door():
+    intents = intents_for("return.assigned", TRIP)
+    assert [(i.recipient_id, i.kind) for i in intents] == [("courier", "return_pickup_courier")]
+    words = messages.render("return_pickup_courier", "id", intents[0].context)
+    assert "Desa Bendo" in words.short and "Tikar Bu Sri" in words.short and "Rp 10.000" in words.short
+    assert "setelah Anda menerima" in words.short
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_an_accepted_return_gives_the_courier_the_door_and_tells_the_shopper(locale):
+    accepted = {**TRIP, "accepted": True, "pickup": {**TRIP["pickup"], "name": "Siti", "street": "Jl. Mawar 3",
+                                                     "phone": "+6281234"}}
+    intents = intents_for("return.accepted", accepted)
+    assert [(i.recipient_id, i.kind) for i in intents] == [("courier", "return_pickup_courier"),
+                                                           ("shopper", "return_pickup_shopper")]
+    courier_words = messages.render("return_pickup_courier", locale, intents[0].context)
+    assert "Jl. Mawar 3" in courier_words.short and "+6281234" in courier_words.short
+    shopper_words = messages.render("return_pickup_shopper", locale, intents[1].context)
+    assert "#" in shopper_words.title and "Tikar Bu Sri" in shopper_words.short
+
+
+def test_the_courier_steps_of_a_return_read_as_the_courier_did_them():
+    sent = {**COMPLAINT, "step": "return_sent", "by_role": "courier", "refund_amount": 50_000, "order_ref": "X"}
+    assert "Kurir sudah menjemput" in messages.render("complaint_seller", "id", sent).short
+    assert "Kurir sudah mengambil" in messages.render("complaint_shopper", "id", sent).short
+    refunded = {**sent, "step": "refund"}
+    assert "kurir sudah menyerahkan barang retur" in messages.render("complaint_seller", "id", refunded).short
