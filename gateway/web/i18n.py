@@ -521,3 +521,32 @@ EN.update({
     "Jenis": "Type", "ID pesan": "Message id", "Alasan diparkir": "Why it was parked", "Kirim ulang": "Replay",
     "Kirim ulang semua": "Replay all", "Riwayat kirim ulang": "Replay history", "pesan": "messages",
 })
+# phone verification (issue 18): /verifikasi-hp, the banner for an unproven seller or courier
+EN.update({
+    "Verifikasi nomor HP": "Verify your phone number", "Verifikasi": "Verify", "Lanjut": "Continue",
+    "Sebelum berjualan atau mengantar paket, buktikan dulu nomor HP Anda dengan kode dari WhatsApp.":
+        "Before selling or delivering parcels, prove your phone number with the code sent by WhatsApp.",
+    "Nomor HP Anda sudah terverifikasi.": "Your phone number is verified.",
+    "Akun pendamping yang mendaftar dengan email boleh berjualan tanpa nomor HP. Jika Anda punya nomor HP, tambahkan dan buktikan di sini.":
+        "An agent account registered by email may sell without a phone number. If you have one, add and prove it here.",
+    "Akun Anda belum punya nomor HP. Penjual dan kurir perlu nomor HP yang terbukti: tulis nomor Anda, kami kirim kode lewat WhatsApp.":
+        "Your account has no phone number yet. Sellers and couriers need a proven phone number: write yours and we "
+        "send a code by WhatsApp.",
+    "Nomor HP (WhatsApp)": "Phone number (WhatsApp)", "Kirim kode": "Send the code",
+    "Kode 6 angka sudah dikirim lewat WhatsApp ke": "A 6-digit code was sent by WhatsApp to",
+    "Berlaku 10 menit.": "Valid for 10 minutes.",
+    "Tulis kode 6 angka dari WhatsApp untuk membuktikan nomor": "Type the 6-digit code from WhatsApp to prove the number",
+    "Setelah itu Anda bisa berjualan atau mengantar paket.": "Then you can sell or deliver parcels.",
+    "Kode 6 angka": "6-digit code", "Tidak menerima kode?": "No code arrived?", "Kirim kode baru": "Send a new code",
+    "Kode salah atau sudah tidak berlaku.": "The code is wrong or no longer valid.",
+    "Terlalu banyak kode salah. Minta kode baru.": "Too many wrong codes. Ask for a new one.",
+    "Kode baru baru saja dikirim. Tunggu beberapa menit lalu minta lagi.":
+        "A new code was sent a moment ago. Wait a few minutes, then ask again.",
+    "Kode belum terkirim": "The code was not sent",
+    "Tulis nomor HP yang benar (contoh 0812 3456 7890)": "Write a valid phone number (for example 0812 3456 7890)",
+    "Nomor HP Anda belum terverifikasi: berjualan dan mengantar paket belum bisa.":
+        "Your phone number is not verified yet: selling and delivering parcels are not open.",
+    "Verifikasi sekarang": "Verify now",
+    "Nomor HP terverifikasi. Sekarang Anda bisa berjualan dan mengantar paket.":
+        "Phone number verified. You can now sell and deliver parcels.",
+})
