@@ -180,7 +180,7 @@ ADDRESS_TEXT_FIELDS = ("label", "recipient", "phone", "street", "notes")
 STEPS = ("province", "regency", "district", "village_code")
 
 
-def _picked() -> dict:
+def picked_regions() -> dict:
     """The codes chosen so far; a step only counts when it lies under the one before (a changed province
     forgets the regency chosen under the old one)."""
     picked, parent = {}, ""
@@ -197,7 +197,7 @@ def _picked() -> dict:
 def addresses():
     user_id = session.user().user_id
     form = {k: request.values.get(k, "").strip()[:300] for k in ADDRESS_TEXT_FIELDS}
-    picked = _picked()
+    picked = picked_regions()
     errors: dict = {}
     if request.method == "POST" and request.form.get("hapus"):
         accounts_bridge.delete_address(user_id, request.form["hapus"][:36])

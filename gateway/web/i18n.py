@@ -550,3 +550,14 @@ EN.update({
     "Nomor HP terverifikasi. Sekarang Anda bisa berjualan dan mengantar paket.":
         "Phone number verified. You can now sell and deliver parcels.",
 })
+# the shop's official village (issue 18)
+EN.update({
+    "Desa resmi toko": "The shop's official village", "Sekarang": "Now", "Simpan desa toko": "Save the shop's village",
+    "Pilih desa toko dari daftar resmi. Ongkos kirim dan kurir kecamatan lalu dihitung dari kode wilayah, bukan dari nama yang diketik.":
+        "Choose the shop's village from the official list. Delivery fees and the district's couriers then come from "
+        "the region code, not from typed names.",
+    "Toko ini belum memilih desa dari daftar resmi: ongkos kirim masih dihitung dari nama kecamatan yang diketik.":
+        "This shop has not chosen its village from the official list yet: delivery fees still come from the typed "
+        "district name.",
+    "Pilih desa resmi": "Choose the official village",
+})

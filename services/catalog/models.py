@@ -48,6 +48,9 @@ class Shop(Base):
     district: Mapped[str] = mapped_column(String(120), default="", index=True)
     regency: Mapped[str] = mapped_column(String(120), default="", index=True)
     province: Mapped[str] = mapped_column(String(120), default="")
+    # issue 18: the official Kemendagri village code ("35.05.07.2004"); the district, regency and province codes
+    # are its prefixes. None for shops opened before codes (they keep working by their typed names).
+    village_code: Mapped[str | None] = mapped_column(String(13), nullable=True, index=True)
     story: Mapped[str] = mapped_column(Text, default="")
     photo_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     whatsapp: Mapped[str | None] = mapped_column(String(32), nullable=True)

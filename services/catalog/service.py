@@ -457,7 +457,7 @@ def _listings_locked(work: UnitOfWork, wanted: dict[str, int]) -> dict[str, List
 def _reserved_line(session: Session, listing: Listing, shop: Shop | None, qty: int) -> dict:
     if shop is not None:
         pickup = domain.pickup_address(shop.street, shop.village, shop.district, shop.regency, shop.province,
-                                       pickup_phone(session, shop))
+                                       pickup_phone(session, shop), shop.village_code)
     else:
         pickup = domain.pickup_address("", "", "", "", "", "")
     return {"listing_id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id,

@@ -229,7 +229,7 @@ def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
         "id": shop.id, "seller_id": shop.seller_id, "agent_id": shop.agent_id,
         "agent_managed": shop.agent_id is not None, "name": shop.name, "owner_name": shop.owner_name,
         "village": shop.village, "district": shop.district, "regency": shop.regency, "province": shop.province,
-        "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
+        **domain.region_codes(shop.village_code), "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
         "photo_thumb_url": media.url_for_key(shop.photo_key.replace(".jpg", "-thumb.jpg")) if shop.photo_key else None,
         "status": shop.status, "listing_count": listing_count, "created_at": shop.created_at, "can_manage": manager,
         "whatsapp_chat": bool(shop.whatsapp_chat), **rating_and_moderation(shop),

@@ -100,6 +100,14 @@ class DeliveryTariff:
         same = (pickup_district or "").strip().casefold() == (dropoff_district or "").strip().casefold()
         return self.same_district if same and pickup_district else self.other_district
 
+    def fee_between(self, pickup: dict, dropoff: dict) -> int:
+        """By official district codes when the shop and the address both have one (issue 18: a shop with a village
+        code, a saved address); else by the typed district names, as before codes."""
+        if pickup.get("district_code") and dropoff.get("district_code"):
+            same = pickup["district_code"] == dropoff["district_code"]
+            return self.same_district if same else self.other_district
+        return self.fee(pickup.get("district") or dropoff.get("district"), dropoff.get("district"))
+
     def quote(self, pickup_districts: list[str], dropoff_district: str | None) -> dict:
         """The fee per seller's district to the shopper's, and their sum: exactly what checkout charges.
         Without a destination there is nothing to price yet, only the tariff itself."""
@@ -192,7 +200,7 @@ class Order:
             pickup = dict(first.get("pickup") or {})
             district = pickup.get("district") or dropoff
             goods = goods_total(seller_lines)
-            fee = tariff.fee(district, dropoff)
+            fee = tariff.fee_between(pickup, self.delivery_address)
             self.fulfillments.append(Fulfillment(
                 id=new_id(), order_id=self.id, seller_id=seller_id, shop_id=shop_id or None,
                 agent_id=first.get("agent_id"), shop_name=first.get("shop_name") or "", pickup=pickup, district=district,

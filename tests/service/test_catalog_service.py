@@ -230,3 +230,25 @@ def test_browse_finds_published_words_and_a_shops_drafts_are_for_its_managers(db
         with pytest.raises(ApiError) as hidden:
             service.shop_products(session, shop["id"], STRANGER, {"status": "draft", "page": 1, "per_page": 20})
         assert hidden.value.status == 404
+
+
+def test_a_shop_with_a_village_code_gives_its_pickup_the_official_codes_and_an_old_shop_keeps_its_names(db):
+    """Issue 18: orders prices delivery and finds the courier district by code, so the pickup carries the codes."""
+    coded = new_shop(db, village_code="35.05.07.2004", village="Sumberjo", district="Sanankulon",
+                     regency="Kabupaten Blitar", province="Jawa Timur")
+    assert (coded["village_code"], coded["district_code"]) == ("35.05.07.2004", "35.05.07")
+    old = new_shop(db, name="Bu Sri lama")  # opened before codes: no code, typed names only
+    assert old["village_code"] is None
+    for shop, order_id in ((coded, "order-coded"), (old, "order-old")):
+        listing = new_listing(db, shop["id"], stock=5)
+        reserve(db, order_id, [{"listing_id": listing["id"], "qty": 1}])
+    pickups = {answer["order_id"]: answer["lines"][0]["pickup"] for answer in outbox(db, "stock.reserved")}
+    assert {k: pickups["order-coded"][k] for k in ("village_code", "district_code", "regency_code",
+                                                  "province_code", "district")} == {
+        "village_code": "35.05.07.2004", "district_code": "35.05.07", "regency_code": "35.05", "province_code": "35",
+        "district": "Sanankulon"}
+    assert "district_code" not in pickups["order-old"] and pickups["order-old"]["district"] == "Sanankulon"
+    with work(db) as w:
+        moved = service.update_shop(w, old["id"], SRI, {"village_code": "35.05.06.2001", "village": "Bacem",
+                                                         "district": "Ponggok"})
+    assert (moved["village_code"], moved["district_code"], moved["district"]) == ("35.05.06.2001", "35.05.06", "Ponggok")
