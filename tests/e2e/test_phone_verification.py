@@ -3,13 +3,16 @@
 `phone_not_verified`, in the caller's language) until the person types back the code sent by WhatsApp."""
 from __future__ import annotations
 
+import re
+import subprocess
 import uuid
 
 import pytest
 import requests
 
+from tests.support.infra import wait_until
 from tests.support.phones import VERIFY_WORDS, prove_phone, whatsapp_code
-from tests.support.stack import Stack
+from tests.support.stack import BIN, Stack
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +138,114 @@ def test_an_email_only_agent_may_sell_but_an_email_only_seller_adds_and_proves_a
     assert call(stack, "POST", "/api/v1/shops", seller["access_token"], ip, json=SHOP).status_code == 403
     no_phone = call(stack, "POST", "/api/v1/auth/phone/code", seller["access_token"], ip)
     assert no_phone.status_code == 422 and "phone" in no_phone.json()["error"]["fields"]
+
+
+def hidden_fields(html: str) -> dict:
+    return dict(re.findall(r'<input type="hidden" name="(csrf|form_key)" value="([^"]+)"', html))
+
+
+def test_on_the_pages_sign_up_leads_to_the_code_and_a_refused_shop_leads_back_to_it(stack):
+    """No JavaScript needed: plain form posts, as a phone with scripts off sends them."""
+    ip, phone = client_ip(), unique_phone()
+    web = requests.Session()
+    web.headers.update(ip)
+    form = web.get(stack.url + "/daftar?peran=seller", timeout=15)
+    signed = web.post(stack.url + "/daftar", timeout=15, allow_redirects=False, data={
+        **hidden_fields(form.text), "name": "Bu Sari", "contact": phone, "password": "rahasia-desa-1",
+        "district": "Sanankulon", "role": "seller"})
+    assert signed.status_code == 303 and signed.headers["Location"].startswith("/verifikasi-hp"), signed.headers
+    page = web.get(stack.url + signed.headers["Location"], timeout=15)
+    assert "Kode 6 angka sudah dikirim lewat WhatsApp" in page.text and "Verifikasi nomor HP" in page.text
+
+    # not yet proven: the seller home says so, and opening a shop leads to the code page with a message
+    home = web.get(stack.url + "/penjual", timeout=15)
+    assert "Nomor HP Anda belum terverifikasi" in home.text
+    shop = {**hidden_fields(home.text), "name": "Anyaman Bu Sari", "village": "Bendo", "district": "Sanankulon",
+            "regency": "Blitar"}
+    refused = web.post(stack.url + "/penjual/toko", data=shop, timeout=15, allow_redirects=False,
+                       headers={"Referer": stack.url + "/penjual"})
+    assert refused.status_code == 303
+    assert refused.headers["Location"] == "/verifikasi-hp?next=/penjual&note=needed"
+    page = web.get(stack.url + refused.headers["Location"], timeout=15)
+    assert "Sebelum berjualan atau mengantar paket, buktikan dulu nomor HP Anda" in page.text
+
+    code = whatsapp_code(stack, "+62" + phone[1:], VERIFY_WORDS)
+    wrong = web.post(stack.url + "/verifikasi-hp?next=/penjual", timeout=15, allow_redirects=False, data={
+        **hidden_fields(page.text), "action": "verify", "code": f"{(int(code) + 1) % 10 ** 6:06d}"})
+    assert wrong.status_code == 422 and "Kode salah atau sudah tidak berlaku." in wrong.text
+    proven = web.post(stack.url + "/verifikasi-hp?next=/penjual", timeout=15, allow_redirects=False, data={
+        **hidden_fields(page.text), "action": "verify", "code": code})
+    assert proven.status_code == 303 and proven.headers["Location"] == "/penjual?note=phone_verified"
+    home = web.get(stack.url + proven.headers["Location"], timeout=15)
+    assert "Nomor HP terverifikasi. Sekarang Anda bisa berjualan" in home.text
+    assert "belum terverifikasi" not in home.text
+    opened = web.post(stack.url + "/penjual/toko", data={**shop, **hidden_fields(home.text)}, timeout=15,
+                      allow_redirects=False)
+    assert opened.status_code == 303 and "note=shop_created" in opened.headers["Location"], opened.text
+
+
+# a few official regions (from data/wilayah/wilayah.csv): enough for the stepwise picker, loaded in a second
+SOME_REGIONS = """kode,nama
+35,Jawa Timur
+35.05,Kabupaten Blitar
+35.05.06,Ponggok
+35.05.06.2001,Bacem
+35.05.07,Sanankulon
+35.05.07.2001,Kalipucung
+35.05.07.2002,Bendosari
+"""
+
+
+def test_a_shop_picks_its_official_village_step_by_step_and_the_fee_comes_from_the_codes(stack, tmp_path):
+    """Issue 18: the shop's village by stepwise selects (no JavaScript), then an order to an address in the same
+    district by code, whose district name is spelled otherwise, pays the same-district fee."""
+    regions_csv = tmp_path / "regions.csv"
+    regions_csv.write_text(SOME_REGIONS, encoding="utf-8")
+    done = subprocess.run([str(BIN / "pasar"), "gateway", "load-regions", str(regions_csv)], env=stack.env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    tag = uuid.uuid4().hex[:6]
+    seller_id = f"seller-{tag}"
+    seller = stack.client(seller_id, "seller", name="Bu Sari")
+    status, shop = seller.post("/api/v1/shops", json={"name": f"Anyaman {tag}", "village": "Kalipucng (typo)",
+                                                      "district": "Sanankulon", "regency": "Blitar"})
+    assert status == 201 and shop["village_code"] is None  # opened the old way: typed names, no code
+    status, listing = seller.post("/api/v1/products", json={"shop_id": shop["id"], "title": f"Tikar {tag}",
+                                                            "category": "hasil-bumi", "price": 50000, "stock": 5,
+                                                            "status": "published"})
+    assert status == 201, listing
+
+    web = requests.Session()
+    web.cookies.set("pd_at", stack.token(seller_id, "seller", name="Bu Sari"))
+    home = web.get(stack.url + f"/penjual?toko={shop['id']}", timeout=15)
+    assert "Toko ini belum memilih desa dari daftar resmi" in home.text
+    path = stack.url + f"/penjual/toko/{shop['id']}/desa"
+    page = web.get(path, timeout=15)
+    assert page.status_code == 200 and '<option value="35" >Jawa Timur</option>' in page.text
+    csrf = hidden_fields(page.text)["csrf"]
+    steps = {"csrf": csrf}
+    for step, code, shown in (("province", "35", "Kabupaten Blitar"), ("regency", "35.05", "Sanankulon"),
+                              ("district", "35.05.07", "Kalipucung")):
+        steps[step] = code
+        page = web.post(path, data={**steps, "pilih": step}, timeout=15)
+        assert page.status_code == 200 and shown in page.text, step
+    missing = web.post(path, data=steps, timeout=15, allow_redirects=False)  # no village chosen yet
+    assert missing.status_code == 422 and "lalu desa/kelurahan" in missing.text
+    saved = web.post(path, data={**steps, "village_code": "35.05.07.2001"}, timeout=15, allow_redirects=False)
+    assert saved.status_code == 303 and "note=saved" in saved.headers["Location"], saved.text
+    status, shop = seller.get(f"/api/v1/shops/{shop['id']}")
+    assert (shop["village_code"], shop["district_code"], shop["village"], shop["district"], shop["regency"],
+            shop["province"]) == ("35.05.07.2001", "35.05.07", "Kalipucung", "Sanankulon", "Kabupaten Blitar",
+                                  "Jawa Timur")
+
+    shopper = stack.client(f"shopper-{tag}", "shopper", name="Bu Wati")
+    status, order = shopper.post("/api/v1/orders", json={
+        "items": [{"listing_id": listing["id"], "qty": 1}], "payment_method": "cod",
+        "delivery_address": {"name": "Bu Wati", "phone": "081234567890", "street": "Jl. Mawar 3",
+                             "village": "Bendosari", "district": "Kec. Sanankulon", "regency": "Blitar",
+                             "village_code": "35.05.07.2002", "district_code": "35.05.07"}})
+    assert status == 201, order
+    confirmed = wait_until(lambda: (lambda o: o if o.get("status") == "CONFIRMED" else None)(
+        shopper.get(f"/api/v1/orders/{order['id']}")[1]), timeout=30, message="the COD order confirmed")
+    assert confirmed["delivery_total"] == 10000  # same district by code, though "Kec. Sanankulon" is typed otherwise
+    assert confirmed["fulfillments"][0]["pickup"]["district_code"] == "35.05.07"
