@@ -561,3 +561,5 @@ EN.update({
         "district name.",
     "Pilih desa resmi": "Choose the official village",
 })
+EN["Kami menebak desa resmi toko ini dari alamat yang diketik, tetapi belum yakin. Periksa lalu simpan."] = (
+    "We guessed this shop's official village from its typed address, but we are not sure. Check it, then save.")

@@ -138,8 +138,9 @@ def shop_village(shop_id: str):
     if shop is None:
         return render("message.html", 404, title=i18n.gettext("Toko tidak ditemukan"), text="")
     picked = picked_regions()
-    if request.method == "GET" and not picked and shop.get("village_code"):  # start from the shop's own village
-        parts = shop["village_code"].split(".")
+    start = shop.get("village_code") or shop.get("village_suggestion")  # its village, or the migration's guess
+    if request.method == "GET" and not picked and start:
+        parts = start.split(".")
         picked = dict(zip(STEPS, (".".join(parts[:n]) for n in (1, 2, 3, 4))))
     errors: dict = {}
     if request.method == "POST" and not request.form.get("pilih"):

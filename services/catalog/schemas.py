@@ -90,6 +90,9 @@ class ShopOut(Schema):
     province = fields.String()
     village_code = fields.String(allow_none=True)
     district_code = fields.String(allow_none=True)
+    village_suggestion = fields.String(allow_none=True, metadata={"description": "its managers: a guessed village "
+                                                                                 "code to confirm"})
+    village_flag = fields.String(allow_none=True, metadata={"description": "its managers: why the guess is unsure"})
     story = fields.String()
     photo_url = fields.String(allow_none=True)
     photo_thumb_url = fields.String(allow_none=True)

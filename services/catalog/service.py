@@ -224,6 +224,8 @@ def update_shop(work: UnitOfWork, shop_id: str, who: Actor, data: dict) -> dict:
     shop = _managed_shop(work, shop_id, who)
     for key, value in data.items():
         setattr(shop, key, value)
+    if "village_code" in data:  # a person chose the village: any guess of the migration is settled
+        shop.village_suggestion = shop.village_flag = None
     if {"name", "village", "district", "regency"} & set(data):  # these are part of every listing's search text
         session = work.session
         names = category_names(session)

@@ -236,7 +236,8 @@ def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
         "chat_whatsapp": shop.whatsapp if shop.whatsapp_chat and shop.whatsapp else None,
     }
     if manager:  # contact details stay with the people who run the shop
-        view.update(street=shop.street, whatsapp=shop.whatsapp)
+        view.update(street=shop.street, whatsapp=shop.whatsapp, village_suggestion=shop.village_suggestion,
+                    village_flag=shop.village_flag)
     return view
 
 
