@@ -123,6 +123,8 @@ class ShopBrief(Schema):
     district = fields.String()
     regency = fields.String()
     province = fields.String()
+    district_code = fields.String(allow_none=True, metadata={"description": "official district code, when the "
+                                                                            "shop has a village code"})
     agent_managed = fields.Boolean()
 
 

@@ -179,7 +179,8 @@ def shop_brief(shop: Shop | None) -> dict | None:
     if shop is None:
         return None
     return {"id": shop.id, "name": shop.name, "village": shop.village, "district": shop.district,
-            "regency": shop.regency, "province": shop.province, "agent_managed": shop.agent_id is not None}
+            "regency": shop.regency, "province": shop.province, "agent_managed": shop.agent_id is not None,
+            "district_code": domain.region_codes(shop.village_code)["district_code"]}
 
 
 def listing_views(session: Session, rows) -> list[dict]:
