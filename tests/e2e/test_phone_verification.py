@@ -249,3 +249,30 @@ def test_a_shop_picks_its_official_village_step_by_step_and_the_fee_comes_from_t
         shopper.get(f"/api/v1/orders/{order['id']}")[1]), timeout=30, message="the COD order confirmed")
     assert confirmed["delivery_total"] == 10000  # same district by code, though "Kec. Sanankulon" is typed otherwise
     assert confirmed["fulfillments"][0]["pickup"]["district_code"] == "35.05.07"
+
+
+def test_an_email_only_seller_adds_a_phone_on_the_code_page_and_proves_it(stack):
+    ip, phone = client_ip(), unique_phone()
+    email = f"sari{uuid.uuid4().hex[:6]}@desa.id"
+    sign_up(stack, ip, email=email, role="seller")
+    web = requests.Session()  # logged in on the pages, so the cookies are the ones the pages set
+    web.headers.update(ip)
+    form = web.get(stack.url + "/masuk", timeout=15)
+    logged_in = web.post(stack.url + "/masuk", timeout=15, allow_redirects=False, data={
+        **hidden_fields(form.text), "identifier": email, "password": "rahasia-desa-1"})
+    assert logged_in.status_code == 303, logged_in.text
+    page = web.get(stack.url + "/verifikasi-hp", timeout=15)
+    assert "Akun Anda belum punya nomor HP" in page.text
+    added = web.post(stack.url + "/verifikasi-hp", timeout=15, allow_redirects=False,
+                     data={**hidden_fields(page.text), "action": "phone", "phone": phone})
+    assert added.status_code == 303 and "note=sent" in added.headers["Location"], added.text
+    page = web.get(stack.url + added.headers["Location"], timeout=15)
+    assert "Kode 6 angka sudah dikirim lewat WhatsApp ke +62" + phone[1:] in page.text
+    code = whatsapp_code(stack, "+62" + phone[1:], VERIFY_WORDS)
+    proven = web.post(stack.url + "/verifikasi-hp", timeout=15, allow_redirects=False,
+                      data={**hidden_fields(page.text), "action": "verify", "code": code})
+    assert proven.status_code == 303 and proven.headers["Location"] == "/penjual?note=phone_verified"
+    home = web.get(stack.url + "/penjual", timeout=15)
+    shop = {**hidden_fields(home.text), "name": "Anyaman Bu Sari", "district": "Sanankulon", "regency": "Blitar"}
+    opened = web.post(stack.url + "/penjual/toko", data=shop, timeout=15, allow_redirects=False)
+    assert opened.status_code == 303 and "note=shop_created" in opened.headers["Location"], opened.text
