@@ -33,4 +33,5 @@ def set_me(body):
     who = current_identity()
     if body["available"]:  # on duty, the dispatcher offers deliveries: only with a proven phone (issue 18)
         require_verified_phone()
-    return service.set_duty(uow(), who.user_id, who.name, who.district, body["available"], body.get("district"))
+    return service.set_duty(uow(), who.user_id, who.name, who.district, body["available"], body.get("district"),
+                            body.get("district_code"))
