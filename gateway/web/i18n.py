@@ -563,3 +563,17 @@ EN.update({
 })
 EN["Kami menebak desa resmi toko ini dari alamat yang diketik, tetapi belum yakin. Periksa lalu simpan."] = (
     "We guessed this shop's official village from its typed address, but we are not sure. Check it, then save.")
+# the courier's official district (issue 18)
+EN.update({
+    "Kecamatan resmi tempat saya mengantar": "The official district I deliver in",
+    "Kembali ke pengantaran": "Back to deliveries", "Simpan kecamatan": "Save the district",
+    "Pilih kecamatan dari daftar resmi: paket dari toko yang memakai kode wilayah lalu sampai ke Anda, bukan ke kecamatan lain yang namanya sama.":
+        "Choose your district from the official list: parcels from shops with a region code then reach you, not "
+        "another district of the same name.",
+    "Pilih provinsi, kabupaten/kota, lalu kecamatan": "Choose the province, the regency/city, then the district",
+    "Kecamatan resmi tersimpan.": "Official district saved.", "Dari daftar resmi": "From the official list",
+    "Pilih kecamatan dari daftar resmi": "Choose the district from the official list",
+})
+EN.update({"Pilih": "Choose", "— pilih —": "— choose —",
+           "Pilih provinsi, kabupaten/kota, kecamatan, lalu desa/kelurahan":
+               "Choose the province, the regency/city, the district, then the village"})

@@ -613,7 +613,9 @@ def set_duty(uow: UnitOfWork, courier_id: str, token_name: str | None, token_dis
             change = domain.change_duty(courier.available, courier.district, available, district)
         except domain.DistrictRequired as err:
             raise ApiError(422, err.message, err.code, {"district": ["required before going on duty"]}) from err
-        if district:  # a district typed (no code) or chosen from the official list (its code with it)
+        # a district chosen from the official list comes with its code; another typed name drops the old code
+        # (the same name sent again, as the duty form does, keeps it)
+        if district_code or (district and not domain.same_district(district, courier.district)):
             courier.district_code = district_code or None
         courier.district = change.district
         if change.coming_on_duty:

@@ -276,3 +276,31 @@ def test_an_email_only_seller_adds_a_phone_on_the_code_page_and_proves_it(stack)
     shop = {**hidden_fields(home.text), "name": "Anyaman Bu Sari", "district": "Sanankulon", "regency": "Blitar"}
     opened = web.post(stack.url + "/penjual/toko", data=shop, timeout=15, allow_redirects=False)
     assert opened.status_code == 303 and "note=shop_created" in opened.headers["Location"], opened.text
+
+
+def test_a_courier_picks_the_official_district_step_by_step_and_keeps_it_when_going_on_duty(stack, tmp_path):
+    regions_csv = tmp_path / "regions.csv"
+    regions_csv.write_text(SOME_REGIONS, encoding="utf-8")
+    done = subprocess.run([str(BIN / "pasar"), "gateway", "load-regions", str(regions_csv)], env=stack.env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    courier_id = f"courier-{uuid.uuid4().hex[:6]}"
+    web = requests.Session()
+    web.cookies.set("pd_at", stack.token(courier_id, "courier", name="Mas Joko", district="Sanankulon"))
+    page = web.get(stack.url + "/kurir/kecamatan", timeout=15)
+    assert page.status_code == 200 and "Jawa Timur" in page.text
+    steps = {"csrf": hidden_fields(page.text)["csrf"]}
+    for step, code, shown in (("province", "35", "Kabupaten Blitar"), ("regency", "35.05", "Ponggok")):
+        steps[step] = code
+        page = web.post(stack.url + "/kurir/kecamatan", data={**steps, "pilih": step}, timeout=15)
+        assert page.status_code == 200 and shown in page.text, step
+    saved = web.post(stack.url + "/kurir/kecamatan", data={**steps, "district": "35.05.07"}, timeout=15,
+                     allow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/kurir?note=district_saved")
+    home = web.get(stack.url + saved.headers["Location"], timeout=15)
+    assert "Kecamatan resmi tersimpan." in home.text and "(35.05.07)" in home.text
+    on_duty = web.post(stack.url + "/kurir/siaga", data={"csrf": steps["csrf"], "available": "1",
+                                                          "district": "Sanankulon"}, timeout=15, allow_redirects=False)
+    assert on_duty.status_code == 303 and "note=on_duty" in on_duty.headers["Location"]
+    status, me = stack.client(courier_id, "courier").get("/api/v1/couriers/me")
+    assert (me["available"], me["district"], me["district_code"]) == (True, "Sanankulon", "35.05.07")

@@ -357,3 +357,10 @@ def test_same_area_compares_codes_when_both_have_one_else_names():
     assert not domain.same_area("Sanankulon", "35.05.07", "Sanankulon", "33.01.01")
     assert domain.same_area("Kec. X", "35.05.07", "Sanankulon", "35.05.07")
     assert domain.same_area("Sanankulon", None, " SANANKULON", "35.05.07")
+
+
+def test_the_same_district_name_sent_again_keeps_the_official_code_and_another_name_drops_it(db):
+    service.set_duty(UnitOfWork(db), "courier-1", "Joko", None, False, "Sanankulon", "35.05.07")
+    assert service.set_duty(UnitOfWork(db), "courier-1", "Joko", None, True, " sanankulon")["district_code"] == "35.05.07"
+    moved = service.set_duty(UnitOfWork(db), "courier-1", "Joko", None, True, "Kanigoro")
+    assert (moved["district"], moved["district_code"]) == ("Kanigoro", None)
