@@ -148,7 +148,8 @@ def _issue(work, account: Account, family_id: str | None = None) -> TokenPair:
                                   expires_at=domain.refresh_expiry(now, settings.refresh_ttl_seconds)))
     access = issue_access_token(Identity(user_id=account.id, role=account.role, name=account.name,
                                          district=account.district, locale=account.locale,
-                                         claims={"phone_verified": bool(account.phone_verified)}),
+                                         claims=domain.phone_claims(account.role, account.phone,
+                                                                    account.phone_verified)),
                                 settings=settings, family=family_id)
     return TokenPair(access_token=access, refresh_token=secret, account=account,
                      expires_in=settings.access_ttl_seconds)
@@ -387,7 +388,8 @@ def verify_phone(user_id: str, code: str) -> Account:
         account = work.session.get(Account, user_id)
         if account is None:
             raise ApiError(404, "account not found")
-        if account.phone_verified:
+        if account.phone_verified:  # proven already: nothing to spend (committed so the answer can still be read)
+            work.commit()
             return account
         decision, row = codes.spend(work, account, domain.VERIFY_PHONE, code)
         if not decision.ok or row.address != account.phone:

@@ -311,9 +311,25 @@ def judge_code(*, found: bool, expected_hash: str | None, given_hash: str, used:
     return CodeDecision(True)
 
 
-def needs_verified_phone(role: str, phone_verified: bool) -> bool:
+def phone_exempt(role: str, phone: str | None) -> bool:
+    """An agent who signed up by email alone (a cooperative's or an NGO's officer working for crafters without
+    an account) has no number to prove: the agent may sell without one. Sellers and couriers may not: a seller
+    without a phone adds one (Akun) and proves it; so does a courier (the shopper and the seller call them)."""
+    return role == "agent" and not phone
+
+
+def needs_verified_phone(role: str, phone_verified: bool, *, has_phone: bool = True) -> bool:
     """Selling and taking deliveries happen over the phone: those roles prove their number first."""
-    return role in ROLES_NEEDING_VERIFIED_PHONE and not phone_verified
+    return (role in ROLES_NEEDING_VERIFIED_PHONE and not phone_verified
+            and not phone_exempt(role, "phone" if has_phone else None))
+
+
+def phone_claims(role: str, phone: str | None, phone_verified: bool) -> dict:
+    """What the access token says about the phone, so every service can refuse selling or deliveries on its own."""
+    claims = {"phone_verified": bool(phone_verified)}
+    if phone_exempt(role, phone):
+        claims["phone_exempt"] = True
+    return claims
 
 
 # -- official regions (Kemendagri codes: "35" → "35.05" → "35.05.07" → "35.05.07.2004") ----------------------

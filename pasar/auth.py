@@ -32,6 +32,12 @@ class Identity:
         """False only when the gateway said so; a token from before the claim existed lives at most 15 minutes."""
         return self.claims.get("phone_verified") is not False
 
+    @property
+    def may_sell_and_deliver(self) -> bool:
+        """A proven phone, or an account the gateway exempts (an email-only agent: there is no number to prove;
+        see docs/notes/issue-18-accounts.md), or the operator."""
+        return self.is_admin or self.phone_verified or self.claims.get("phone_exempt") is True
+
 
 def issue_access_token(identity: Identity, ttl_seconds: int | None = None, settings=None,
                        family: str | None = None) -> str:
@@ -50,6 +56,8 @@ def issue_access_token(identity: Identity, ttl_seconds: int | None = None, setti
         claims["fam"] = family
     if "phone_verified" in identity.claims:  # the gateway says whether the phone was proven (issue 18)
         claims["phone_verified"] = bool(identity.claims["phone_verified"])
+    if identity.claims.get("phone_exempt"):
+        claims["phone_exempt"] = True
     if not s.signing_key:
         raise RuntimeError("this process holds no key to sign tokens with (only the gateway has JWT_PRIVATE_KEY)")
     return jwt.encode(claims, s.signing_key, algorithm=s.algorithm)
@@ -221,9 +229,10 @@ def current_identity(optional: bool = False) -> Identity | None:
 
 
 def require_verified_phone() -> None:
-    """Selling and taking deliveries need a proven phone number (the gateway's `phone_verified` claim)."""
+    """Selling and taking deliveries need a proven phone number (the gateway's `phone_verified` claim, carried in
+    the token so a service enforces it without asking the gateway). Refused: 403 `phone_not_verified`."""
     who = current_identity()
-    if not who.is_admin and not who.phone_verified:
+    if not who.may_sell_and_deliver:
         raise ApiError(403, "verify your phone number first (the code sent by WhatsApp)", "phone_not_verified")
 
 

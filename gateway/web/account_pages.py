@@ -65,6 +65,9 @@ def register():
             login_reply = accounts_bridge.login(contact, body["password"])
             tokens = accounts_bridge.tokens_of(reply) or accounts_bridge.tokens_of(login_reply)
             if tokens:
+                if form["role"] in VERIFY_ROLES and body.get("phone"):  # the code is on its way by WhatsApp
+                    target = safe_next(request.form.get("next"), form["role"])
+                    return signed_in(tokens, url_for("web.verify_phone", next=target, note="sent"))
                 return signed_in(tokens, request.form.get("next"))
             return redirect(url_for("web.login"), code=303)
         fields = flatten_fields(reply.fields)
@@ -113,12 +116,71 @@ def reset_password():
                   channel=None, errors=errors)
 
 
+# -- verifikasi nomor HP: selling and taking deliveries need a proven phone (issue 18) -------------------------------
+# Sign-up with a phone sends the code at once; a seller or courier lands here right after sign-up, and any page whose
+# write a service refused with 403 `phone_not_verified` sends the person here too (PhoneNotVerified, pages.py).
+VERIFY_ROLES = ("seller", "agent", "courier")
+
+
+def verification_page(next_target: str | None) -> str:
+    return url_for("web.verify_phone", next=next_target) if next_target else url_for("web.verify_phone")
+
+
+def _after_verify_target(role: str | None) -> str:
+    return safe_next(request.values.get("next"), role)
+
+
+@bp.route("/verifikasi-hp", methods=["GET", "POST"])
+@login_required()
+@code_limit
+def verify_phone():
+    who = session.user()
+    account = accounts_bridge.get_account(who.user_id)
+    if account is None:
+        return redirect(url_for("web.login"), code=303)
+    next_target = _after_verify_target(who.role)
+    errors: dict = {}
+    status = 200
+    note = request.args.get("note")
+    action = request.form.get("action", "")
+    if request.method == "POST" and action == "phone" and not account.phone:  # an email-only account adds one
+        reply = accounts_bridge.update_profile(who.user_id, {"phone": request.form.get("phone", "").strip()[:40]})
+        if reply.ok:
+            sent = accounts_bridge.send_phone_code(who.user_id)
+            return redirect(url_for("web.verify_phone", next=next_target, note="sent" if sent.ok else None), code=303)
+        errors = {"phone": i18n.gettext("Nomor HP/email ini sudah terdaftar") if reply.status == 409
+                  else i18n.gettext("Tulis nomor HP yang benar (contoh 0812 3456 7890)")}
+    elif request.method == "POST" and action == "send":
+        reply = accounts_bridge.send_phone_code(who.user_id)
+        if reply.ok:
+            return redirect(url_for("web.verify_phone", next=next_target, note="sent"), code=303)
+        errors = {"_": i18n.gettext("Kode baru baru saja dikirim. Tunggu beberapa menit lalu minta lagi.")
+                  if reply.status == 429 else general_error(reply, "Kode belum terkirim")}
+    elif request.method == "POST":
+        reply = accounts_bridge.verify_phone(who.user_id, request.form.get("code", "")[:20])
+        if reply.ok:
+            # a fresh access token that says phone_verified: the services read it from the token alone
+            tokens = accounts_bridge.refresh(request.cookies.get(session.REFRESH_COOKIE) or "")
+            if tokens:
+                g.new_tokens = tokens
+            return redirect(_with_note(next_target, "phone_verified"), code=303)
+        errors = {"code": i18n.gettext(CODE_TEXT.get(reply.code, "Kode salah atau sudah tidak berlaku."))}
+    if errors:
+        status = 429 if reply.status == 429 else 422
+    return render("verify_phone.html", status, account=account, errors=errors, note=note, next=next_target,
+                  needed=who.role in VERIFY_ROLES)
+
+
+def _with_note(target: str, note: str) -> str:
+    return target + ("&" if "?" in target else "?") + "note=" + note
+
+
 # -- saved addresses: the place by stepwise selects (province → regency → district → village), no script needed ----
 ADDRESS_TEXT_FIELDS = ("label", "recipient", "phone", "street", "notes")
 STEPS = ("province", "regency", "district", "village_code")
 
 
-def _picked() -> dict:
+def picked_regions() -> dict:
     """The codes chosen so far; a step only counts when it lies under the one before (a changed province
     forgets the regency chosen under the old one)."""
     picked, parent = {}, ""
@@ -135,7 +197,7 @@ def _picked() -> dict:
 def addresses():
     user_id = session.user().user_id
     form = {k: request.values.get(k, "").strip()[:300] for k in ADDRESS_TEXT_FIELDS}
-    picked = _picked()
+    picked = picked_regions()
     errors: dict = {}
     if request.method == "POST" and request.form.get("hapus"):
         accounts_bridge.delete_address(user_id, request.form["hapus"][:36])

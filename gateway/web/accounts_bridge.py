@@ -121,6 +121,11 @@ def region_children(parent: str | None) -> list[dict]:
     return regions.children(parent)
 
 
+def region_chain(code: str) -> dict | None:
+    """{"village": {code, name, level}, "district": ..., "regency": ..., "province": ...} or None."""
+    return regions.chain(code) if code else None
+
+
 def save_data_of(user_id: str) -> bool:
     account = accounts.get_account(user_id)
     return bool(account is not None and account.save_data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from . import i18n
+from . import accounts_bridge, i18n
 from .forms import to_int
 from .pages import bp, flash_back, login_required, render
 from .reply import Reply
@@ -43,6 +43,42 @@ def courier_availability():
     note = ("on_duty" if body["available"] else "off_duty") if reply.ok else (
         "district_required" if reply.status == 422 else "not_saved")
     return flash_back("web.courier_home", note)
+
+
+@bp.route("/kurir/kecamatan", methods=["GET", "POST"])
+@login_required("courier")
+def courier_district():
+    """The district the courier delivers in, from the official list (issue 18): province -> regency -> district by
+    stepwise selects without JavaScript, as the address picker does. Parcels of shops with a village code then
+    find the courier by code, never a namesake district elsewhere."""
+    from .account_pages import STEPS, picked_regions
+    steps = STEPS[:3]
+    picked = {k: v for k, v in picked_regions().items() if k in steps}
+    me = get_all(("/api/v1/couriers/me", None))[0]
+    courier = me.body if me.ok and isinstance(me.body, dict) else {}
+    if request.method == "GET" and not picked and courier.get("district_code"):
+        parts = courier["district_code"].split(".")
+        picked = dict(zip(steps, (".".join(parts[:n]) for n in (1, 2, 3))))
+    errors: dict = {}
+    if request.method == "POST" and not request.form.get("pilih"):
+        places = accounts_bridge.region_chain(picked.get("district", ""))
+        if places and "district" in places and "village" not in places:
+            reply = call("PUT", "/api/v1/couriers/me", json_body={
+                "available": bool(courier.get("available")), "district": places["district"]["name"],
+                "district_code": places["district"]["code"]})
+            if reply.ok:
+                return flash_back("web.courier_home", "district_saved")
+            errors = {"_": i18n.gettext("Belum tersimpan.")}
+        else:
+            errors = {"district": i18n.gettext("Pilih provinsi, kabupaten/kota, lalu kecamatan")}
+    options, parent = {}, None
+    for step in steps:
+        options[step] = accounts_bridge.region_children(parent)
+        if step not in picked:
+            break
+        parent = picked[step]
+    return render("courier/district.html", 422 if errors else 200, courier=courier, picked=picked, options=options,
+                  errors=errors)
 
 
 @bp.route("/kurir/antar/<fulfillment_id>/<action>", methods=["POST"])

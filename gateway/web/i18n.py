@@ -529,3 +529,59 @@ EN.update({
     "Jenis": "Type", "ID pesan": "Message id", "Alasan diparkir": "Why it was parked", "Kirim ulang": "Replay",
     "Kirim ulang semua": "Replay all", "Riwayat kirim ulang": "Replay history", "pesan": "messages",
 })
+# phone verification (issue 18): /verifikasi-hp, the banner for an unproven seller or courier
+EN.update({
+    "Verifikasi nomor HP": "Verify your phone number", "Verifikasi": "Verify", "Lanjut": "Continue",
+    "Sebelum berjualan atau mengantar paket, buktikan dulu nomor HP Anda dengan kode dari WhatsApp.":
+        "Before selling or delivering parcels, prove your phone number with the code sent by WhatsApp.",
+    "Nomor HP Anda sudah terverifikasi.": "Your phone number is verified.",
+    "Akun pendamping yang mendaftar dengan email boleh berjualan tanpa nomor HP. Jika Anda punya nomor HP, tambahkan dan buktikan di sini.":
+        "An agent account registered by email may sell without a phone number. If you have one, add and prove it here.",
+    "Akun Anda belum punya nomor HP. Penjual dan kurir perlu nomor HP yang terbukti: tulis nomor Anda, kami kirim kode lewat WhatsApp.":
+        "Your account has no phone number yet. Sellers and couriers need a proven phone number: write yours and we "
+        "send a code by WhatsApp.",
+    "Nomor HP (WhatsApp)": "Phone number (WhatsApp)", "Kirim kode": "Send the code",
+    "Kode 6 angka sudah dikirim lewat WhatsApp ke": "A 6-digit code was sent by WhatsApp to",
+    "Berlaku 10 menit.": "Valid for 10 minutes.",
+    "Tulis kode 6 angka dari WhatsApp untuk membuktikan nomor": "Type the 6-digit code from WhatsApp to prove the number",
+    "Setelah itu Anda bisa berjualan atau mengantar paket.": "Then you can sell or deliver parcels.",
+    "Kode 6 angka": "6-digit code", "Tidak menerima kode?": "No code arrived?", "Kirim kode baru": "Send a new code",
+    "Kode salah atau sudah tidak berlaku.": "The code is wrong or no longer valid.",
+    "Terlalu banyak kode salah. Minta kode baru.": "Too many wrong codes. Ask for a new one.",
+    "Kode baru baru saja dikirim. Tunggu beberapa menit lalu minta lagi.":
+        "A new code was sent a moment ago. Wait a few minutes, then ask again.",
+    "Kode belum terkirim": "The code was not sent",
+    "Tulis nomor HP yang benar (contoh 0812 3456 7890)": "Write a valid phone number (for example 0812 3456 7890)",
+    "Nomor HP Anda belum terverifikasi: berjualan dan mengantar paket belum bisa.":
+        "Your phone number is not verified yet: selling and delivering parcels are not open.",
+    "Verifikasi sekarang": "Verify now",
+    "Nomor HP terverifikasi. Sekarang Anda bisa berjualan dan mengantar paket.":
+        "Phone number verified. You can now sell and deliver parcels.",
+})
+# the shop's official village (issue 18)
+EN.update({
+    "Desa resmi toko": "The shop's official village", "Sekarang": "Now", "Simpan desa toko": "Save the shop's village",
+    "Pilih desa toko dari daftar resmi. Ongkos kirim dan kurir kecamatan lalu dihitung dari kode wilayah, bukan dari nama yang diketik.":
+        "Choose the shop's village from the official list. Delivery fees and the district's couriers then come from "
+        "the region code, not from typed names.",
+    "Toko ini belum memilih desa dari daftar resmi: ongkos kirim masih dihitung dari nama kecamatan yang diketik.":
+        "This shop has not chosen its village from the official list yet: delivery fees still come from the typed "
+        "district name.",
+    "Pilih desa resmi": "Choose the official village",
+})
+EN["Kami menebak desa resmi toko ini dari alamat yang diketik, tetapi belum yakin. Periksa lalu simpan."] = (
+    "We guessed this shop's official village from its typed address, but we are not sure. Check it, then save.")
+# the courier's official district (issue 18)
+EN.update({
+    "Kecamatan resmi tempat saya mengantar": "The official district I deliver in",
+    "Kembali ke pengantaran": "Back to deliveries", "Simpan kecamatan": "Save the district",
+    "Pilih kecamatan dari daftar resmi: paket dari toko yang memakai kode wilayah lalu sampai ke Anda, bukan ke kecamatan lain yang namanya sama.":
+        "Choose your district from the official list: parcels from shops with a region code then reach you, not "
+        "another district of the same name.",
+    "Pilih provinsi, kabupaten/kota, lalu kecamatan": "Choose the province, the regency/city, then the district",
+    "Kecamatan resmi tersimpan.": "Official district saved.", "Dari daftar resmi": "From the official list",
+    "Pilih kecamatan dari daftar resmi": "Choose the district from the official list",
+})
+EN.update({"Pilih": "Choose", "— pilih —": "— choose —",
+           "Pilih provinsi, kabupaten/kota, kecamatan, lalu desa/kelurahan":
+               "Choose the province, the regency/city, the district, then the village"})

@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from functools import wraps
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -174,6 +175,20 @@ def login_required(*roles: str):
             return view(*args, **kwargs)
         return wrapper
     return decorate
+
+
+@bp.errorhandler(session.PhoneNotVerified)
+def _phone_not_verified(_exc):
+    """Selling or a delivery refused for an unproven phone: to the code page, then back where the person was."""
+    back = request.full_path.rstrip("?") if request.method == "GET" else _same_site_referrer()
+    return redirect(url_for("web.verify_phone", next=back, note="needed"), code=303)
+
+
+def _same_site_referrer() -> str | None:
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    return safe_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""), "") or None
 
 
 def flash_back(endpoint: str, note: str | None = None, **values):

@@ -9,7 +9,7 @@ from flask import g, request
 
 from pasar import quantity
 
-from . import complaint_pages, i18n, session
+from . import accounts_bridge, complaint_pages, i18n, session
 from .forms import flatten_fields, general_error, to_int
 from .pages import bp, flash_back, login_required, render
 from .reply import Reply
@@ -125,6 +125,44 @@ def edit_shop(shop_id: str):
         if not errors:
             return flash_back("web.seller_home", "saved", toko=shop_id)
     return render("seller/shop_form.html", 422 if errors else 200, shop=shop, form=form, errors=errors)
+
+
+@bp.route("/penjual/toko/<shop_id>/desa", methods=["GET", "POST"])
+@login_required("seller", "agent")
+def shop_village(shop_id: str):
+    """The shop's official village (issue 18), chosen step by step without JavaScript (province -> regency ->
+    district -> village, each "Pilih" shows the next level), as the saved-address picker does. Saving sends the
+    code with its official names: delivery fees and courier districts then come from the code."""
+    from .account_pages import STEPS, picked_regions  # the same stepwise picker as the saved addresses
+    shop = next((s for s in my_shops().items() if s.get("id") == shop_id), None)
+    if shop is None:
+        return render("message.html", 404, title=i18n.gettext("Toko tidak ditemukan"), text="")
+    picked = picked_regions()
+    start = shop.get("village_code") or shop.get("village_suggestion")  # its village, or the migration's guess
+    if request.method == "GET" and not picked and start:
+        parts = start.split(".")
+        picked = dict(zip(STEPS, (".".join(parts[:n]) for n in (1, 2, 3, 4))))
+    errors: dict = {}
+    if request.method == "POST" and not request.form.get("pilih"):
+        places = accounts_bridge.region_chain(picked.get("village_code", ""))
+        if places and "village" in places:
+            changes = {"village_code": places["village"]["code"], "village": places["village"]["name"],
+                       **{level: places[level]["name"] for level in ("district", "regency", "province")
+                          if level in places}}
+            saved = call("PATCH", f"/api/v1/shops/{shop_id}", json_body=changes)
+            if saved.ok:
+                return flash_back("web.seller_home", "saved", toko=shop_id)
+            errors = {"_": general_error(saved, "Belum tersimpan.")}
+        else:
+            errors = {"village_code": i18n.gettext("Pilih provinsi, kabupaten/kota, kecamatan, lalu desa/kelurahan")}
+    options, parent = {}, None
+    for step in STEPS:  # each level's choices once the one above is chosen
+        options[step] = accounts_bridge.region_children(parent)
+        if step not in picked:
+            break
+        parent = picked[step]
+    return render("seller/shop_village.html", 422 if errors else 200, shop=shop, picked=picked, options=options,
+                  errors=errors)
 
 
 def listing_form_page(shop: dict, listing: dict | None, form: dict, errors: dict, status: int = 200,

@@ -37,11 +37,19 @@ def service_of(path: str) -> str:
     return ROUTES.get(resource, "gateway")
 
 
+class PhoneNotVerified(Exception):
+    """A service refused a write because the person's phone is not proven yet (403 `phone_not_verified`): the page
+    sends them to /verifikasi-hp instead of showing the refusal (pages.py handles it)."""
+
+
 def call(method: str, path: str, *, json_body=None, params=None, files=None, data=None, token: str | None = "user",
          timeout=TIMEOUT, headers: dict | None = None) -> Reply:
     """One call to the service that owns `path` (e.g. "/api/v1/products"), with the user's token."""
-    return _send(method, path, _headers(token, headers), json_body=json_body, params=params, files=files,
-                 data=data, timeout=timeout)
+    reply = _send(method, path, _headers(token, headers), json_body=json_body, params=params, files=files,
+                  data=data, timeout=timeout)
+    if reply.status == 403 and reply.code == "phone_not_verified":
+        raise PhoneNotVerified()
+    return reply
 
 
 def _headers(token: str | None = "user", extra: dict | None = None) -> dict:

@@ -239,7 +239,8 @@ def checkout():
             if errors and "_" not in errors:
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
-                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")),
+                  method=method, errors=errors, delivery=delivery_quote(lines, address.get("district"),
+                                                                        address.get("district_code")),
                   saved=saved, chosen_id=chosen["id"] if chosen else "",
                   channels=offered_channels(), channel_label=rails.channel_label)
 
@@ -266,24 +267,28 @@ def offered_channels() -> list[str]:
     return [c for c in found if isinstance(c, str)] or ["card"]
 
 
-def delivery_quote(lines: list[dict], district: str | None) -> dict | None:
+def delivery_quote(lines: list[dict], district: str | None, district_code: str | None = None) -> dict | None:
     """What delivery will add, before the order is placed: one fee per seller from the shop's district to the
-    address' (orders' own tariff, the rule it charges with). Without a district yet: the tariff itself."""
-    sellers: dict[str, tuple[str, str]] = {}
+    address' (orders' own tariff, the rule it charges with). Without a district yet: the tariff itself. A shop
+    and a saved address that both have an official district code compare codes, as orders charges (issue 18)."""
+    sellers: dict[str, tuple[str, str, bool]] = {}  # seller -> (shop name, district or district code, by code)
     for line in lines:
         product, shop = line["product"], line["product"].get("shop") or {}
+        by_code = bool(district_code and shop.get("district_code"))
         sellers.setdefault(product.get("seller_id") or product.get("shop_id") or "",
-                           (shop.get("name") or "", shop.get("district") or district or ""))
-    params: dict = {"from": [d for _, d in sellers.values() if d]}
+                           (shop.get("name") or "", shop["district_code"] if by_code else
+                            shop.get("district") or district or "", by_code))
+    params: dict = {"from": [d for _, d, by_code in sellers.values() if d and not by_code]}
     if district:
         params["to"] = district
     reply = get("/api/v1/delivery-fees", params=params)
     if not reply.ok or not isinstance(reply.body, dict):
         return None
+    same, other = reply.body["same_district"], reply.body["other_district"]
     fees = {f["from"]: f["fee"] for f in reply.body.get("fees") or []}
-    per_seller = [(name, fees[d]) for name, d in sellers.values() if d in fees] if district else []
-    return {"per_seller": per_seller, "total": sum(fee for _, fee in per_seller),
-            "same": reply.body["same_district"], "other": reply.body["other_district"]}
+    per_seller = [(name, (same if d == district_code else other) if by_code else fees[d])
+                  for name, d, by_code in sellers.values() if by_code or d in fees] if district else []
+    return {"per_seller": per_seller, "total": sum(fee for _, fee in per_seller), "same": same, "other": other}
 
 
 def last_address() -> dict:

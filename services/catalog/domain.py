@@ -344,9 +344,24 @@ def close_words(term: str, vocabulary, limit: int = 1, cutoff: float = 0.75) -> 
 
 
 def pickup_address(street: str, village: str, district: str, regency: str, province: str,
-                   phone: str | None) -> dict:
-    return {"street": street or "", "village": village or "", "district": district or "",
-            "regency": regency or "", "province": province or "", "phone": phone or ""}
+                   phone: str | None, village_code: str | None = None) -> dict:
+    """The shop's pickup, with its official region codes when the shop has a village code (issue 18): orders then
+    prices delivery and finds the courier district by code, not by typed names."""
+    pickup = {"street": street or "", "village": village or "", "district": district or "",
+              "regency": regency or "", "province": province or "", "phone": phone or ""}
+    if village_code:
+        pickup.update(region_codes(village_code))
+    return pickup
+
+
+def region_codes(village_code: str | None) -> dict:
+    """A village code's own code and every code above it: "35.05.07.2004" is in district "35.05.07", regency
+    "35.05" and province "35" (Kemendagri codes are prefixes of each other)."""
+    if not village_code:
+        return {"village_code": None, "district_code": None}
+    parts = village_code.split(".")
+    return {"village_code": village_code, "district_code": ".".join(parts[:3]), "regency_code": ".".join(parts[:2]),
+            "province_code": parts[0]}
 
 
 # -- questions and conversations (issue 19) -------------------------------------------------------------------

@@ -48,6 +48,13 @@ class Shop(Base):
     district: Mapped[str] = mapped_column(String(120), default="", index=True)
     regency: Mapped[str] = mapped_column(String(120), default="", index=True)
     province: Mapped[str] = mapped_column(String(120), default="")
+    # issue 18: the official Kemendagri village code ("35.05.07.2004"); the district, regency and province codes
+    # are its prefixes. None for shops opened before codes (they keep working by their typed names).
+    village_code: Mapped[str | None] = mapped_column(String(13), nullable=True, index=True)
+    # set by `pasar catalog match-villages` when a typed address fits no village for sure: the best guess (if any)
+    # and why it is unsure, for the seller to confirm on the shop's village page (which clears both)
+    village_suggestion: Mapped[str | None] = mapped_column(String(13), nullable=True)
+    village_flag: Mapped[str | None] = mapped_column(String(80), nullable=True)
     story: Mapped[str] = mapped_column(Text, default="")
     photo_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     whatsapp: Mapped[str | None] = mapped_column(String(32), nullable=True)

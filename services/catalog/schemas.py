@@ -11,6 +11,8 @@ from .domain import (DELIVER_WITHIN, MAX_PRICE, MAX_SHELF_LIFE_DAYS, MAX_STOCK, 
                      QUESTION_STATUSES, SHOP_STATUSES, SORTS,
                      STATUSES, UNITS)
 
+# an official Kemendagri village code (issue 18): province.regency.district.village, e.g. "35.05.07.2004"
+VILLAGE_CODE = validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", error="a village code like 35.05.07.2004")
 PHONE = validate.Regexp(r"^\+?[0-9]{8,15}$", error="a phone number like +6281234567890")
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lower-case words joined by '-'")
 Text = lambda lo, hi, **kw: FreeText(lo, hi, **kw)  # noqa: E731  (the kernel's text policy, pasar/text.py)
@@ -48,6 +50,9 @@ class ShopIn(Schema):
     district = Text(2, 120, required=True)
     regency = Text(2, 120, required=True)
     province = Text(0, 120, load_default="")
+    village_code = fields.String(validate=VILLAGE_CODE, load_default=None, allow_none=True,
+                                 metadata={"description": "official village code (GET /api/v1/regions); send the "
+                                                          "official names with it (village, district, regency, province)"})
     story = Text(0, 2000, load_default="")
     whatsapp = fields.String(validate=PHONE, load_default=None, allow_none=True)
     whatsapp_chat = fields.Boolean(load_default=False, metadata={"description": "shoppers may chat on WhatsApp"})
@@ -65,6 +70,7 @@ class ShopPatch(Schema):
     district = Text(2, 120)
     regency = Text(2, 120)
     province = Text(0, 120)
+    village_code = fields.String(validate=VILLAGE_CODE, allow_none=True)
     story = Text(0, 2000)
     whatsapp = fields.String(validate=PHONE, allow_none=True)
     whatsapp_chat = fields.Boolean(metadata={"description": "shoppers may chat on WhatsApp"})
@@ -82,6 +88,11 @@ class ShopOut(Schema):
     district = fields.String()
     regency = fields.String()
     province = fields.String()
+    village_code = fields.String(allow_none=True)
+    district_code = fields.String(allow_none=True)
+    village_suggestion = fields.String(allow_none=True, metadata={"description": "its managers: a guessed village "
+                                                                                 "code to confirm"})
+    village_flag = fields.String(allow_none=True, metadata={"description": "its managers: why the guess is unsure"})
     story = fields.String()
     photo_url = fields.String(allow_none=True)
     photo_thumb_url = fields.String(allow_none=True)
@@ -112,6 +123,8 @@ class ShopBrief(Schema):
     district = fields.String()
     regency = fields.String()
     province = fields.String()
+    district_code = fields.String(allow_none=True, metadata={"description": "official district code, when the "
+                                                                            "shop has a village code"})
     agent_managed = fields.Boolean()
 
 

@@ -224,6 +224,8 @@ def update_shop(work: UnitOfWork, shop_id: str, who: Actor, data: dict) -> dict:
     shop = _managed_shop(work, shop_id, who)
     for key, value in data.items():
         setattr(shop, key, value)
+    if "village_code" in data:  # a person chose the village: any guess of the migration is settled
+        shop.village_suggestion = shop.village_flag = None
     if {"name", "village", "district", "regency"} & set(data):  # these are part of every listing's search text
         session = work.session
         names = category_names(session)
@@ -457,7 +459,7 @@ def _listings_locked(work: UnitOfWork, wanted: dict[str, int]) -> dict[str, List
 def _reserved_line(session: Session, listing: Listing, shop: Shop | None, qty: int) -> dict:
     if shop is not None:
         pickup = domain.pickup_address(shop.street, shop.village, shop.district, shop.regency, shop.province,
-                                       pickup_phone(session, shop))
+                                       pickup_phone(session, shop), shop.village_code)
     else:
         pickup = domain.pickup_address("", "", "", "", "", "")
     return {"listing_id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id,

@@ -179,7 +179,8 @@ def shop_brief(shop: Shop | None) -> dict | None:
     if shop is None:
         return None
     return {"id": shop.id, "name": shop.name, "village": shop.village, "district": shop.district,
-            "regency": shop.regency, "province": shop.province, "agent_managed": shop.agent_id is not None}
+            "regency": shop.regency, "province": shop.province, "agent_managed": shop.agent_id is not None,
+            "district_code": domain.region_codes(shop.village_code)["district_code"]}
 
 
 def listing_views(session: Session, rows) -> list[dict]:
@@ -229,14 +230,15 @@ def shop_view(shop: Shop, listing_count: int, manager: bool) -> dict:
         "id": shop.id, "seller_id": shop.seller_id, "agent_id": shop.agent_id,
         "agent_managed": shop.agent_id is not None, "name": shop.name, "owner_name": shop.owner_name,
         "village": shop.village, "district": shop.district, "regency": shop.regency, "province": shop.province,
-        "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
+        **domain.region_codes(shop.village_code), "story": shop.story, "photo_url": media.url_for_key(shop.photo_key),
         "photo_thumb_url": media.url_for_key(shop.photo_key.replace(".jpg", "-thumb.jpg")) if shop.photo_key else None,
         "status": shop.status, "listing_count": listing_count, "created_at": shop.created_at, "can_manage": manager,
         "whatsapp_chat": bool(shop.whatsapp_chat), **rating_and_moderation(shop),
         "chat_whatsapp": shop.whatsapp if shop.whatsapp_chat and shop.whatsapp else None,
     }
     if manager:  # contact details stay with the people who run the shop
-        view.update(street=shop.street, whatsapp=shop.whatsapp)
+        view.update(street=shop.street, whatsapp=shop.whatsapp, village_suggestion=shop.village_suggestion,
+                    village_flag=shop.village_flag)
     return view
 
 

@@ -100,6 +100,14 @@ class DeliveryTariff:
         same = (pickup_district or "").strip().casefold() == (dropoff_district or "").strip().casefold()
         return self.same_district if same and pickup_district else self.other_district
 
+    def fee_between(self, pickup: dict, dropoff: dict) -> int:
+        """By official district codes when the shop and the address both have one (issue 18: a shop with a village
+        code, a saved address); else by the typed district names, as before codes."""
+        if pickup.get("district_code") and dropoff.get("district_code"):
+            same = pickup["district_code"] == dropoff["district_code"]
+            return self.same_district if same else self.other_district
+        return self.fee(pickup.get("district") or dropoff.get("district"), dropoff.get("district"))
+
     def quote(self, pickup_districts: list[str], dropoff_district: str | None) -> dict:
         """The fee per seller's district to the shopper's, and their sum: exactly what checkout charges.
         Without a destination there is nothing to price yet, only the tariff itself."""
@@ -191,11 +199,14 @@ class Order:
             first = seller_lines[0]
             pickup = dict(first.get("pickup") or {})
             district = pickup.get("district") or dropoff
+            district_code = (pickup.get("district_code") if pickup.get("district")
+                             else self.delivery_address.get("district_code"))
             goods = goods_total(seller_lines)
-            fee = tariff.fee(district, dropoff)
+            fee = tariff.fee_between(pickup, self.delivery_address)
             self.fulfillments.append(Fulfillment(
                 id=new_id(), order_id=self.id, seller_id=seller_id, shop_id=shop_id or None,
                 agent_id=first.get("agent_id"), shop_name=first.get("shop_name") or "", pickup=pickup, district=district,
+                district_code=district_code or None,
                 items=[{"listing_id": l["listing_id"], "title": l["title"], "qty": l["qty"],
                         "unit_price": l["unit_price"], "unit": l.get("unit") or "pcs",
                         "line_total": line_total(l)} for l in seller_lines],
@@ -347,7 +358,7 @@ class Fulfillment:
 
     def __init__(self, id: str, order_id: str, seller_id: str, agent_id: str | None, shop_name: str,
                  pickup: dict, district: str | None, items: list[dict], goods_amount: int, delivery_fee: int,
-                 cod_amount_due: int, shop_id: str | None = None):
+                 cod_amount_due: int, shop_id: str | None = None, district_code: str | None = None):
         self.id = id
         self.order_id = order_id
         self.seller_id = seller_id
@@ -356,6 +367,7 @@ class Fulfillment:
         self.shop_name = shop_name
         self.pickup = pickup
         self.district = district
+        self.district_code = district_code
         self.items = items
         self.goods_amount = goods_amount
         self.delivery_fee = delivery_fee
@@ -423,14 +435,15 @@ class Fulfillment:
             event.data["dropoff"] = dropoff_area(order.delivery_address)
         return [event]
 
-    def on_board_of(self, district: str | None) -> bool:
+    def on_board_of(self, district: str | None, district_code: str | None = None) -> bool:
         """Ready, with no courier, in this district: any courier of the district may claim it."""
         return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
-                and same_district(self.district, district))
+                and same_area(self.district, getattr(self, "district_code", None), district, district_code))
 
-    def claim(self, order: Order, courier_id: str, courier_district: str | None) -> list[DomainEvent]:
+    def claim(self, order: Order, courier_id: str, courier_district: str | None,
+              courier_district_code: str | None = None) -> list[DomainEvent]:
         """A courier takes a parcel off their district's board: accepted at once, nobody offered it."""
-        if not self.on_board_of(courier_district):
+        if not self.on_board_of(courier_district, courier_district_code):
             raise DomainError("this delivery is no longer on the board", "not_on_board")
         return self.assign(order, courier_id, accepted=True)
 
@@ -545,6 +558,14 @@ class Fulfillment:
 def same_district(a: str | None, b: str | None) -> bool:
     """Districts are typed by people: the same name in another case or with spaces around is the same place."""
     return (a or "").strip().lower() == (b or "").strip().lower()
+
+
+def same_area(name_a: str | None, code_a: str | None, name_b: str | None, code_b: str | None) -> bool:
+    """Two places are one district by their official codes when both have one (issue 18: two districts of one name
+    in two regencies stay two); else by name, as before codes."""
+    if code_a and code_b:
+        return code_a == code_b
+    return same_district(name_a, name_b)
 
 
 # the area of a drop-off, names and official region codes: enough to choose a job, nothing personal
@@ -1013,12 +1034,15 @@ class ReturnPickup:
         self.accepted = accepted
         return [self._event("return.assigned", courier_id)]
 
-    def on_board_of(self, district: str | None) -> bool:
+    def on_board_of(self, district: str | None, district_code: str | None = None) -> bool:
+        # a return trip keeps the district's name only (no official code yet): matched by name, as parcels
+        # were before codes
         return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
-                and same_district(self.district, district))
+                and same_area(self.district, None, district, district_code))
 
-    def claim(self, courier_id: str, courier_district: str | None) -> list[DomainEvent]:
-        if not self.on_board_of(courier_district):
+    def claim(self, courier_id: str, courier_district: str | None,
+              courier_district_code: str | None = None) -> list[DomainEvent]:
+        if not self.on_board_of(courier_district, courier_district_code):
             raise DomainError("this return is no longer on the board", "not_on_board")
         return self.assign(courier_id, accepted=True)
 

@@ -56,6 +56,8 @@ fulfillments = Table(
     Column("shop_name", String(200), nullable=False),
     Column("pickup", JSON, nullable=False),
     Column("district", String(120), nullable=True),
+    # issue 18: the official district code of the pickup (a shop with a village code), else None (typed names)
+    Column("district_code", String(8), nullable=True, index=True),
     Column("items", JSON, nullable=False),
     Column("goods_amount", Integer, nullable=False),
     Column("delivery_fee", Integer, nullable=False),
@@ -204,6 +206,8 @@ class Courier(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     district: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # issue 18: the official district code when the courier chose the district from the official list
+    district_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
     available: Mapped[bool] = mapped_column(Boolean, default=False)
     available_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

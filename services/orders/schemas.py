@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pasar.auth import current_identity
 from pasar import text
@@ -213,6 +213,8 @@ class CourierOut(Schema):
     user_id = fields.String()
     name = fields.String()
     district = fields.String(allow_none=True)
+    district_code = fields.String(allow_none=True, metadata={"description": "official district code, when chosen "
+                                                                            "from the official list"})
     available = fields.Boolean()
     active_deliveries = fields.Integer()
 
@@ -220,6 +222,15 @@ class CourierOut(Schema):
 class CourierIn(Schema):
     available = fields.Boolean(required=True)
     district = fields.String(validate=validate.Length(min=1, max=120))
+    district_code = fields.String(validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}$",
+                                                           error="a district code like 35.05.07"),
+                                  metadata={"description": "official district code (GET /api/v1/regions), sent "
+                                                           "with its official name as `district`"})
+
+    @validates_schema
+    def _code_with_its_name(self, data, **_kwargs):
+        if data.get("district_code") and not data.get("district"):
+            raise ValidationError({"district": ["send the district's name with its code"]})
 
 
 class DeliverIn(Schema):

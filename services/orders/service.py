@@ -110,7 +110,15 @@ def record(uow: UnitOfWork, order: Order, events: list[domain.DomainEvent]) -> N
 
 
 # -- dispatch ----------------------------------------------------------------------------------------
-def courier_loads(session, district: str | None) -> list[domain.CourierLoad]:
+def _in_area(name_column, code_column, district: str | None, district_code: str | None):
+    """SQL for domain.same_area: the same code when both have one, else the same name (case and spaces aside)."""
+    by_name = func.lower(name_column) == (district or "").strip().lower()
+    if not district_code:
+        return by_name
+    return or_(code_column == district_code, and_(code_column.is_(None), by_name))
+
+
+def courier_loads(session, district: str | None, district_code: str | None = None) -> list[domain.CourierLoad]:
     # a return trip in hand is as much load as a delivery
     trips = union_all(
         select(Fulfillment.courier_id.label("courier_id")).where(Fulfillment.status.in_(domain.ACTIVE_DELIVERY)),
@@ -120,7 +128,8 @@ def courier_loads(session, district: str | None) -> list[domain.CourierLoad]:
     rows = session.execute(
         select(Courier.user_id, func.coalesce(active.c.n, 0), Courier.available_since)
         .outerjoin(active, active.c.courier_id == Courier.user_id)
-        .where(and_(Courier.available.is_(True), func.lower(Courier.district) == (district or "").strip().lower()))
+        .where(and_(Courier.available.is_(True), _in_area(Courier.district, Courier.district_code, district,
+                                                          district_code)))
     ).all()
     return [domain.CourierLoad(uid, int(n), domain.as_utc(since)) for uid, n, since in rows]
 
@@ -130,16 +139,17 @@ def dispatch(uow: UnitOfWork, order: Order, fulfillment: Fulfillment) -> list[do
     stays READY_FOR_PICKUP without a courier: the district's open board."""
     if fulfillment.status != domain.READY_FOR_PICKUP:
         return []
-    chosen = domain.choose_courier(courier_loads(uow.session, fulfillment.district), fulfillment.declined_by)
+    chosen = domain.choose_courier(courier_loads(uow.session, fulfillment.district,
+                                                         fulfillment.district_code), fulfillment.declined_by)
     if chosen is None:
         return []
     return fulfillment.assign(order, chosen)
 
 
-def dispatch_waiting(uow: UnitOfWork, district: str, limit: int = 20) -> None:
+def dispatch_waiting(uow: UnitOfWork, district: str, limit: int = 20, district_code: str | None = None) -> None:
     """A courier came on duty: offer the district's open board (oldest ready first) again, so parcels that
     waited for somebody do not wait for a courier to think of claiming them."""
-    waiting = uow.session.scalars(_board_query(district).with_only_columns(Fulfillment.id).limit(limit)).all()
+    waiting = uow.session.scalars(_board_query(district, district_code).with_only_columns(Fulfillment.id).limit(limit)).all()
     for fulfillment_id in waiting:
         found = lock_order_of_fulfillment(uow, fulfillment_id)
         if found:
@@ -169,10 +179,11 @@ def _return_board_query(district: str):
             .order_by(ReturnPickup.ready_at))
 
 
-def _board_query(district: str):
+def _board_query(district: str, district_code: str | None = None):
     """The district's open board: ready parcels without a courier, the longest waiting first."""
     return (select(Fulfillment).where(Fulfillment.status == domain.READY_FOR_PICKUP, Fulfillment.courier_id.is_(None),
-                                      func.lower(Fulfillment.district) == district.strip().lower())
+                                      _in_area(Fulfillment.district, Fulfillment.district_code, district,
+                                               district_code))
             .order_by(Fulfillment.ready_at))
 
 
@@ -605,7 +616,7 @@ def _courier_view(session: Session, courier: Courier) -> dict:
     active = session.scalar(select(func.count()).select_from(Fulfillment).where(
         Fulfillment.courier_id == courier.user_id, Fulfillment.status.in_(domain.ACTIVE_DELIVERY)))
     return {"user_id": courier.user_id, "name": courier.name, "district": courier.district,
-            "available": courier.available, "active_deliveries": active}
+            "district_code": courier.district_code, "available": courier.available, "active_deliveries": active}
 
 
 def courier_profile(session: Session, courier_id: str, token_name: str, token_district: str | None) -> dict:
@@ -617,7 +628,7 @@ def courier_profile(session: Session, courier_id: str, token_name: str, token_di
 
 
 def set_duty(uow: UnitOfWork, courier_id: str, token_name: str | None, token_district: str | None,
-             available: bool, district: str | None) -> dict:
+             available: bool, district: str | None, district_code: str | None = None) -> dict:
     """Go on or off duty (and optionally move district). Coming on duty offers the district's waiting
     parcels again at once."""
     with uow:
@@ -629,13 +640,17 @@ def set_duty(uow: UnitOfWork, courier_id: str, token_name: str | None, token_dis
             change = domain.change_duty(courier.available, courier.district, available, district)
         except domain.DistrictRequired as err:
             raise ApiError(422, err.message, err.code, {"district": ["required before going on duty"]}) from err
+        # a district chosen from the official list comes with its code; another typed name drops the old code
+        # (the same name sent again, as the duty form does, keeps it)
+        if district_code or (district and not domain.same_district(district, courier.district)):
+            courier.district_code = district_code or None
         courier.district = change.district
         if change.coming_on_duty:
             courier.available_since = utcnow()
         courier.available = change.available
         if change.coming_on_duty:
             uow.session.flush()
-            dispatch_waiting(uow, courier.district)
+            dispatch_waiting(uow, courier.district, district_code=courier.district_code)
         uow.commit()
         return _courier_view(uow.session, courier)
 
@@ -653,8 +668,8 @@ def courier_account_changed(uow: UnitOfWork, user_id: str, role: str, name: str 
         uow.session.add(courier)
     courier.name = name or ""
     courier.phone = phone
-    if district:
-        courier.district = district
+    if district and district != courier.district:  # the account's typed district: no official code
+        courier.district, courier.district_code = district, None
 
 
 # == deliveries ========================================================================================
@@ -662,6 +677,11 @@ def _courier_district(session: Session, courier_id: str, token_district: str | N
     """The district on record, else the token's (a courier the gateway has not told us about yet)."""
     courier = session.get(Courier, courier_id)
     return courier.district if courier else token_district
+
+
+def _courier_district_code(session: Session, courier_id: str) -> str | None:
+    courier = session.get(Courier, courier_id)
+    return courier.district_code if courier else None
 
 
 def list_deliveries(session: Session, courier_id: str, status: str | None, limit: int, offset: int) -> dict:
@@ -688,7 +708,8 @@ def open_board(session: Session, courier_id: str, token_district: str | None) ->
     district = _courier_district(session, courier_id, token_district)
     if not district:
         return {"deliveries": [], "total": 0}
-    rows = session.scalars(_board_query(district).options(joinedload(Fulfillment.order))).unique().all()
+    rows = session.scalars(_board_query(district, _courier_district_code(session, courier_id))
+                           .options(joinedload(Fulfillment.order))).unique().all()
     rows = [*rows, *session.scalars(_return_board_query(district)).unique().all()]
     return {"deliveries": rows, "total": len(rows)}
 
@@ -698,7 +719,8 @@ def visible_delivery(session: Session, fulfillment_id: str, courier_id: str, is_
     """A delivery the courier has, or one on their district's board; another courier's does not exist (404)."""
     f = _fulfillment(session, fulfillment_id) or session.get(ReturnPickup, fulfillment_id)
     if f is None or not (is_admin or f.courier_id == courier_id
-                         or f.on_board_of(_courier_district(session, courier_id, token_district))):
+                         or f.on_board_of(_courier_district(session, courier_id, token_district),
+                                          _courier_district_code(session, courier_id))):
         raise not_found("delivery")
     return f
 
@@ -761,9 +783,10 @@ def decline_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_a
 def claim_delivery(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,
                    token_district: str | None) -> Fulfillment:
     district = lambda: _courier_district(uow.session, courier_id, token_district)  # noqa: E731
+    code = lambda: _courier_district_code(uow.session, courier_id)  # noqa: E731
     return _courier_action(uow, fulfillment_id, courier_id, is_admin, token_district,
-                           lambda order, f: f.claim(order, courier_id, district()),
-                           lambda order, r: r.claim(courier_id, district()))
+                           lambda order, f: f.claim(order, courier_id, district(), code()),
+                           lambda order, r: r.claim(courier_id, district(), code()))
 
 
 def pick_up(uow: UnitOfWork, fulfillment_id: str, courier_id: str, is_admin: bool,

@@ -55,7 +55,7 @@ def browse(chromium, stack, axe):
             context.add_cookies([{"name": "pd_at", "value": token, "url": stack.url, "httpOnly": True,
                                   "sameSite": "Lax"}])
         context.set_default_timeout(15_000)
-        person = Person(who, context, axe, SCREENSHOTS)
+        person = Person(who, context, axe, SCREENSHOTS, var=stack.var)
         people.append(person)
         return person
 

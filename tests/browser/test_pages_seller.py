@@ -59,8 +59,9 @@ def test_seller_registers_opens_shop_lists_product_with_photo_and_sees_it_on_the
     seller.goto("/daftar?peran=seller")
     seller.check("register")
     digits = f"{uuid.uuid4().int % 10**8:08d}"
-    seller.register("Bu Sari", f"0812{digits}", "seller", "Sanankulon")
-    assert seller.page.url.endswith("/penjual")
+    seller.register("Bu Sari", f"0812{digits}", "seller", "Sanankulon")  # and proves the number with the code
+    assert seller.page.url.endswith("/penjual?note=phone_verified")
+    assert "Nomor HP terverifikasi" in seller.notices()
     # log out, then back in with the same number spelled the international way
     seller.page.get_by_role("button", name="Keluar (Bu Sari)").click()
     seller.page.wait_for_load_state()

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.support.infra import wait_until
+from tests.support.phones import whatsapp_code, whatsapp_messages  # noqa: F401 (the pages' test reads them here)
 from tests.support.stack import Stack
 
 CODES_PER_IP = 12
@@ -40,23 +41,6 @@ def unique_phone() -> str:
 def post(door, path: str, body: dict, ip: dict, token: str | None = None) -> requests.Response:
     headers = {**ip, **({"Authorization": "Bearer " + token} if token else {})}
     return requests.post(door.url + "/api/v1/auth" + path, json=body, headers=headers, timeout=15)
-
-
-def whatsapp_messages(door, e164: str) -> list[str]:
-    log = door.var / "whatsapp.log"
-    if not log.exists():
-        return []
-    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [line["text"]["body"] for line in lines if line["to"] == e164.lstrip("+")]
-
-
-def whatsapp_code(door, e164: str, words: str, nth: int = 1) -> str:
-    """The `nth` code containing `words` that reached this number by WhatsApp."""
-    def arrived():
-        found = [m for m in whatsapp_messages(door, e164) if words in m]
-        return found if len(found) >= nth else None
-    message = wait_until(arrived, timeout=20, message=f"WhatsApp code #{nth} to {e164}")[nth - 1]
-    return re.search(r"\b(\d{6})\b", message).group(1)
 
 
 def email_code(door, address: str) -> str:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pasar import config
 from pasar.auth import Identity, issue_access_token
 from tests.support.infra import wait_until
+from tests.support.phones import prove_phone
 from tests.support.stack import BIN, Stack
 
 
@@ -71,7 +72,7 @@ def test_the_gateway_signs_with_eddsa_and_a_service_verifies_with_the_public_key
     resp = requests.post(signed_stack.url + "/api/v1/auth/register", timeout=15, json={
         "name": "Bu Sari", "phone": phone, "password": "rahasia-desa-1", "role": "seller", "district": "Bendo"})
     assert resp.status_code == 201, resp.text
-    token = resp.json()["access_token"]
+    token = prove_phone(signed_stack, resp.json())["access_token"]  # a seller sells once the phone is proven
     assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
     shop = {"name": "Anyaman Bu Sari", "village": "Bendo", "district": "Bendo", "regency": "Blitar"}
     direct = requests.post(signed_stack.service_url("catalog") + "/api/v1/shops", json=shop, timeout=15,

@@ -230,3 +230,73 @@ def test_browse_finds_published_words_and_a_shops_drafts_are_for_its_managers(db
         with pytest.raises(ApiError) as hidden:
             service.shop_products(session, shop["id"], STRANGER, {"status": "draft", "page": 1, "per_page": 20})
         assert hidden.value.status == 404
+
+
+def test_a_shop_with_a_village_code_gives_its_pickup_the_official_codes_and_an_old_shop_keeps_its_names(db):
+    """Issue 18: orders prices delivery and finds the courier district by code, so the pickup carries the codes."""
+    coded = new_shop(db, village_code="35.05.07.2004", village="Sumberjo", district="Sanankulon",
+                     regency="Kabupaten Blitar", province="Jawa Timur")
+    assert (coded["village_code"], coded["district_code"]) == ("35.05.07.2004", "35.05.07")
+    old = new_shop(db, name="Bu Sri lama")  # opened before codes: no code, typed names only
+    assert old["village_code"] is None
+    for shop, order_id in ((coded, "order-coded"), (old, "order-old")):
+        listing = new_listing(db, shop["id"], stock=5)
+        reserve(db, order_id, [{"listing_id": listing["id"], "qty": 1}])
+    pickups = {answer["order_id"]: answer["lines"][0]["pickup"] for answer in outbox(db, "stock.reserved")}
+    assert {k: pickups["order-coded"][k] for k in ("village_code", "district_code", "regency_code",
+                                                  "province_code", "district")} == {
+        "village_code": "35.05.07.2004", "district_code": "35.05.07", "regency_code": "35.05", "province_code": "35",
+        "district": "Sanankulon"}
+    assert "district_code" not in pickups["order-old"] and pickups["order-old"]["district"] == "Sanankulon"
+    with work(db) as w:
+        moved = service.update_shop(w, old["id"], SRI, {"village_code": "35.05.06.2001", "village": "Bacem",
+                                                         "district": "Ponggok"})
+    assert (moved["village_code"], moved["district_code"], moved["district"]) == ("35.05.06.2001", "35.05.06", "Ponggok")
+
+
+REGIONS_CSV = """kode,nama
+35,Jawa Timur
+35.05,Kabupaten Blitar
+35.05.06,Ponggok
+35.05.06.2001,Bacem
+35.05.07,Sanankulon
+35.05.07.2001,Kalipucung
+35.05.07.2002,Sumberejo
+35.72,Kota Blitar
+35.72.01,Sukorejo
+35.72.01.1001,Sumberejo
+"""
+
+
+def test_shops_typed_before_codes_get_a_village_when_sure_and_a_flagged_guess_when_not(db, tmp_path, monkeypatch,
+                                                                                       capsys):
+    """Issue 18: `pasar catalog match-villages` migrates free-text shop addresses (best match, flagged when unsure);
+    the seller confirms a guess on the shop's village page, which clears the flag."""
+    from services.catalog.commands import match_villages
+    monkeypatch.setenv("CATALOG_DATABASE_URL", f"sqlite:///{tmp_path / 'catalog.db'}")
+    regions = tmp_path / "regions.csv"
+    regions.write_text(REGIONS_CSV, encoding="utf-8")
+    sure = new_shop(db, name="Pasti", village="Kalipucung", district="Kec. Sanankulon", regency="Blitar")
+    typo = new_shop(db, name="Salah ketik", village="Kalipucng", district="Sanankulon", regency="Blitar")
+    nowhere = new_shop(db, name="Entah", village="Sukamaju", district="Tidak Ada", regency="Blitar")
+    chosen = new_shop(db, name="Sudah", village_code="35.05.06.2001")
+
+    assert match_villages(["--csv", str(regions), "--dry-run"]) == 0
+    assert "1 shops matched for sure, 1 flagged with a guess, 1 flagged without one (dry run" in capsys.readouterr().out
+    with work(db) as w:
+        assert service.get_shop(w.session, sure["id"], SRI)["village_code"] is None  # the dry run changed nothing
+    assert match_villages(["--csv", str(regions)]) == 0
+    with work(db) as w:
+        shops = {s["id"]: service.get_shop(w.session, s["id"], SRI) for s in (sure, typo, nowhere, chosen)}
+    assert (shops[sure["id"]]["village_code"], shops[sure["id"]]["village_flag"]) == ("35.05.07.2001", None)
+    assert shops[sure["id"]]["district"] == "Kec. Sanankulon"  # the typed names stay; the code decides fees
+    assert (shops[typo["id"]]["village_code"], shops[typo["id"]]["village_suggestion"],
+            shops[typo["id"]]["village_flag"]) == (None, "35.05.07.2001", "a village with a similar name")
+    assert (shops[nowhere["id"]]["village_suggestion"], shops[nowhere["id"]]["village_flag"]) == (None, "no district fits")
+    assert shops[chosen["id"]]["village_code"] == "35.05.06.2001" and shops[chosen["id"]]["village_flag"] is None
+    with work(db) as w:  # the seller confirms the guess on the page
+        confirmed = service.update_shop(w, typo["id"], SRI, {"village_code": "35.05.07.2001"})
+    assert (confirmed["village_code"], confirmed["village_suggestion"], confirmed["village_flag"]) == (
+        "35.05.07.2001", None, None)
+    assert match_villages(["--csv", str(regions)]) == 0  # again: only the shop that fits nothing is left
+    assert "0 shops matched for sure, 0 flagged with a guess, 1 flagged without one" in capsys.readouterr().out.splitlines()[-1]

@@ -323,3 +323,44 @@ def test_a_cancelled_order_is_not_cancelled_twice(db):
         service.cancel_order(UnitOfWork(db), order.id, SHOPPER, False)
     assert again.value.code == "illegal_transition"
     assert service.cancel_overdue_payments(db) == []
+
+
+def test_a_parcel_from_a_coded_shop_goes_to_the_courier_of_that_district_code_not_of_a_namesake(db):
+    """Issue 18: two official districts may share a name (Sanankulon in two regencies, say); with codes on both
+    sides the code decides. A courier who typed the name (no code) still gets it, as before codes."""
+    service.set_duty(UnitOfWork(db), "courier-namesake", "Budi", None, True, "Sanankulon", "33.01.01")
+    service.set_duty(UnitOfWork(db), "courier-here", "Joko", None, False, "Sanankulon", "35.05.07")
+    order, status = service.place_order(UnitOfWork(db), SHOPPER, {
+        "payment_method": "cod", "items": [{"listing_id": "l-1", "qty": 1}], "delivery_address": ADDRESS}, None)
+    line = catalog_line("l-1")
+    line["pickup"]["district_code"] = "35.05.07"
+    handle(db, service.stock_reserved, order.id, [line])
+    with db.Session() as session:
+        fulfillment_id = session.get(Order, order.id).fulfillments[0].id
+    f = service.mark_ready(UnitOfWork(db), fulfillment_id, "seller-1", False)
+    assert (f.district_code, f.status, f.courier_id) == ("35.05.07", domain.READY_FOR_PICKUP, None)  # not the namesake
+    with db.Session() as session:
+        assert service.open_board(session, "courier-namesake", None)["total"] == 0
+        assert [d.id for d in service.open_board(session, "courier-here", None)["deliveries"]] == [fulfillment_id]
+    assert refused(service.claim_delivery, UnitOfWork(db), fulfillment_id, "courier-namesake", False, None).status == 404
+    courier(db, "courier-typed", "sanankulon ")  # no code: by name, as before codes
+    with db.Session() as session:
+        assert [d.id for d in service.open_board(session, "courier-typed", None)["deliveries"]] == [fulfillment_id]
+    on_duty = service.set_duty(UnitOfWork(db), "courier-here", "Joko", None, True, None)  # on duty: offered at once
+    assert on_duty["district_code"] == "35.05.07"
+    with db.Session() as session:
+        assert session.get(Order, order.id).fulfillments[0].courier_id == "courier-here"
+
+
+def test_same_area_compares_codes_when_both_have_one_else_names():
+    assert domain.same_area("Sanankulon", "35.05.07", "sanankulon ", "35.05.07")
+    assert not domain.same_area("Sanankulon", "35.05.07", "Sanankulon", "33.01.01")
+    assert domain.same_area("Kec. X", "35.05.07", "Sanankulon", "35.05.07")
+    assert domain.same_area("Sanankulon", None, " SANANKULON", "35.05.07")
+
+
+def test_the_same_district_name_sent_again_keeps_the_official_code_and_another_name_drops_it(db):
+    service.set_duty(UnitOfWork(db), "courier-1", "Joko", None, False, "Sanankulon", "35.05.07")
+    assert service.set_duty(UnitOfWork(db), "courier-1", "Joko", None, True, " sanankulon")["district_code"] == "35.05.07"
+    moved = service.set_duty(UnitOfWork(db), "courier-1", "Joko", None, True, "Kanigoro")
+    assert (moved["district"], moved["district_code"]) == ("Kanigoro", None)

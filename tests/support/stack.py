@@ -143,7 +143,10 @@ class Stack:
 
     # -- conveniences for tests -------------------------------------------------------------------
     def token(self, user_id: str, role: str, **kw) -> str:
+        """A token as the gateway would sign it. Its phone counts as proven (issue 18: selling and deliveries need
+        that) unless the test says otherwise: `claims={"phone_verified": False}`."""
         from pasar.config import AuthSettings
+        kw["claims"] = {"phone_verified": True, **(kw.get("claims") or {})}
         settings = AuthSettings(secret=TEST_JWT_SECRET, algorithm="HS256", issuer="pasar-desa",
                                 audience="pasar-desa-api", access_ttl_seconds=900, refresh_ttl_seconds=3600)
         return issue_access_token(Identity(user_id=user_id, role=role, **kw), settings=settings)

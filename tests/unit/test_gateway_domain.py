@@ -172,3 +172,15 @@ def test_region_codes_know_their_level_and_parent():
     assert domain.region_level("35.5") is None and domain.region_level("35.05.07.20041") is None
     assert domain.region_parent("35.05.07.2004") == "35.05.07" and domain.region_parent("35") is None
     assert domain.region_key("  Sanan  Kulon ") == "sanan kulon"
+
+
+def test_the_token_says_whether_the_phone_is_proven_and_only_an_email_only_agent_is_exempt():
+    """Issue 18: selling and deliveries need a proven phone; an agent without any phone (a cooperative's officer
+    who signed up by email) may sell, a seller or courier without one may not."""
+    assert domain.phone_claims("seller", "+6281234567890", False) == {"phone_verified": False}
+    assert domain.phone_claims("courier", "+6281234567890", True) == {"phone_verified": True}
+    assert domain.phone_claims("agent", None, False) == {"phone_verified": False, "phone_exempt": True}
+    assert domain.phone_claims("agent", "+6281234567890", False) == {"phone_verified": False}
+    assert domain.phone_claims("seller", None, False) == {"phone_verified": False}
+    assert not domain.needs_verified_phone("agent", False, has_phone=False)
+    assert domain.needs_verified_phone("seller", False, has_phone=False)

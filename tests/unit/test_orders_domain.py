@@ -395,3 +395,12 @@ def test_a_visitors_cart_merges_into_the_accounts_cart_adding_quantities_within_
     full = {f"x{i}": 1 for i in range(orders_domain.MAX_CART_LINES)}
     merged, left_out = orders_domain.merge_carts(full, {"x0": 1, "new": 2})
     assert merged["x0"] == 2 and "new" not in merged and left_out == ["new"]
+
+
+def test_the_delivery_fee_comes_from_district_codes_when_shop_and_address_both_have_one():
+    """Issue 18: two spellings of one district are one district by code; names decide only without codes."""
+    shop = {"district": "Kec. Sanankulon", "district_code": "35.05.07"}
+    assert TARIFF.fee_between(shop, {"district": "Sanankulon", "district_code": "35.05.07"}) == 10000
+    assert TARIFF.fee_between(shop, {"district": "Kec. Sanankulon", "district_code": "35.05.06"}) == 20000
+    assert TARIFF.fee_between({"district": "Sanankulon"}, {"district": "sanankulon ", "district_code": "35.05.07"}) == 10000
+    assert TARIFF.fee_between({"district": ""}, {"district": "Ponggok"}) == 10000  # no pickup district: as before

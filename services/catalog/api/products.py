@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from pasar.auth import require_roles
+from pasar.auth import require_roles, require_verified_phone
 from pasar.idempotency import idempotent
 from pasar.web import decimal_json_bodies
 from pasar.web import documents_errors, read_session, uow
@@ -38,6 +38,7 @@ def browse(args):
 @blp.doc(security=BEARER)
 @require_roles("seller", "agent")
 def create_listing(data):
+    require_verified_phone()
     with uow() as work:
         return service.create_listing(work, actor(), data)
 

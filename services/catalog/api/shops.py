@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from pasar.auth import require_roles
+from pasar.auth import require_roles, require_verified_phone
 from pasar.idempotency import idempotent
 from pasar.web import documents_errors, read_session, uow
 
@@ -36,6 +36,7 @@ def list_shops(args):
 @blp.doc(security=BEARER)
 @require_roles("seller", "agent")
 def create_shop(data):
+    require_verified_phone()  # issue 18: a shop is opened by someone whose phone number is proven
     with uow() as work:
         return service.create_shop(work, actor(), data, actor_name())
 

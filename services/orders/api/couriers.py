@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from pasar.auth import current_identity, require_roles
+from pasar.auth import current_identity, require_roles, require_verified_phone
 from pasar.web import read_session, uow
 
 from .. import service
@@ -31,4 +31,7 @@ def get_me():
 def set_me(body):
     """Go on or off duty (and optionally set the service district)."""
     who = current_identity()
-    return service.set_duty(uow(), who.user_id, who.name, who.district, body["available"], body.get("district"))
+    if body["available"]:  # on duty, the dispatcher offers deliveries: only with a proven phone (issue 18)
+        require_verified_phone()
+    return service.set_duty(uow(), who.user_id, who.name, who.district, body["available"], body.get("district"),
+                            body.get("district_code"))

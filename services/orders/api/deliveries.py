@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from pasar.auth import current_identity, require_roles
+from pasar.auth import current_identity, require_roles, require_verified_phone
 from pasar.web import read_session, uow
 
 from .. import service
@@ -53,6 +53,7 @@ def get_delivery(fulfillment_id: str):
 @require_roles("courier")
 @domain_errors
 def accept_delivery(fulfillment_id: str):
+    require_verified_phone()  # issue 18: deliveries are taken by couriers whose phone number is proven
     who = current_identity()
     return service.accept_delivery(uow(), fulfillment_id, who.user_id, who.is_admin, who.district)
 
@@ -76,6 +77,7 @@ def decline_delivery(fulfillment_id: str):
 @require_roles("courier")
 @domain_errors
 def claim_delivery(fulfillment_id: str):
+    require_verified_phone()
     who = current_identity()
     return service.claim_delivery(uow(), fulfillment_id, who.user_id, who.is_admin, who.district)
 
