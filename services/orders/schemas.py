@@ -21,6 +21,8 @@ class OrderItemIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
         "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
+    batch_id = fields.String(validate=validate.Length(min=1, max=36), metadata={
+        "description": "pre-order against this open harvest batch of the listing (ordered on its own)"})
 
 
 class DeliveryAddressIn(Address):

@@ -239,13 +239,20 @@ def cart(session: Session, shopper_id: str) -> dict:
 
 
 # -- produce: a listing's buying terms (issue 17) -------------------------------------------------------
-def remember_listing_terms(uow: UnitOfWork, data: dict) -> None:
-    """listing.published / listing.updated: keep how the listing is bought (the latest word wins; a
-    redelivery writes the same values again)."""
-    row = uow.session.get(ListingTerms, data["listing_id"])
+def remember_listing_terms(uow: UnitOfWork, data: dict, occurred_at=None) -> None:
+    """listing.published / listing.updated: keep how the listing is bought. The newest terms win, by their
+    version (`as_of` in the event, else the event's `occurred_at`): an older event redelivered after a newer
+    one (a retry queue, a replayed parked message) changes nothing; the same event again writes the same
+    values."""
+    as_of = domain.terms_version(data.get("as_of") or occurred_at)
+    row = uow.session.get(ListingTerms, data["listing_id"], with_for_update=uow.db.is_postgres or None,
+                          populate_existing=True)
     if row is None:
         row = ListingTerms(listing_id=data["listing_id"])
         uow.session.add(row)
+    elif not domain.newer_terms(as_of, row.as_of):
+        return
+    row.as_of = as_of
     row.unit = data.get("unit") or "pcs"
     row.min_qty = quantity.parse(data.get("min_qty") or 1)
     row.qty_step = quantity.parse(data.get("qty_step") or 1)
@@ -285,7 +292,8 @@ def _check_items(session: Session, items: list[dict], dropoff: dict, from_cart: 
         if t is None:
             continue
         qty_problem = domain.quantity_problem(t, quantity.parse(item["qty"]))
-        other = domain.sale_problem(t, today) or domain.delivery_problem(t, dropoff)
+        # a pre-order's shelf life starts at its harvest: only how near it delivers matters now
+        other = (None if item.get("batch_id") else domain.sale_problem(t, today)) or domain.delivery_problem(t, dropoff)
         line: dict = {}
         if other:
             line["listing_id"] = [other]
@@ -407,12 +415,17 @@ def order_placed_with_key(session: Session, shopper_id: str, key: str) -> Order:
 
 
 def _items_to_check_out(session: Session, shopper_id: str, items: list[dict] | None) -> list[dict]:
-    """The items sent, else the cart's lines; one line per listing either way."""
+    """The items sent, else the cart's lines; one line per listing either way. A pre-order (an item with a
+    harvest batch) is checked out on its own."""
     if not items:
         items = [{"listing_id": l["listing_id"], "qty": l["qty"]} for l in cart(session, shopper_id)["lines"]]
         if not items:
             raise ApiError(422, "your cart is empty", "empty_cart", {"items": ["the cart is empty"]})
-    return domain.merged_items(items)
+    merged = domain.merged_items(items)
+    if any(i.get("batch_id") for i in merged) and len(merged) > 1:
+        message = "a pre-order for a coming harvest is ordered on its own"
+        raise ApiError(422, message, "preorder_alone", {"items": [message]})
+    return merged
 
 
 def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -> tuple[Order, int]:
@@ -743,6 +756,31 @@ def payment_succeeded(uow: UnitOfWork, order_id: str, payment_id: str) -> None:
         record(uow, order, order.payment_succeeded(payment_id, utcnow(), pickup_window(), ship_window()))
     elif order.status == domain.CANCELLED:
         record(uow, order, order.late_payment(payment_id))
+
+
+class NotReservedYet(RuntimeError):
+    """A harvest outcome for an order whose reservation orders has not heard yet: the worker retries later."""
+
+
+def harvest_recorded(uow: UnitOfWork, filled: list[str], unfilled: list[str]) -> None:
+    """The catalog recorded a batch's harvest (issue 17): the filled pre-orders are confirmed or asked for their
+    money; the others are cancelled through the ordinary cancel (order.cancelled: payments refunds what was
+    paid, the catalog has nothing left to release, notifications tells the shopper). Idempotent by state: an
+    order already told (or cancelled by its shopper) changes nothing."""
+    now = utcnow()
+    for order_id in sorted(set(filled) | set(unfilled)):   # id order: the same lock order as any other writer
+        order = lock_order(uow, order_id)
+        if order is None:
+            continue
+        if order.status == domain.PLACED:
+            raise NotReservedYet(f"order {order_id} is still waiting for its reservation")
+        if order.preorder is None:
+            continue
+        if order_id in filled:
+            events = order.harvest_filled(now, payment_timeout(), pickup_window(), ship_window())
+        else:
+            events = order.harvest_short(now)
+        record(uow, order, events)
 
 
 def payment_failed(uow: UnitOfWork, order_id: str, payment_id: str | None) -> None:
