@@ -165,6 +165,8 @@ _WHO_HEARS = {
     "delivery.picked_up": lambda t, d: _shopper(t, d, "delivery_on_its_way", pickup=d.get("pickup") or {}),
     "delivery.delivered": lambda t, d: _shopper(t, d, "delivery_delivered", pickup=d.get("pickup") or {}),
     "payment.refunded": lambda t, d: _shopper(t, d, "payment_refunded"),
+    # a pre-order paid at harvest (issue 17): the harvest is in, the money is asked for now
+    "payment.requested": lambda t, d: _shopper(t, d, "harvest_pay") if d.get("harvest_filled") else [],
     "stock.low": lambda t, d: _sellers_of_listing(d, "stock_low"),
     "payout.created": lambda t, d: _payee(d),
     "payout.released": lambda t, d: _payee(d, "payout_released"),

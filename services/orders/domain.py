@@ -185,6 +185,8 @@ class Order:
         """The catalog priced and reserved every line: split per seller, price delivery, ask for the money.
         A pre-order (its line promised against a harvest batch) asks for the money now only when it is paid by
         card at order; otherwise it waits for the harvest (harvest_filled asks then)."""
+        if self.status != PLACED:
+            raise IllegalTransition(self.status, AWAITING_PAYMENT)
         batch_line = next((l for l in lines if l.get("batch_id")), None)
         if batch_line is not None:
             self.preorder = {"batch_id": batch_line["batch_id"], "expected_on": batch_line.get("expected_on"),
@@ -257,7 +259,9 @@ class Order:
             self._move(CONFIRMED)
             return self._confirmed(now, pickup_window, ship_window)
         self._move(after_reservation(self.payment_method))
-        return self._ask_for_money(now, payment_timeout, pickup_window, ship_window)
+        events = self._ask_for_money(now, payment_timeout, pickup_window, ship_window)
+        events[0].data["harvest_filled"] = True   # notifications asks the shopper to pay now
+        return events
 
     def harvest_short(self, now: datetime) -> list[DomainEvent]:
         """The harvest ran out before this pre-order: cancelled, its money (if paid) given back."""

@@ -80,6 +80,8 @@ class FulfillmentOut(Schema):
     received_at = UtcDateTime(allow_none=True)
     received_by = fields.String(allow_none=True, metadata={"description": "shopper | timer"})
     cancel_reason = fields.String(allow_none=True)
+    preorder = fields.Dict(allow_none=True, metadata={"description": "a pre-order for a coming harvest: {batch_id, "
+                           "expected_on, pay_at, harvest: null | filled | short}"})
     cancelled_at = UtcDateTime(allow_none=True)
     courier = fields.Function(lambda f: getattr(f, "courier_contact", None), allow_none=True, metadata={
         "description": "the courier's name and phone, for the shopper once the parcel is picked up"})
@@ -110,6 +112,8 @@ class OrderOut(Schema):
     total = fields.Integer()
     paid = fields.Boolean()
     cancel_reason = fields.String(allow_none=True)
+    preorder = fields.Dict(allow_none=True, metadata={"description": "a pre-order for a coming harvest: {batch_id, "
+                           "expected_on, pay_at, harvest: null | filled | short}"})
     payment_due_at = fields.DateTime(allow_none=True)
     delivery_address = fields.Dict()
     created_at = fields.DateTime()
