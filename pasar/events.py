@@ -86,6 +86,7 @@ class ListingEvent(Contract):
     qty_step = WireQuantity(allow_none=True, load_default=None)
     sellable_until = fields.String(allow_none=True, load_default=None)  # ISO date
     deliver_within = fields.String(allow_none=True, load_default=None)
+    delivery_window = fields.Boolean(allow_none=True, load_default=None)  # the shopper picks a delivery window
     # when these terms were true (ISO time, the catalog's clock under the listing's lock): an older event
     # delivered late never overwrites newer terms (orders' listing_terms)
     as_of = fields.String(allow_none=True, load_default=None)

@@ -35,6 +35,10 @@ _EN = {  # this page's words in English (Indonesian first); never overrides i18n
     "dikembalikan.": "Orders are filled in the order they were placed; if the harvest is short, the orders that do "
     "not fit are cancelled and refunded.",
     "Isi dengan angka, misalnya 25 atau 12,5.": "Write a number, for example 25 or 12.5.",
+    "Pembeli memilih hari dan jam antar": "The shopper picks the delivery day and time",
+    "Waktu antar": "Delivery time", "Waktu antar (hasil bumi segar)": "Delivery time (fresh produce)",
+    "Hari antar": "Delivery day", "pagi": "morning", "siang": "midday", "sore": "afternoon",
+    "Pilih waktu antar": "Choose a delivery time",
     "Isi dengan angka, misalnya 42000.": "Write a number, for example 42000.",
 }
 for _words, _english in _EN.items():
@@ -107,6 +111,30 @@ def record_harvest(batch_id: str):
             else i18n.gettext("Isi dengan angka, misalnya 25 atau 12,5."))
     form = {"expected_on": "", "cap": "", "price": listing.get("price"), "pay_at": "order"}
     return _batches_page(listing, batches, form, {}, 422, harvest_errors={batch_id: problem})
+
+
+SLOTS = {"pagi": ("06.00", "10.00"), "siang": ("10.00", "14.00"), "sore": ("14.00", "18.00")}  # orders' own
+
+
+@bp.app_template_global("window_slot")
+def window_slot(slot: str | None) -> str:
+    """"sore (14.00–18.00)": a part of the day as the page's language says it, with its hours."""
+    start, end = SLOTS.get(slot or "", ("", ""))
+    return f"{i18n.gettext(slot or '')} ({start}–{end})" if start else (slot or "")
+
+
+def window_days(lines: list[dict]) -> list[str]:
+    """The days a delivery window may be picked for these lines (none: no line asks for a window): today until the
+    earliest last selling day of those that ask, at most three days ahead (orders' rule)."""
+    asking = [line["product"] for line in lines if not line.get("batch_id") and line["product"].get("delivery_window")]
+    if not asking:
+        return []
+    today = date.today()
+    last = today + timedelta(days=3)
+    for product in asking:
+        if product.get("sellable_until"):
+            last = min(last, date.fromisoformat(str(product["sellable_until"])[:10]))
+    return [(today + timedelta(days=n)).isoformat() for n in range((last - today).days + 1)]
 
 
 @bp.app_template_filter("tanggal")

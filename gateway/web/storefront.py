@@ -8,7 +8,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config, quantity
 
-from . import accounts_bridge, complaint_pages, i18n, rails, session, sharing
+from . import accounts_bridge, complaint_pages, harvest_pages, i18n, rails, session, sharing
 from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render, rupiah_text
 from .forms import flatten_fields, general_error
@@ -217,6 +217,9 @@ def checkout():
                    **{k: chosen[k] for k in SAVED_ADDRESS_CODES if chosen.get(k)}}
     errors: dict = {}
     method = request.form.get("payment_method", "cod")
+    days = harvest_pages.window_days(lines)   # perishables the seller limited to a delivery window (issue 17)
+    window = {"date": request.form.get("window_date") if request.form.get("window_date") in days else
+              (days[0] if days else ""), "slot": request.form.get("window_slot") or ""}
     if request.method == "POST":
         for required in ("name", "phone", "street", "district"):
             if not address[required]:
@@ -224,12 +227,15 @@ def checkout():
         channels = offered_channels()
         if method != "cod" and method not in channels:
             errors["payment_method"] = i18n.gettext("Pilih cara bayar")
+        if days and window["slot"] not in harvest_pages.SLOTS:
+            errors["delivery_window"] = i18n.gettext("Pilih waktu antar")
         if not errors:
             reply = post("/api/v1/orders", json_body={
                 "items": [{"listing_id": line["product"]["id"], "qty": quantity.wire(line["qty"]),
                            **({"batch_id": line["batch_id"]} if line.get("batch_id") else {})} for line in lines],
                 "payment_method": "cod" if method == "cod" else "card",  # orders: paid at the door, or online
-                "delivery_address": {k: v for k, v in address.items() if v}},
+                "delivery_address": {k: v for k, v in address.items() if v},
+                **({"delivery_window": window} if days else {})},
                 headers=session.idempotency("order"))  # a double tap on "Buat pesanan" places one order
             if reply.ok:
                 order_id = reply.body["id"]
@@ -246,7 +252,7 @@ def checkout():
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
                   preorder_args={"pra": preorder["product"]["id"], "jumlah": quantity.wire(preorder["qty"])}
-                  if preorder else {},
+                  if preorder else {}, window_days=days, window=window,
                   method=method, errors=errors, delivery=delivery_quote(lines, address.get("district")),
                   saved=saved, chosen_id=chosen["id"] if chosen else "",
                   channels=offered_channels(), channel_label=rails.channel_label)

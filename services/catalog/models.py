@@ -96,6 +96,8 @@ class Listing(Base):
     shelf_life_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # "" anywhere | "district" | "regency": delivered only that near the shop
     deliver_within: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    # the shopper picks a delivery window (day and part of it) at checkout (issue 17)
+    delivery_window: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_document
     search_heading: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_heading

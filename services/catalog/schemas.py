@@ -165,6 +165,8 @@ class ListingIn(Schema):
     shelf_life_days = ShelfLife(load_default=None, allow_none=True,
                                 metadata={"description": "perishables: sold until harvested_on + this"})
     deliver_within = Nearby(load_default="")
+    delivery_window = fields.Boolean(load_default=False, metadata={
+        "description": "perishables: the shopper picks a delivery day and part of it at checkout"})
 
 
 class ListingPatch(Schema):
@@ -181,6 +183,7 @@ class ListingPatch(Schema):
     harvested_on = fields.Date(allow_none=True)
     shelf_life_days = ShelfLife(allow_none=True)
     deliver_within = Nearby()
+    delivery_window = fields.Boolean()
 
 
 class ModerationIn(Schema):
@@ -215,6 +218,7 @@ class ListingOut(Schema):
     sellable_until = fields.Date(allow_none=True, metadata={"description": "perishables: the last day it sells"})
     expired = fields.Boolean(metadata={"description": "past its shelf life: no longer sold"})
     deliver_within = fields.String()
+    delivery_window = fields.Boolean(metadata={"description": "the shopper picks a delivery window at checkout"})
     rating_average = fields.Float(allow_none=True, metadata={"description": "stars from published shoppers' "
                                                                      "reviews, one decimal; null without any"})
     rating_count = fields.Integer()

@@ -58,6 +58,7 @@ def listing_event(listing: Listing, shop: Shop | None) -> dict:
             "low_stock_threshold": listing.low_stock_threshold,
             "min_qty": quantity.wire(listing.min_qty or 1), "qty_step": quantity.wire(listing.qty_step or 1),
             "sellable_until": until.isoformat() if until else None, "deliver_within": listing.deliver_within or "",
+            "delivery_window": bool(listing.delivery_window),
             "shop_district": shop.district if shop else "", "shop_regency": shop.regency if shop else "",
             # the version of these terms: taken under the listing's row lock, so a later change has a later stamp
             # and orders keeps the newest terms whatever order the events arrive in

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Callable, Iterable
 
@@ -145,7 +145,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 class Order:
     def __init__(self, id: str, shopper_id: str, payment_method: str, items: list[dict],
-                 delivery_address: dict, created_at: datetime | None = None):
+                 delivery_address: dict, created_at: datetime | None = None, delivery_window: dict | None = None):
         if payment_method not in ("card", "cod"):
             raise DomainError(f"unknown payment method {payment_method!r}", "bad_payment_method")
         self.id = id
@@ -169,6 +169,8 @@ class Order:
         self.fulfillments: list[Fulfillment] = []
         # a pre-order (issue 17): {batch_id, expected_on, pay_at, harvest: None | "filled" | "short"}
         self.preorder: dict | None = None
+        # perishables (issue 17): the delivery window the shopper picked, {"date": ISO day, "slot": pagi|siang|sore}
+        self.delivery_window: dict | None = dict(delivery_window) if delivery_window else None
 
     def _move(self, target: str) -> None:
         self.status = transition(self.status, target)
@@ -449,7 +451,7 @@ class Fulfillment:
                 "cod_amount_collected": self.cod_amount_collected, "seller_id": self.seller_id,
                 "shop_id": self.shop_id, "agent_id": self.agent_id, "shopper_id": order.shopper_id, "goods_amount": self.goods_amount,
                 "delivery_fee": self.delivery_fee, "cod_amount_due": self.cod_amount_due,
-                "payment_method": order.payment_method,
+                "payment_method": order.payment_method, "delivery_window": order.delivery_window,
                 "pickup": {**self.pickup, "shop_name": self.shop_name}, "dropoff": order.delivery_address}
         data.update(extra)
         return DomainEvent(event_type, data, self.id)
@@ -679,6 +681,7 @@ class BuyingTerms:
     deliver_within: str = ""            # "" | "district" | "regency"
     shop_district: str = ""
     shop_regency: str = ""
+    delivery_window: bool = False       # the seller wants the shopper to pick a delivery window
 
 
 def terms_version(stamp) -> datetime | None:
@@ -724,6 +727,34 @@ def delivery_problem(terms: BuyingTerms, dropoff: dict) -> str | None:
     if terms.deliver_within == "regency" and not (near(terms.shop_regency, dropoff.get("regency"))
                                                   or near(terms.shop_district, dropoff.get("district"))):
         return "delivered only within the shop's regency"
+    return None
+
+
+# -- perishables: the delivery window (issue 17) -------------------------------------------------------
+# A seller may limit a perishable to a delivery window (the listing's `delivery_window`): an order with such a line
+# is delivered in a window the shopper picks at checkout: a day (from today until the earliest last selling day of
+# those lines, at most DELIVERY_WINDOW_DAYS ahead) and a part of it. The courier sees it with the job.
+DELIVERY_SLOTS = {"pagi": ("06.00", "10.00"), "siang": ("10.00", "14.00"), "sore": ("14.00", "18.00")}
+DELIVERY_WINDOW_DAYS = 3
+
+
+def needs_window(terms: BuyingTerms | None) -> bool:
+    """The seller limited this perishable to a delivery window (a listing option, like nearby delivery)."""
+    return terms is not None and terms.delivery_window
+
+
+def window_problem(window: dict | None, today: date, last_days: list[str | None]) -> str | None:
+    """Why this delivery window cannot be used for an order whose windowed lines sell until `last_days` (ISO days,
+    None without a shelf life; empty: no line needs a window, and any window or none is fine)."""
+    if not last_days:
+        return None
+    if not window:
+        return "choose a delivery window for fresh produce"
+    day = date.fromisoformat(window["date"])
+    last = min([date.fromisoformat(d) for d in last_days if d] + [today + timedelta(days=DELIVERY_WINDOW_DAYS)])
+    if day < today or day > last:
+        first, last_day = today.isoformat(), last.isoformat()
+        return f"deliver between {first} and {last_day}"
     return None
 
 

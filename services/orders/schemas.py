@@ -6,7 +6,7 @@ from pasar.events import Address
 from pasar.quantity import Quantity
 from pasar.text import FreeText, Name
 
-from .domain import (COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, MAX_CART_LINES, MAX_CART_QTY,
+from .domain import (DELIVERY_SLOTS, COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, MAX_CART_LINES, MAX_CART_QTY,
                      MAX_COMPLAINT_PHOTOS, OPERATOR_DECISIONS, SELLER_ANSWERS, SELLER_REFUSALS, as_utc, dropoff_for)
 
 
@@ -37,11 +37,19 @@ class DeliveryAddressIn(Address):
     notes = FreeText(0, text.NOTE_MAX, load_default="", allow_none=True)
 
 
+class DeliveryWindowIn(Schema):
+    date = fields.Date(required=True, metadata={"description": "the day to deliver"})
+    slot = fields.String(required=True, validate=validate.OneOf(tuple(DELIVERY_SLOTS)), metadata={
+        "description": "pagi 06.00-10.00, siang 10.00-14.00, sore 14.00-18.00"})
+
+
 class OrderIn(Schema):
     # without items, the shopper's cart is checked out
     items = fields.List(fields.Nested(OrderItemIn), validate=validate.Length(min=1, max=MAX_CART_LINES))
     payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
     delivery_address = fields.Nested(DeliveryAddressIn, required=True)
+    delivery_window = fields.Nested(DeliveryWindowIn, allow_none=True, metadata={
+        "description": "required when a line is perishable (has a shelf life): when it is delivered"})
 
 
 class TimelineOut(Schema):
@@ -82,6 +90,7 @@ class FulfillmentOut(Schema):
     cancel_reason = fields.String(allow_none=True)
     preorder = fields.Dict(allow_none=True, metadata={"description": "a pre-order for a coming harvest: {batch_id, "
                            "expected_on, pay_at, harvest: null | filled | short}"})
+    delivery_window = fields.Dict(allow_none=True, metadata={"description": "perishables: {date, slot}"})
     cancelled_at = UtcDateTime(allow_none=True)
     courier = fields.Function(lambda f: getattr(f, "courier_contact", None), allow_none=True, metadata={
         "description": "the courier's name and phone, for the shopper once the parcel is picked up"})
@@ -92,6 +101,8 @@ class WorkOut(FulfillmentOut):
     payment_method = fields.Function(lambda f: f.order.payment_method)
     dropoff = fields.Method("_dropoff")
     order_status = fields.Function(lambda f: f.order.status)
+    delivery_window = fields.Function(lambda f: f.order.delivery_window, metadata={
+        "description": "perishables: deliver on this day in this part of it ({date, slot})"})
 
     def _dropoff(self, f):
         viewer = current_identity(optional=True)
@@ -114,6 +125,7 @@ class OrderOut(Schema):
     cancel_reason = fields.String(allow_none=True)
     preorder = fields.Dict(allow_none=True, metadata={"description": "a pre-order for a coming harvest: {batch_id, "
                            "expected_on, pay_at, harvest: null | filled | short}"})
+    delivery_window = fields.Dict(allow_none=True, metadata={"description": "perishables: {date, slot}"})
     payment_due_at = fields.DateTime(allow_none=True)
     delivery_address = fields.Dict()
     created_at = fields.DateTime()

@@ -258,6 +258,7 @@ def remember_listing_terms(uow: UnitOfWork, data: dict, occurred_at=None) -> Non
     row.qty_step = quantity.parse(data.get("qty_step") or 1)
     row.sellable_until = data.get("sellable_until")
     row.deliver_within = data.get("deliver_within") or ""
+    row.delivery_window = bool(data.get("delivery_window"))
     row.shop_district = data.get("shop_district") or ""
     row.shop_regency = data.get("shop_regency") or ""
 
@@ -265,7 +266,8 @@ def remember_listing_terms(uow: UnitOfWork, data: dict, occurred_at=None) -> Non
 def _terms(session: Session, listing_ids) -> dict[str, domain.BuyingTerms]:
     rows = session.scalars(select(ListingTerms).where(ListingTerms.listing_id.in_(list(listing_ids)))).all()
     return {r.listing_id: domain.BuyingTerms(r.unit, Decimal(r.min_qty), Decimal(r.qty_step), r.sellable_until,
-                                             r.deliver_within or "", r.shop_district or "", r.shop_regency or "")
+                                             r.deliver_within or "", r.shop_district or "", r.shop_regency or "",
+                                             bool(r.delivery_window))
             for r in rows}
 
 
@@ -390,9 +392,20 @@ def delivery_fees(pickup_districts: list[str], dropoff_district: str | None) -> 
 
 
 # == checkout and the shopper's orders =================================================================
-def new_order(shopper_id: str, payment_method: str, items: list[dict], delivery_address: dict) -> Order:
+def new_order(shopper_id: str, payment_method: str, items: list[dict], delivery_address: dict,
+              delivery_window: dict | None = None) -> Order:
     return Order(id=new_id(), shopper_id=shopper_id, payment_method=payment_method, items=items,
-                 delivery_address=delivery_address, created_at=utcnow())
+                 delivery_address=delivery_address, created_at=utcnow(), delivery_window=delivery_window)
+
+
+def _check_window(session: Session, items: list[dict], window: dict | None) -> None:
+    """Perishables (issue 17): an order with a line that has a shelf life needs a delivery window within it (422
+    naming `delivery_window`). A pre-order's line is fresh from its harvest: not counted here."""
+    terms = _terms(session, {i["listing_id"] for i in items if not i.get("batch_id")})
+    last_days = [t.sellable_until for t in terms.values() if domain.needs_window(t)]
+    problem = domain.window_problem(window, utcnow().date(), last_days)
+    if problem:
+        raise ApiError(422, problem, "delivery_window", {"delivery_window": [problem]})
 
 
 def _replay(session: Session, shopper_id: str, key: str, fingerprint: str) -> tuple[Order, int] | None:
@@ -434,6 +447,11 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
     leaves an order without its key (or a key without its order)."""
     body = {**body, "items": [{**i, "qty": quantity.wire(i["qty"])} for i in body["items"]]} \
         if body.get("items") else body   # exact decimals hashed (and carried) in their wire form
+    if body.get("delivery_window"):
+        window = body["delivery_window"]
+        body = {**body, "delivery_window": {"date": str(window["date"]), "slot": window["slot"]}}
+    else:
+        body = {k: v for k, v in body.items() if k != "delivery_window"}
     fingerprint = domain.request_fingerprint(body)
     if key:
         with closing(uow.db.Session()) as session:
@@ -442,7 +460,9 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
     with uow:
         items = _items_to_check_out(uow.session, shopper_id, body.get("items"))
         _check_items(uow.session, items, body["delivery_address"], not body.get("items"))
-        order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"])
+        _check_window(uow.session, items, body.get("delivery_window"))
+        order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"],
+                          body.get("delivery_window"))
         try:
             if key:  # claimed first: a second request with this key waits on the row, then replays
                 uow.session.add(IdempotencyKey(shopper_id=shopper_id, key=key, request_hash=fingerprint,

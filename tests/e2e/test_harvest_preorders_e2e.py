@@ -95,3 +95,34 @@ def test_a_batch_oversubscribed_then_harvested_short_fills_the_first_orders_and_
     assert _ok(farmer.post(f"/api/v1/products/harvests/{batch['id']}/harvest",
                            json={"harvested_qty": "3.5"}))["filled_qty"] == "3.5"
     assert farmer.post(f"/api/v1/products/harvests/{batch['id']}/harvest", json={"harvested_qty": "4"})[0] == 409
+
+
+def test_chilies_limited_to_a_delivery_window_ask_for_one_and_the_courier_sees_it(stack):
+    """Issue 17, perishables limited to a delivery window: without one the checkout is a 422 naming the field in
+    Bahasa Indonesia; with one (tomorrow afternoon) the courier's delivery carries it."""
+    here = f"Kec-{uuid.uuid4().hex[:6]}"
+    farmer, listing = farmer_with_chilies(stack, here, delivery_window=True)
+    assert listing["delivery_window"] is True
+    shopper = stack.client(f"shopper-{uuid.uuid4().hex[:6]}", "shopper")
+    body = {"items": [{"listing_id": listing["id"], "qty": "1"}], "payment_method": "cod",
+            "delivery_address": address(here)}
+
+    def refused():
+        code, answer = shopper.post("/api/v1/orders", json=body)
+        if code == 201:   # orders had not heard of the listing yet: cancel that one and try again
+            wait_status(shopper, answer["id"], "CONFIRMED")
+            _ok(shopper.post(f"/api/v1/orders/{answer['id']}/cancel"))
+            return None
+        return answer if code == 422 else None
+    bad = wait_until(refused, timeout=20, message="orders asks for a delivery window")
+    assert bad["error"]["fields"] == {"delivery_window": ["pilih waktu antar untuk hasil bumi segar"]}
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    order = _ok(shopper.post("/api/v1/orders", json={**body, "delivery_window": {"date": tomorrow, "slot": "sore"}}),
+                201)
+    (parcel,) = wait_status(shopper, order["id"], "CONFIRMED")["fulfillments"]
+    courier_id = f"courier-{uuid.uuid4().hex[:6]}"
+    courier = stack.client(courier_id, "courier", district=here)
+    _ok(courier.put("/api/v1/couriers/me", json={"available": True}))
+    assert _ok(farmer.post(f"/api/v1/fulfillments/{parcel['id']}/ready"))["courier_id"] == courier_id
+    (job,) = _ok(courier.get("/api/v1/deliveries"))["deliveries"]
+    assert job["delivery_window"] == {"date": tomorrow, "slot": "sore"}

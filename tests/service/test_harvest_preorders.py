@@ -153,3 +153,48 @@ def test_pay_at_harvest_asks_for_the_money_only_when_filled_and_a_short_paid_ord
     last = outbox(ords, "order.cancelled")[-1]
     assert (last["order_id"], last["reason"], last["paid"], last["amount"]) == (
         paid.id, "harvest_short", True, 2 * 42000 + paid.delivery_total)   # the listing's price by default
+
+
+def test_perishables_need_a_delivery_window_within_their_shelf_life_and_the_courier_sees_it(cat, ords):
+    """Issue 17, perishables limited to a delivery window: the shopper picks a day and a part of it at checkout;
+    missing or past the chilies' last selling day is a 422 naming `delivery_window`; the parcel's delivery events
+    (what the courier gets) carry the window."""
+    from services.orders import domain as orders_domain
+    from services.orders.schemas import OrderIn
+
+    listing = chilies(cat, delivery_window=True)   # harvested today, 5 days' shelf life, delivered in a window
+    run(ords, orders.remember_listing_terms, outbox(cat, "listing.published")[0])
+    body = {"payment_method": "cod", "delivery_address": ADDRESS,
+            "items": [{"listing_id": listing["id"], "qty": D("1")}]}
+    with pytest.raises(ApiError) as caught:
+        orders.place_order(UnitOfWork(ords), "hana", body, None)
+    assert caught.value.fields == {"delivery_window": ["choose a delivery window for fresh produce"]}
+    too_late = (date.today() + timedelta(days=4)).isoformat()
+    with pytest.raises(ApiError) as caught:
+        orders.place_order(UnitOfWork(ords), "hana", OrderIn().load(
+            {**body, "items": [{"listing_id": listing["id"], "qty": "1"}], "delivery_window": {
+                "date": too_late, "slot": "pagi"}}), None)
+    last = (date.today() + timedelta(days=orders_domain.DELIVERY_WINDOW_DAYS)).isoformat()
+    assert caught.value.fields == {"delivery_window": [f"deliver between {date.today().isoformat()} and {last}"]}
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    order, status = orders.place_order(UnitOfWork(ords), "hana", OrderIn().load(
+        {**body, "items": [{"listing_id": listing["id"], "qty": "1"}],
+         "delivery_window": {"date": tomorrow, "slot": "sore"}}), "key-1")
+    assert status == 201 and order.delivery_window == {"date": tomorrow, "slot": "sore"}
+    again, status = orders.place_order(UnitOfWork(ords), "hana", OrderIn().load(
+        {**body, "items": [{"listing_id": listing["id"], "qty": "1"}],
+         "delivery_window": {"date": tomorrow, "slot": "sore"}}), "key-1")
+    assert (again.id, status) == (order.id, 200)
+    [placed] = outbox(ords, "order.placed")
+    run(cat, catalog.reserve_stock, order.id, placed["items"], placed["delivery_address"])
+    run(ords, orders.stock_reserved, order.id, outbox(cat, "stock.reserved")[0]["lines"])
+    with UnitOfWork(ords) as w:
+        o = orders.lock_order(w, order.id)
+        f = o.fulfillments[0]
+        f.mark_ready(o, o.confirmed_at)
+        events = f.assign(o, "courier-1", accepted=True)
+    assert events[0].data["delivery_window"] == {"date": tomorrow, "slot": "sore"}
+    # a perishable the seller did not limit to a window needs none
+    plain = chilies(cat, title="Cabai hijau")
+    run(ords, orders.remember_listing_terms, outbox(cat, "listing.published")[-1])
+    orders.place_order(UnitOfWork(ords), "hana", {**body, "items": [{"listing_id": plain["id"], "qty": D("1")}]}, None)

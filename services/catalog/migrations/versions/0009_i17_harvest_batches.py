@@ -1,4 +1,4 @@
-"""harvest pre-orders (issue 17): harvest batches, and a reservation's batch
+"""harvest pre-orders (issue 17): harvest batches, and a reservation's batch; a listing's delivery window
 
 Revision ID: catalog_0009_i17_harvest
 Revises: catalog_0008
@@ -36,9 +36,13 @@ def upgrade() -> None:
     with op.batch_alter_table("reservations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("batch_id", sa.String(length=36), nullable=True))
         batch_op.create_index("ix_reservations_batch_id", ["batch_id"])
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("delivery_window", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.drop_column("delivery_window")
     with op.batch_alter_table("reservations", schema=None) as batch_op:
         batch_op.drop_index("ix_reservations_batch_id")
         batch_op.drop_column("batch_id")
