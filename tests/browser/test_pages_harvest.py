@@ -88,3 +88,57 @@ def test_a_farmer_opens_a_harvest_batch_from_a_phone_and_a_shopper_pre_orders(br
                timeout=20, message="the unfilled pre-order is cancelled")
     buyer.goto(f"/pesanan/{order_id}")
     assert "Hasil panen tidak cukup untuk pra-pesanan ini" in buyer.text(), buyer.text()
+
+
+def test_a_shopper_picks_a_delivery_window_for_fresh_chilies_and_the_courier_sees_it(browse, stack):
+    tag = uuid.uuid4().hex[:6]
+    district = f"Bobotsari-{tag}"
+    farmer_id = f"farmer-{tag}"
+    api = stack.client(farmer_id, "seller", name="Bu Tini")
+    code, shop = api.post("/api/v1/shops", json={"name": f"Kebun Bu Tini {tag}", "street": "Jl. Sawah 3",
+                                                 "village": "Serang", "district": district, "regency": "Purbalingga"})
+    assert code == 201, shop
+    code, listing = api.post("/api/v1/products", json={
+        "shop_id": shop["id"], "title": f"Cabai hijau {tag}", "category": "hasil-bumi", "unit": "kg", "price": 30000,
+        "status": "published", "stock": "5", "harvested_on": date.today().isoformat(), "shelf_life_days": 4,
+        "delivery_window": True})
+    assert code == 201 and listing["delivery_window"] is True, listing
+    buyer_id = f"shopper-{tag}"
+    buyer_api = stack.client(buyer_id, "shopper")
+    wait_until(lambda: buyer_api.post("/api/v1/orders", json={
+        "items": [{"listing_id": listing["id"], "qty": 1}], "payment_method": "cod",
+        "delivery_address": {"name": "Siti", "phone": "081234567890", "street": "Jl. Mawar 3",
+                             "district": district}})[0] == 422, timeout=20, message="orders knows the window rule")
+
+    buyer = browse("buyer-window", token=stack.token(buyer_id, "shopper", name="Siti", district=district))
+    buyer.goto(f"/produk/{listing['id']}")
+    buyer.page.get_by_role("button", name="Masukkan keranjang").click()
+    buyer.page.wait_for_load_state()
+    buyer.goto("/checkout")
+    tomorrow = date.today() + timedelta(days=1)
+    buyer.page.get_by_label("Hari antar *").select_option(tomorrow.isoformat())
+    for field_id, value in (("f-name", "Siti"), ("f-phone", "081234567890"), ("f-street", "Jl. Mawar 3"),
+                            ("f-district", district)):
+        field = buyer.page.locator(f"#{field_id}")
+        if not field.input_value():
+            field.fill(value)
+    buyer.page.locator("#slot-sore").check()
+    buyer.check("checkout-delivery-window")
+    buyer.page.locator("#pm-cod").check()
+    buyer.page.get_by_role("button", name="Buat pesanan").click()
+    buyer.page.wait_for_load_state()
+    order_id = buyer.page.url.rstrip("/").split("/")[-1].split("?")[0]
+    placed = wait_until(lambda: (lambda o: o if o.get("status") == "CONFIRMED" else None)(
+        buyer_api.get(f"/api/v1/orders/{order_id}")[1]), timeout=20, message="the order confirmed")
+    assert placed["delivery_window"] == {"date": tomorrow.isoformat(), "slot": "sore"}
+
+    courier_id = f"courier-{tag}"
+    courier_api = stack.client(courier_id, "courier", name="Mas Joko", district=district)
+    assert courier_api.put("/api/v1/couriers/me", json={"available": True})[0] == 200
+    (parcel,) = placed["fulfillments"]
+    assert api.post(f"/api/v1/fulfillments/{parcel['id']}/ready")[0] == 200
+    courier = browse("courier-window", token=stack.token(courier_id, "courier", name="Mas Joko", district=district))
+    courier.goto("/kurir")
+    shown = f"{tomorrow.day} {MONTHS_ID[tomorrow.month - 1]} {tomorrow.year}"
+    job = courier.page.locator("li.delivery", has_text=f"#{order_id[:8]}")
+    assert f"Waktu antar: {shown}, sore (14.00–18.00)" in job.inner_text(), job.inner_text()
