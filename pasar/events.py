@@ -95,7 +95,7 @@ class ListingEvent(Contract):
 class OrderItem(Contract):
     listing_id = Id(required=True)
     qty = Qty(required=True)
-    batch_id = Id(allow_none=True, load_default=None)  # a pre-order against this harvest batch (issue 17)
+    batch_id = Id(allow_none=True)  # a pre-order against this harvest batch (issue 17); absent otherwise
 
 
 class OrderPlaced(Contract):
