@@ -164,6 +164,22 @@ class HarvestRecorded(Contract):
     unfilled = fields.List(fields.Nested(HarvestOrder), required=True)
 
 
+class LateOrder(Contract):
+    order_id = Id(required=True)
+    shopper_id = Id(required=True)
+
+
+class HarvestLate(Contract):
+    """An open batch's expected day passed without a harvest (issue 17): each pre-order's shopper is told, once."""
+    batch_id = Id(required=True)
+    listing_id = Id(required=True)
+    shop_id = Id(required=True)
+    seller_id = Id(required=True)
+    title = fields.String(required=True)
+    expected_on = fields.String(required=True)
+    orders = fields.List(fields.Nested(LateOrder), required=True)
+
+
 class SellerSubtotal(Contract):
     seller_id = Id(required=True)
     fulfillment_id = Id(required=True)
@@ -354,6 +370,7 @@ CONTRACTS: dict[str, type[Schema]] = {
     "stock.reserved": StockReserved,
     "stock.rejected": StockRejected,
     "harvest.recorded": HarvestRecorded,
+    "harvest.late": HarvestLate,
     "payment.requested": PaymentRequested,
     "payment.succeeded": PaymentResult,
     "payment.failed": PaymentResult,

@@ -167,6 +167,8 @@ class HarvestBatch(Base):
     opened_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     harvested_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # the expected day passed without a harvest: its shoppers were told once (harvest.late)
+    late_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class StockAnswer(Base):

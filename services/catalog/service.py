@@ -664,6 +664,42 @@ def record_harvest(work: UnitOfWork, batch_id: str, who: Actor, harvested: Decim
     return batch_view(session, batch, listing.unit)
 
 
+def tell_late_harvests(db, today: date | None = None, limit: int = 50) -> list[str]:
+    """A periodic job: an open batch whose expected day has passed tells the shoppers who pre-ordered from it,
+    once (`harvest.late`, with each order's shopper from order.placed): they may wait or cancel for a full
+    refund. One batch per transaction."""
+    from contextlib import closing
+
+    from .models import OrderShopper
+    today = today or utcnow().date()
+    with closing(db.Session()) as session:
+        due = session.scalars(select(HarvestBatch.id).where(HarvestBatch.status == domain.BATCH_OPEN,
+                                                            HarvestBatch.expected_on < today,
+                                                            HarvestBatch.late_told_at.is_(None)).limit(limit)).all()
+    emitted: list[str] = []
+    for batch_id in due:
+        with UnitOfWork(db, source=db.service) as work:
+            batch = get_for_update(work.session, work.db.is_postgres, HarvestBatch, batch_id)
+            if batch is None or batch.status != domain.BATCH_OPEN or batch.late_told_at is not None:
+                continue
+            batch.late_told_at = utcnow()
+            listing = work.session.get(Listing, batch.listing_id)
+            order_ids = work.session.scalars(select(Reservation.order_id).where(
+                Reservation.batch_id == batch.id, Reservation.status == domain.PROMISED)
+                .order_by(Reservation.created_at, Reservation.id)).all()
+            shoppers = dict(work.session.execute(select(OrderShopper.order_id, OrderShopper.shopper_id).where(
+                OrderShopper.order_id.in_(order_ids))).all()) if order_ids else {}
+            work.emit("harvest.late", {
+                "batch_id": batch.id, "listing_id": batch.listing_id, "shop_id": batch.shop_id,
+                "seller_id": batch.seller_id, "title": listing.title if listing else "",
+                "expected_on": batch.expected_on.isoformat(),
+                "orders": [{"order_id": o, "shopper_id": shoppers[o]} for o in order_ids if o in shoppers]},
+                correlation_id=batch.id)
+            emitted += work.emitted
+            work.commit()
+    return emitted
+
+
 # -- the sellers directory -----------------------------------------------------------------------
 def remember_seller(work: UnitOfWork, user_id: str, role: str, name: str, phone: str | None = None,
                     email: str | None = None, district: str | None = None) -> None:

@@ -152,6 +152,13 @@ def _complaint(event_type: str, data: dict) -> list[Intent]:
     return out
 
 
+def _late_harvest(data: dict) -> list[Intent]:
+    """A harvest batch is late (issue 17): every shopper who pre-ordered from it hears it, for their own order."""
+    return [Intent(o["shopper_id"], "harvest_late", {**data, "order_id": o["order_id"],
+                                                      "order_ref": short_order(o["order_id"])}, o["order_id"])
+            for o in data.get("orders") or [] if reachable_person(o.get("shopper_id"))]
+
+
 COMPLAINT_EVENTS = ("complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
                     "complaint.resolved")
 
@@ -167,6 +174,7 @@ _WHO_HEARS = {
     "payment.refunded": lambda t, d: _shopper(t, d, "payment_refunded"),
     # a pre-order paid at harvest (issue 17): the harvest is in, the money is asked for now
     "payment.requested": lambda t, d: _shopper(t, d, "harvest_pay") if d.get("harvest_filled") else [],
+    "harvest.late": lambda t, d: _late_harvest(d),
     "stock.low": lambda t, d: _sellers_of_listing(d, "stock_low"),
     "payout.created": lambda t, d: _payee(d),
     "payout.released": lambda t, d: _payee(d, "payout_released"),

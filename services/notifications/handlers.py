@@ -30,7 +30,7 @@ NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "del
                     "delivery.delivered", "payment.refunded", "stock.low", "payout.created",
                     "delivery.assigned", "delivery.unassigned",
                     # harvest pre-orders (issue 17): a pre-order paid at harvest is asked for its money
-                    "payment.requested",
+                    "payment.requested", "harvest.late",
                     # after the sale (issue 16)
                     "fulfillment.cancelled", "payout.released", "delivery.accepted",
                     # questions and conversations (issue 19)

@@ -198,3 +198,26 @@ def test_perishables_need_a_delivery_window_within_their_shelf_life_and_the_cour
     plain = chilies(cat, title="Cabai hijau")
     run(ords, orders.remember_listing_terms, outbox(cat, "listing.published")[-1])
     orders.place_order(UnitOfWork(ords), "hana", {**body, "items": [{"listing_id": plain["id"], "qty": D("1")}]}, None)
+
+
+def test_a_late_harvest_tells_each_shopper_once_who_may_cancel_for_a_full_refund(cat, ords):
+    from services.catalog import questions
+    from services.notifications import domain as notifications_domain
+
+    listing = chilies(cat, stock=D("0"))
+    with UnitOfWork(cat) as w:
+        batch = catalog.open_batch(w, listing["id"], FARMER, {"expected_on": date.today(), "cap": D("5")})
+    order = _place(ords, cat, "intan", listing["id"], batch["id"], "2", "card")
+    run(cat, questions.remember_order_shopper, order.id, "intan")
+    assert catalog.tell_late_harvests(cat) == []                      # not late on the expected day itself
+    tomorrow = date.today() + timedelta(days=1)
+    assert len(catalog.tell_late_harvests(cat, today=tomorrow)) == 1
+    assert catalog.tell_late_harvests(cat, today=tomorrow) == []      # told once
+    [late] = outbox(cat, "harvest.late")
+    assert late["orders"] == [{"order_id": order.id, "shopper_id": "intan"}]
+    [told] = notifications_domain.intents_for("harvest.late", late)
+    assert (told.recipient_id, told.kind, told.order_id) == ("intan", "harvest_late", order.id)
+    # the shopper cancels while waiting: nothing was paid yet here (pay at order, not paid), the cap frees up
+    orders.cancel_order(UnitOfWork(ords), order.id, "intan", False)
+    run(cat, catalog.release_stock, order.id, "shopper_cancelled")
+    assert catalog.get_product(cat.Session(), listing["id"], None)["harvest"]["remaining"] == 5

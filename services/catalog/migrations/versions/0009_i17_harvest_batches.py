@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("opened_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("harvested_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("late_told_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_harvest_batches_listing_id", "harvest_batches", ["listing_id"])
     with op.batch_alter_table("reservations", schema=None) as batch_op:
