@@ -7,6 +7,8 @@ up files); the ones behind an event leave the commit to the worker, which record
 the same transaction so it is applied once."""
 from __future__ import annotations
 
+from contextlib import closing
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -20,8 +22,8 @@ from pasar.stamps import new_id, utcnow
 
 from . import domain, media, views
 from .domain import Actor
-from .models import (Category, HarvestBatch, Listing, ModerationAction, Photo, Reservation, ReviewRating, Seller, Shop, StockAnswer,
-                     StockMovement)
+from .models import (Category, HarvestBatch, Listing, ModerationAction, OrderShopper, Photo, Reservation, ReviewRating,
+                     Seller, Shop, StockAnswer, StockMovement)
 from .views import category_names
 
 
@@ -475,7 +477,6 @@ def _preorder_views(work: UnitOfWork, items: list[dict], views_by_id: dict) -> t
     if batch is None or batch.listing_id != item["listing_id"] or batch.status != domain.BATCH_OPEN or view is None:
         return {}, [{"listing_id": item["listing_id"], "requested": quantity.wire(quantity.parse(item["qty"])),
                      "available": 0, "reason": "harvest_closed"}]
-    from dataclasses import replace
     views_by_id[item["listing_id"]] = replace(view, stock=domain.remaining_cap(batch.cap, _promised(session, batch.id)),
                                               expired=False)   # the shelf life starts at the harvest
     return {item["listing_id"]: batch}, []
@@ -668,9 +669,6 @@ def tell_late_harvests(db, today: date | None = None, limit: int = 50) -> list[s
     """A periodic job: an open batch whose expected day has passed tells the shoppers who pre-ordered from it,
     once (`harvest.late`, with each order's shopper from order.placed): they may wait or cancel for a full
     refund. One batch per transaction."""
-    from contextlib import closing
-
-    from .models import OrderShopper
     today = today or utcnow().date()
     with closing(db.Session()) as session:
         due = session.scalars(select(HarvestBatch.id).where(HarvestBatch.status == domain.BATCH_OPEN,
