@@ -136,9 +136,12 @@ def test_a_shopper_picks_a_delivery_window_for_fresh_chilies_and_the_courier_see
     courier_api = stack.client(courier_id, "courier", name="Mas Joko", district=district)
     assert courier_api.put("/api/v1/couriers/me", json={"available": True})[0] == 200
     (parcel,) = placed["fulfillments"]
+    shown = f"{tomorrow.day} {MONTHS_ID[tomorrow.month - 1]} {tomorrow.year}"
+    seller = browse("farmer-window", javascript=False, token=stack.token(farmer_id, "seller", name="Bu Tini"))
+    seller.goto("/penjual/pesanan")
+    assert f"Waktu antar: {shown}, sore (14.00–18.00)" in seller.text(), seller.text()
     assert api.post(f"/api/v1/fulfillments/{parcel['id']}/ready")[0] == 200
     courier = browse("courier-window", token=stack.token(courier_id, "courier", name="Mas Joko", district=district))
     courier.goto("/kurir")
-    shown = f"{tomorrow.day} {MONTHS_ID[tomorrow.month - 1]} {tomorrow.year}"
     job = courier.page.locator("li.delivery", has_text=f"#{order_id[:8]}")
     assert f"Waktu antar: {shown}, sore (14.00–18.00)" in job.inner_text(), job.inner_text()
