@@ -78,3 +78,10 @@ DEMO_COOPERATIVE = {
     "agents": [(DEMO_AGENTS[0]["id"], DEMO_AGENTS[0]["name"])],
     "agent_split": {"crafter_bp": 8000, "agent_bp": 500, "cooperative_bp": 500, "platform_bp": 1000},
 }
+
+# An open harvest batch (issue 17): Pak Darto's next chili harvest, pre-ordered ahead — expected 10 days after the
+# seed, at most 30 kg, Rp 40.000/kg, paid when ordering (cash on delivery is always allowed).
+DEMO_HARVEST_BATCH = {
+    "id": "8a6f3c10-1b2d-4e5f-8a08-000000000001", "shop_key": "purbalingga-darto",
+    "title": "Cabai rawit merah segar", "days_ahead": 10, "cap": "30", "price": 40000, "pay_at": "order",
+}

@@ -86,11 +86,16 @@ class ListingEvent(Contract):
     qty_step = WireQuantity(allow_none=True, load_default=None)
     sellable_until = fields.String(allow_none=True, load_default=None)  # ISO date
     deliver_within = fields.String(allow_none=True, load_default=None)
+    delivery_window = fields.Boolean(allow_none=True, load_default=None)  # the shopper picks a delivery window
+    # when these terms were true (ISO time, the catalog's clock under the listing's lock): an older event
+    # delivered late never overwrites newer terms (orders' listing_terms)
+    as_of = fields.String(allow_none=True, load_default=None)
 
 
 class OrderItem(Contract):
     listing_id = Id(required=True)
     qty = Qty(required=True)
+    batch_id = Id(allow_none=True)  # a pre-order against this harvest batch (issue 17); absent otherwise
 
 
 class OrderPlaced(Contract):
@@ -113,6 +118,10 @@ class ReservedLine(Contract):
     shop_name = fields.String(allow_none=True, load_default=None)
     unit = fields.String(allow_none=True, load_default=None)
     pickup = fields.Dict(allow_none=True, load_default=None)  # street village district regency province phone
+    # a pre-order line (issue 17): promised against a harvest batch, expected that day, paid at order|harvest
+    batch_id = Id(allow_none=True, load_default=None)
+    expected_on = fields.String(allow_none=True, load_default=None)
+    pay_at = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(("order", "harvest")))
 
 
 class StockReserved(Contract):
@@ -125,12 +134,50 @@ class StockProblem(Contract):
     requested = WireQuantity(required=True)
     available = WireQuantity(required=True)
     reason = fields.String(required=True, validate=validate.OneOf((
-        "unknown", "unpublished", "insufficient", "expired", "too_far", "below_minimum", "off_step")))
+        "unknown", "unpublished", "insufficient", "expired", "too_far", "below_minimum", "off_step",
+        "harvest_closed", "preorder_alone")))
 
 
 class StockRejected(Contract):
     order_id = Id(required=True)
     problems = fields.List(fields.Nested(StockProblem), required=True, validate=validate.Length(min=1))
+
+
+class HarvestOrder(Contract):
+    order_id = Id(required=True)
+    qty = Qty(required=True)
+
+
+class HarvestRecorded(Contract):
+    """The seller recorded a batch's harvest (issue 17): `filled` orders (in the order they were placed) got
+    their stock; `unfilled` ones did not (the harvest was short) and are cancelled by orders."""
+    batch_id = Id(required=True)
+    listing_id = Id(required=True)
+    shop_id = Id(required=True)
+    seller_id = Id(required=True)
+    title = fields.String(required=True)
+    unit = fields.String(required=True)
+    expected_on = fields.String(required=True)
+    harvested_qty = WireQuantity(required=True)
+    filled_qty = WireQuantity(required=True)
+    filled = fields.List(fields.Nested(HarvestOrder), required=True)
+    unfilled = fields.List(fields.Nested(HarvestOrder), required=True)
+
+
+class LateOrder(Contract):
+    order_id = Id(required=True)
+    shopper_id = Id(required=True)
+
+
+class HarvestLate(Contract):
+    """An open batch's expected day passed without a harvest (issue 17): each pre-order's shopper is told, once."""
+    batch_id = Id(required=True)
+    listing_id = Id(required=True)
+    shop_id = Id(required=True)
+    seller_id = Id(required=True)
+    title = fields.String(required=True)
+    expected_on = fields.String(required=True)
+    orders = fields.List(fields.Nested(LateOrder), required=True)
 
 
 class SellerSubtotal(Contract):
@@ -344,6 +391,8 @@ CONTRACTS: dict[str, type[Schema]] = {
     "order.placed": OrderPlaced,
     "stock.reserved": StockReserved,
     "stock.rejected": StockRejected,
+    "harvest.recorded": HarvestRecorded,
+    "harvest.late": HarvestLate,
     "payment.requested": PaymentRequested,
     "payment.succeeded": PaymentResult,
     "payment.failed": PaymentResult,

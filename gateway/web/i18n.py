@@ -16,6 +16,8 @@ CANCEL_REASONS = {
     "payment_failed": "Pembayaran kartu gagal, jadi pesanan dibatalkan dan stok dikembalikan.",
     "payment_timeout": "Pembayaran tidak selesai tepat waktu, jadi pesanan dibatalkan.",
     "shopper_cancelled": "Anda membatalkan pesanan ini.",
+    "harvest_short": "Hasil panen tidak cukup untuk pra-pesanan ini (pesanan diisi sesuai urutan pemesanan), jadi "
+                     "pesanan dibatalkan dan uang yang sudah dibayar dikembalikan.",
     "stock": "Stok penjual tidak cukup untuk pesanan ini.",
 }
 
@@ -37,6 +39,7 @@ PAYOUT_STATUS = {"held": "Ditahan", "owed": "Belum dibayar", "transferred": "Sud
 STATUS = {
     "PLACED": "Pesanan dibuat",
     "AWAITING_PAYMENT": "Menunggu pembayaran",
+    "AWAITING_HARVEST": "Menunggu panen",
     "CONFIRMED": "Pesanan dikonfirmasi",
     "PENDING": "Disiapkan penjual",
     "READY_FOR_PICKUP": "Siap diambil",
@@ -50,6 +53,10 @@ STATUS = {
 }
 
 EN = {
+    "Menunggu panen": "Waiting for the harvest",
+    "Hasil panen tidak cukup untuk pra-pesanan ini (pesanan diisi sesuai urutan pemesanan), jadi pesanan dibatalkan "
+    "dan uang yang sudah dibayar dikembalikan.": "The harvest was not enough for this pre-order (orders are filled in "
+    "the order they were placed), so the order is cancelled and any money paid is refunded.",
     # after the sale
     "Pesanan diterima": "Order received", "Terima kasih! Penerimaan paket dicatat.": "Thank you! Receipt recorded.",
     "Penerimaan belum bisa dicatat.": "Receipt could not be recorded yet.",

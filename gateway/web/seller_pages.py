@@ -17,7 +17,7 @@ from .session import call, get, get_all, post
 
 SHOP_FIELDS = ("name", "owner_name", "street", "village", "district", "regency", "province", "story", "whatsapp")
 LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock", "min_qty", "qty_step",
-                  "harvested_on", "shelf_life_days", "deliver_within")
+                  "harvested_on", "shelf_life_days", "deliver_within", "delivery_window")
 UNITS = ("pcs", "kg", "100g", "gram", "pack", "liter", "lembar", "ikat")
 QUANTITY_FIELDS = ("stock", "min_qty", "qty_step")   # exact decimals: "1,5" or "1.5" (kg)
 PHOTO_TARGET_BYTES = 1_500_000  # phone photos are bigger than slow links and the catalog's limit like
@@ -228,6 +228,7 @@ def produce_fields(form) -> tuple[dict, dict]:
             errors["shelf_life_days"] = i18n.gettext("Isi dengan angka")
     if (form.get("deliver_within") or "") in ("", "district", "regency"):
         fields["deliver_within"] = form.get("deliver_within") or ""
+    fields["delivery_window"] = form.get("delivery_window") == "1"   # a checkbox: absent when not ticked
     return fields, errors
 
 

@@ -8,7 +8,7 @@ from flask import Response, g, redirect, request, stream_with_context, url_for
 
 from pasar import config, quantity
 
-from . import accounts_bridge, complaint_pages, i18n, rails, session, sharing
+from . import accounts_bridge, complaint_pages, harvest_pages, i18n, rails, session, sharing
 from . import cart as cart_store
 from .pages import bp, flash_back, login_required, render, rupiah_text
 from .forms import flatten_fields, general_error
@@ -198,8 +198,12 @@ def cart_update():
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required("shopper")
 def checkout():
-    lines, total = cart_lines()
-    lines = [line for line in lines if not line.get("gone")]
+    preorder = preorder_line()   # "Pra-pesan" on a product page: that harvest batch alone, not the cart
+    if preorder is not None:
+        lines, total = [preorder], preorder["subtotal"]
+    else:
+        lines, total = cart_lines()
+        lines = [line for line in lines if not line.get("gone")]
     if not lines:
         return already_placed() or redirect(url_for("web.cart"))
     address = {k: request.form.get(k, "").strip()[:200] for k in ADDRESS_FIELDS}
@@ -213,6 +217,9 @@ def checkout():
                    **{k: chosen[k] for k in SAVED_ADDRESS_CODES if chosen.get(k)}}
     errors: dict = {}
     method = request.form.get("payment_method", "cod")
+    days = harvest_pages.window_days(lines)   # perishables the seller limited to a delivery window (issue 17)
+    window = {"date": request.form.get("window_date") if request.form.get("window_date") in days else
+              (days[0] if days else ""), "slot": request.form.get("window_slot") or ""}
     if request.method == "POST":
         for required in ("name", "phone", "street", "district"):
             if not address[required]:
@@ -220,11 +227,15 @@ def checkout():
         channels = offered_channels()
         if method != "cod" and method not in channels:
             errors["payment_method"] = i18n.gettext("Pilih cara bayar")
+        if days and window["slot"] not in harvest_pages.SLOTS:
+            errors["delivery_window"] = i18n.gettext("Pilih waktu antar")
         if not errors:
             reply = post("/api/v1/orders", json_body={
-                "items": [{"listing_id": line["product"]["id"], "qty": quantity.wire(line["qty"])} for line in lines],
+                "items": [{"listing_id": line["product"]["id"], "qty": quantity.wire(line["qty"]),
+                           **({"batch_id": line["batch_id"]} if line.get("batch_id") else {})} for line in lines],
                 "payment_method": "cod" if method == "cod" else "card",  # orders: paid at the door, or online
-                "delivery_address": {k: v for k, v in address.items() if v}},
+                "delivery_address": {k: v for k, v in address.items() if v},
+                **({"delivery_window": window} if days else {})},
                 headers=session.idempotency("order"))  # a double tap on "Buat pesanan" places one order
             if reply.ok:
                 order_id = reply.body["id"]
@@ -233,16 +244,36 @@ def checkout():
                 target = url_for("web.pay", order_id=order_id) if method != "cod" else url_for(
                     "web.order", order_id=order_id)
                 response = redirect(target, code=303)
-                cart_store.clear(response)
+                if preorder is None:
+                    cart_store.clear(response)
                 return response
             errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Pesanan gagal dibuat")}
             if errors and "_" not in errors:
                 errors["_"] = i18n.gettext("Ada isian yang perlu diperbaiki.")
     return render("checkout.html", 422 if errors else 200, lines=lines, total=total, address=address,
+                  preorder_args={"pra": preorder["product"]["id"], "jumlah": quantity.wire(preorder["qty"])}
+                  if preorder else {}, window_days=days, window=window,
                   method=method, errors=errors, delivery=delivery_quote(lines, address.get("district"),
                                                                         address.get("district_code")),
                   saved=saved, chosen_id=chosen["id"] if chosen else "",
                   channels=offered_channels(), channel_label=rails.channel_label)
+
+
+def preorder_line() -> dict | None:
+    """The pre-order a product page's "Pra-pesan" form asks for (`pra` = the listing, `jumlah`): one line at the
+    open harvest batch's price; None when there is none (or the batch closed meanwhile: the cart goes on)."""
+    listing_id = (request.values.get("pra") or "")[:64]
+    if not listing_id:
+        return None
+    reply = get(f"/api/v1/products/{listing_id}")
+    product = reply.body if reply.ok and isinstance(reply.body, dict) else None
+    batch = (product or {}).get("harvest")
+    if not batch:
+        return None
+    qty = form_qty(request.values.get("jumlah", ""), quantity.parse(product.get("min_qty") or 1))
+    qty = qty if qty > 0 else quantity.parse(product.get("min_qty") or 1)
+    return {"product": product, "qty": qty, "subtotal": quantity.line_total(qty, int(batch["price"])),
+            "batch_id": batch["id"]}
 
 
 def already_placed():
@@ -404,22 +435,29 @@ def pay_check(order_id: str):
                     i18n.gettext("Pembayaran belum kami terima. Kalau sudah membayar, tunggu sebentar lalu coba lagi."))
 
 
-TIMELINE = ("PLACED", "AWAITING_PAYMENT", "CONFIRMED", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED",
+TIMELINE = ("PLACED", "AWAITING_PAYMENT", "AWAITING_HARVEST", "CONFIRMED", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED",
             "COMPLETED")
 FULFILLMENT_STEPS = ("PENDING", "READY_FOR_PICKUP", "ASSIGNED", "PICKED_UP", "DELIVERED")
 
 
 def timeline(order: dict) -> list[dict]:
-    """The order's steps for the shopper: done, current, or still to come; one delivery track per seller."""
+    """The order's steps for the shopper: done, current, or still to come; one delivery track per seller. A
+    pre-order (issue 17) waits for its harvest, after its payment (paid at order) or before it (paid at harvest)."""
     status = order.get("status", "PLACED")
-    steps = ["PLACED"] + (["AWAITING_PAYMENT"] if order.get("payment_method") == "card" else []) + ["CONFIRMED"]
+    card = order.get("payment_method") == "card"
+    preorder = order.get("preorder") or None
+    if preorder and preorder.get("pay_at") == "order" and card:
+        steps = ["PLACED", "AWAITING_PAYMENT", "AWAITING_HARVEST", "CONFIRMED"]
+    elif preorder:
+        steps = ["PLACED", "AWAITING_HARVEST"] + (["AWAITING_PAYMENT"] if card else []) + ["CONFIRMED"]
+    else:
+        steps = ["PLACED"] + (["AWAITING_PAYMENT"] if card else []) + ["CONFIRMED"]
     if status in ("CANCELLED", "REJECTED"):
         reached = [s for s in steps if TIMELINE.index(s) <= TIMELINE.index("PLACED")]
         return [{"status": s, "state": "done"} for s in reached] + [{"status": status, "state": "stopped"}]
-    order_rank = {"PLACED": 0, "AWAITING_PAYMENT": 1, "CONFIRMED": 2, "COMPLETED": 9}.get(status, 2)
+    order_rank = steps.index(status) if status in steps else (9 if status == "COMPLETED" else len(steps) - 1)
     out = []
-    for step in steps:
-        rank = {"PLACED": 0, "AWAITING_PAYMENT": 1, "CONFIRMED": 2}[step]
+    for rank, step in enumerate(steps):
         out.append({"status": step, "state": "done" if rank < order_rank or (rank == order_rank and step == "CONFIRMED")
                     else "current" if rank == order_rank else "todo"})
     if status == "COMPLETED":

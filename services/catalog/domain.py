@@ -489,3 +489,54 @@ class Rating:
 
 def rating_average(total: int | None, count: int | None) -> float | None:
     return Rating(total or 0, count or 0).average
+
+
+# -- harvest pre-orders (issue 17) -----------------------------------------------------------------------
+# A seller opens a harvest batch on a listing: the expected day, a cap (in the listing's unit, exact), a price
+# per unit and when the shopper pays (at order, or at harvest; cash on delivery is always allowed). Shoppers
+# order ahead against the batch: each order's quantity is *promised* against the cap and never more than the
+# cap is promised (an order beyond it is rejected like one beyond stock, reason "insufficient"). When the
+# seller records the harvest, the promises are filled whole, walking them in the order they were placed: each
+# one that still fits in what is left is filled, one that does not fit is not (and is refunded). An earlier
+# order never loses to a later one: a later, smaller order is filled only from what the earlier one could not
+# use. What is left of the harvest goes on the listing's shelf.
+BATCH_OPEN, BATCH_HARVESTED = "open", "harvested"
+PAY_AT_ORDER, PAY_AT_HARVEST = "order", "harvest"
+PAY_AT = (PAY_AT_ORDER, PAY_AT_HARVEST)
+PROMISED = "promised"  # a reservation against an open batch: counts against its cap, holds no shelf stock
+
+
+def batch_problems(unit: str, cap: Decimal, price: int, expected_on: date, today: date,
+                   min_qty: Decimal, qty_step: Decimal) -> dict:
+    """Why a harvest batch cannot be opened, by field (empty: it can)."""
+    problems: dict = {}
+    if cap <= 0:
+        problems["cap"] = ["the quantity cap must be more than zero"]
+    elif unit not in MEASURED_UNITS and cap != cap.to_integral_value():
+        problems["cap"] = [f"a listing sold per {unit} is counted in whole numbers"]
+    elif cap < min_qty:
+        problems["cap"] = [f"the cap is less than the smallest order ({quantity.wire(min_qty)} {unit})"]
+    if price <= 0:
+        problems["price"] = ["the price must be more than zero"]
+    if expected_on < today:
+        problems["expected_on"] = ["the harvest day cannot be in the past"]
+    return problems
+
+
+def remaining_cap(cap: Decimal, promised: Decimal) -> Decimal:
+    return max(Decimal(0), Decimal(cap) - Decimal(promised))
+
+
+def fill_in_order(promises: list[tuple[str, Decimal]], harvested: Decimal) -> tuple[list[str], list[str], Decimal]:
+    """`promises` in the order they were placed: (order_id, qty). Answers (filled, not filled, left over), each
+    list in placement order. Orders are filled whole, never in part."""
+    left = Decimal(harvested)
+    filled: list[str] = []
+    unfilled: list[str] = []
+    for order_id, qty in promises:
+        if Decimal(qty) <= left:
+            filled.append(order_id)
+            left -= Decimal(qty)
+        else:
+            unfilled.append(order_id)
+    return filled, unfilled, left

@@ -2,6 +2,7 @@
 with the inbox row that makes a redelivery change nothing)."""
 from __future__ import annotations
 
+from pasar.config import int_setting
 from pasar.db import UnitOfWork
 from pasar.events import Event
 
@@ -56,6 +57,14 @@ def uncount_review(event: Event, uow: UnitOfWork) -> None:
     """A review hidden by the operator: its stars are taken back out, once."""
     data = event.data
     service.uncount_review(uow, data["review_id"], data["side"], data["rating"])
+
+
+def sweep_late_harvests(db) -> list[str]:
+    return service.tell_late_harvests(db)
+
+
+# Periodic jobs the worker runs between messages: (interval seconds, fn(db) -> emitted event ids).
+PERIODIC = [(float(int_setting("HARVEST_SWEEP_MS", 60000)) / 1000.0, sweep_late_harvests)]
 
 
 HANDLERS = {

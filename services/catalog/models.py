@@ -103,6 +103,8 @@ class Listing(Base):
     shelf_life_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # "" anywhere | "district" | "regency": delivered only that near the shop
     deliver_within: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    # the shopper picks a delivery window (day and part of it) at checkout (issue 17)
+    delivery_window: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="draft")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_document
     search_heading: Mapped[str] = mapped_column(Text, default="", server_default="")  # domain.search_heading
@@ -148,8 +150,32 @@ class Reservation(Base):
     listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"))
     seller_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     qty: Mapped[Decimal] = mapped_column(QTY)
-    status: Mapped[str] = mapped_column(String(20), default="held")  # held | released | committed
+    # held | released | committed; "promised" against an open harvest batch (no shelf stock yet)
+    status: Mapped[str] = mapped_column(String(20), default="held")
+    batch_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # a pre-order's batch
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class HarvestBatch(Base):
+    """A coming harvest sold ahead (issue 17): orders are promised against `cap` until the seller records
+    what was really harvested; then they are filled in the order they were placed (domain.fill_in_order)."""
+    __tablename__ = "harvest_batches"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
+    shop_id: Mapped[str] = mapped_column(String(36))
+    seller_id: Mapped[str] = mapped_column(String(64))
+    expected_on: Mapped[date] = mapped_column(Date)
+    cap: Mapped[Decimal] = mapped_column(QTY)             # in the listing's unit
+    price: Mapped[int] = mapped_column(Integer)           # whole rupiah per unit
+    pay_at: Mapped[str] = mapped_column(String(12), default="order")   # order | harvest
+    status: Mapped[str] = mapped_column(String(12), default="open")    # open | harvested
+    harvested_qty: Mapped[Decimal | None] = mapped_column(QTY, nullable=True)
+    filled_qty: Mapped[Decimal | None] = mapped_column(QTY, nullable=True)
+    opened_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    harvested_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # the expected day passed without a harvest: its shoppers were told once (harvest.late)
+    late_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class StockAnswer(Base):

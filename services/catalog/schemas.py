@@ -178,6 +178,8 @@ class ListingIn(Schema):
     shelf_life_days = ShelfLife(load_default=None, allow_none=True,
                                 metadata={"description": "perishables: sold until harvested_on + this"})
     deliver_within = Nearby(load_default="")
+    delivery_window = fields.Boolean(load_default=False, metadata={
+        "description": "perishables: the shopper picks a delivery day and part of it at checkout"})
 
 
 class ListingPatch(Schema):
@@ -194,6 +196,7 @@ class ListingPatch(Schema):
     harvested_on = fields.Date(allow_none=True)
     shelf_life_days = ShelfLife(allow_none=True)
     deliver_within = Nearby()
+    delivery_window = fields.Boolean()
 
 
 class ModerationIn(Schema):
@@ -228,6 +231,7 @@ class ListingOut(Schema):
     sellable_until = fields.Date(allow_none=True, metadata={"description": "perishables: the last day it sells"})
     expired = fields.Boolean(metadata={"description": "past its shelf life: no longer sold"})
     deliver_within = fields.String()
+    delivery_window = fields.Boolean(metadata={"description": "the shopper picks a delivery window at checkout"})
     rating_average = fields.Float(allow_none=True, metadata={"description": "stars from published shoppers' "
                                                                      "reviews, one decimal; null without any"})
     rating_count = fields.Integer()
@@ -241,6 +245,41 @@ class ListingOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
+    harvest = fields.Dict(allow_none=True, metadata={
+        "description": "an open harvest batch to pre-order from: {id, expected_on, price, remaining, pay_at}"})
+
+
+class BatchIn(Schema):
+    """A seller opens a harvest batch (issue 17): pre-orders until the harvest is recorded."""
+    expected_on = fields.Date(required=True, metadata={"description": "the day the harvest is expected"})
+    cap = Step(required=True, metadata={"description": "at most this much is pre-ordered, in the listing's unit "
+                                                       "(exact: \"25.5\" kg)"})
+    price = Price(load_default=None, allow_none=True, metadata={"description": "per unit; default the listing's"})
+    pay_at = fields.String(load_default="order", validate=validate.OneOf(("order", "harvest")), metadata={
+        "description": "card payments: when the order is placed, or when the harvest is in (cash on delivery is "
+                       "always allowed)"})
+
+
+class HarvestIn(Schema):
+    harvested_qty = Stock(required=True, metadata={"description": "what was really harvested, in the unit"})
+
+
+class BatchOut(Schema):
+    id = fields.String()
+    listing_id = fields.String()
+    shop_id = fields.String()
+    unit = fields.String()
+    expected_on = fields.Date()
+    cap = Quantity()
+    price = fields.Integer()
+    pay_at = fields.String()
+    status = fields.String(metadata={"description": "open | harvested"})
+    promised = Quantity(metadata={"description": "pre-ordered so far (open batches)"})
+    remaining = Quantity(metadata={"description": "still to pre-order (open batches)"})
+    harvested_qty = Quantity(allow_none=True)
+    filled_qty = Quantity(allow_none=True, metadata={"description": "what went to pre-orders, filled in order"})
+    created_at = fields.DateTime()
+    harvested_at = fields.DateTime(allow_none=True)
 
 
 class BrowseArgs(PageArgs):

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from pasar.db import Database
 from pasar.stamps import utcnow
-from pasar.demo import DEMO_AGENTS, DEMO_CS, DEMO_SELLERS
+from pasar.demo import DEMO_AGENTS, DEMO_CS, DEMO_HARVEST_BATCH, DEMO_SELLERS
 
 from . import domain, media
-from .models import Base, Category, CsAssignment, CsStaff, Listing, Photo, Seller, Shop
+from .models import Base, Category, CsAssignment, CsStaff, HarvestBatch, Listing, Photo, Seller, Shop
 from .service import move_stock, refresh_search_text
 
 _NS = uuid.UUID("6f1d1c1e-5a7b-4c2e-9f3a-0d5e8b7a6c41")
@@ -173,7 +173,7 @@ PRODUCE = {("purbalingga-darto", "Cabai rawit merah segar"): (Decimal("0.5"), De
 
 def seed(db: Database | None = None) -> str:
     db = db or Database("catalog", Base.metadata)
-    added = {"sellers": 0, "shops": 0, "listings": 0, "photos": 0}
+    added = {"sellers": 0, "shops": 0, "listings": 0, "photos": 0, "harvest batches": 0}
     base_time = utcnow()
     with db.WriteSession() as session:
         categories = {c.slug: c.name_id for c in session.query(Category)}
@@ -220,6 +220,17 @@ def seed(db: Database | None = None) -> str:
                                   thumb_key=stored.thumb_key, width=stored.width, height=stored.height))
                 added["listings"] += 1
                 added["photos"] += 1
+        # an open harvest batch to pre-order from (issue 17)
+        batch = DEMO_HARVEST_BATCH
+        if session.get(HarvestBatch, batch["id"]) is None:
+            listing = session.get(Listing, _id("listing", f"{batch['shop_key']}:{batch['title']}"))
+            if listing is not None:
+                session.add(HarvestBatch(id=batch["id"], listing_id=listing.id, shop_id=listing.shop_id,
+                                         seller_id=listing.seller_id,
+                                         expected_on=base_time.date() + timedelta(days=batch["days_ahead"]),
+                                         cap=Decimal(batch["cap"]), price=batch["price"], pay_at=batch["pay_at"],
+                                         status="open", opened_by="seed"))
+                added["harvest batches"] += 1
         # the demo customer-service staff answers for every demo shop (issue 19)
         for person in DEMO_CS:
             if session.get(CsStaff, person["id"]) is None:

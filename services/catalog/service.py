@@ -7,6 +7,8 @@ up files); the ones behind an event leave the commit to the worker, which record
 the same transaction so it is applied once."""
 from __future__ import annotations
 
+from contextlib import closing
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -20,8 +22,8 @@ from pasar.stamps import new_id, utcnow
 
 from . import domain, media, views
 from .domain import Actor
-from .models import (Category, Listing, ModerationAction, Photo, Reservation, ReviewRating, Seller, Shop, StockAnswer,
-                     StockMovement)
+from .models import (Category, HarvestBatch, Listing, ModerationAction, OrderShopper, Photo, Reservation, ReviewRating,
+                     Seller, Shop, StockAnswer, StockMovement)
 from .views import category_names
 
 
@@ -58,7 +60,11 @@ def listing_event(listing: Listing, shop: Shop | None) -> dict:
             "low_stock_threshold": listing.low_stock_threshold,
             "min_qty": quantity.wire(listing.min_qty or 1), "qty_step": quantity.wire(listing.qty_step or 1),
             "sellable_until": until.isoformat() if until else None, "deliver_within": listing.deliver_within or "",
-            "shop_district": shop.district if shop else "", "shop_regency": shop.regency if shop else ""}
+            "delivery_window": bool(listing.delivery_window),
+            "shop_district": shop.district if shop else "", "shop_regency": shop.regency if shop else "",
+            # the version of these terms: taken under the listing's row lock, so a later change has a later stamp
+            # and orders keeps the newest terms whatever order the events arrive in
+            "as_of": utcnow().isoformat()}
 
 
 def _produce_terms(listing: Listing) -> None:
@@ -303,7 +309,15 @@ def get_product(session: Session, listing_id: str, who: Actor | None) -> dict:
     view = views.listing_views(session, [(listing, shop)])[0]
     if manager:
         view["moderation"] = moderation_history(session, "listing", listing.id)
+    batch = open_batches(session, [listing.id]).get(listing.id)
+    view["harvest"] = _public_batch(session, batch) if batch is not None else None
     return view
+
+
+def _public_batch(session: Session, batch: HarvestBatch) -> dict:
+    remaining = domain.remaining_cap(batch.cap, _promised(session, batch.id))
+    return {"id": batch.id, "expected_on": batch.expected_on.isoformat(), "price": batch.price,
+            "pay_at": batch.pay_at, "cap": quantity.wire(batch.cap), "remaining": quantity.wire(remaining)}
 
 
 def update_listing(work: UnitOfWork, listing_id: str, who: Actor, data: dict) -> dict:
@@ -407,8 +421,9 @@ def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict], delivery_a
     listings = _listings_locked(work, wanted)
     shops = {s.id: s for s in session.scalars(select(Shop).where(Shop.id.in_({l.shop_id for l in listings.values()})))}
     today = today or utcnow().date()
-    problems = domain.reservation_problems(items, {l.id: _stock_view(l, shops.get(l.shop_id), delivery_address, today)
-                                                   for l in listings.values()})
+    views_by_id = {l.id: _stock_view(l, shops.get(l.shop_id), delivery_address, today) for l in listings.values()}
+    batches, batch_problems = _preorder_views(work, items, views_by_id)
+    problems = batch_problems or domain.reservation_problems(items, views_by_id)
     # The answer row's primary key makes a racing duplicate of this order fail (and retry into the
     # early return above) instead of reserving twice.
     session.add(StockAnswer(order_id=order_id, outcome="rejected" if problems else "reserved"))
@@ -419,6 +434,13 @@ def reserve_stock(work: UnitOfWork, order_id: str, items: list[dict], delivery_a
     lines = []
     for listing_id, qty in wanted.items():  # in the order the shopper listed them
         listing, shop = listings[listing_id], shops.get(listings[listing_id].shop_id)
+        if listing_id in batches:  # a pre-order: promised against the batch's cap, no shelf stock moves
+            batch = batches[listing_id]
+            session.add(Reservation(order_id=order_id, listing_id=listing.id, seller_id=listing.seller_id, qty=qty,
+                                    status=domain.PROMISED, batch_id=batch.id))
+            lines.append({**_reserved_line(session, listing, shop, qty), "unit_price": batch.price,
+                          "batch_id": batch.id, "expected_on": batch.expected_on.isoformat(), "pay_at": batch.pay_at})
+            continue
         before = listing.stock
         move_stock(session, listing, "reserve", -qty, qty, order_id=order_id)
         listing.sold_count = Decimal(listing.sold_count or 0) + qty
@@ -438,6 +460,33 @@ def _stock_view(listing: Listing, shop: Shop | None, dropoff: dict | None, today
         expired=domain.expired(listing.harvested_on, listing.shelf_life_days, today),
         delivers=domain.delivers_to(listing.deliver_within or "", shop.district if shop else "",
                                     shop.regency if shop else "", dropoff))
+
+
+def _preorder_views(work: UnitOfWork, items: list[dict], views_by_id: dict) -> tuple[dict, list[dict]]:
+    """The batches an order's pre-order lines are promised against (locked, so two orders never promise the
+    same last kilogram), with each such line's stock view replaced by the batch's remaining cap. A pre-order
+    is an order of its own (one line): otherwise, or for a batch no longer open, the problems to reject with."""
+    wanted = [i for i in items if i.get("batch_id")]
+    if not wanted:
+        return {}, []
+    session = work.session
+    if len(items) != 1:
+        return {}, [{"listing_id": i["listing_id"], "requested": quantity.wire(quantity.parse(i["qty"])),
+                     "available": 0, "reason": "preorder_alone"} for i in wanted]
+    item = wanted[0]
+    batch = get_for_update(session, work.db.is_postgres, HarvestBatch, str(item["batch_id"])[:36])
+    view = views_by_id.get(item["listing_id"])
+    if batch is None or batch.listing_id != item["listing_id"] or batch.status != domain.BATCH_OPEN or view is None:
+        return {}, [{"listing_id": item["listing_id"], "requested": quantity.wire(quantity.parse(item["qty"])),
+                     "available": 0, "reason": "harvest_closed"}]
+    views_by_id[item["listing_id"]] = replace(view, stock=domain.remaining_cap(batch.cap, _promised(session, batch.id)),
+                                              expired=False)   # the shelf life starts at the harvest
+    return {item["listing_id"]: batch}, []
+
+
+def _promised(session: Session, batch_id: str) -> Decimal:
+    return Decimal(session.scalar(select(func.coalesce(func.sum(Reservation.qty), 0)).where(
+        Reservation.batch_id == batch_id, Reservation.status == domain.PROMISED)) or 0)
 
 
 def _status(shop: Shop | None) -> str | None:
@@ -496,6 +545,12 @@ def release_stock(work: UnitOfWork, order_id: str, note: str, seller_id: str | N
         move_stock(work.session, listing, "release", reservation.qty, reservation.qty, order_id=order_id, note=note)
         listing.sold_count = max(Decimal(0), Decimal(listing.sold_count or 0) - Decimal(reservation.qty))
         reservation.status = "released"
+    # a pre-order cancelled before the harvest: its promise frees the batch's cap (no shelf stock was taken)
+    promised = select(Reservation).where(Reservation.order_id == order_id, Reservation.status == domain.PROMISED)
+    if seller_id is not None:
+        promised = promised.where(Reservation.seller_id == seller_id)
+    for reservation in work.session.scalars(promised):
+        reservation.status = "released"
 
 
 def commit_stock(work: UnitOfWork, order_id: str, seller_id: str | None, fulfillment_id: str = "",
@@ -506,6 +561,143 @@ def commit_stock(work: UnitOfWork, order_id: str, seller_id: str | None, fulfill
         move_stock(work.session, listing, "commit", 0, reservation.qty, order_id=order_id,
                    note=f"fulfillment {fulfillment_id}")
         reservation.status = "committed"
+
+
+# -- harvest pre-orders (issue 17) -------------------------------------------------------------------
+def batch_view(session: Session, batch: HarvestBatch, unit: str = "") -> dict:
+    promised = _promised(session, batch.id) if batch.status == domain.BATCH_OPEN else Decimal(0)
+    return {"id": batch.id, "listing_id": batch.listing_id, "shop_id": batch.shop_id, "unit": unit,
+            "expected_on": batch.expected_on, "cap": Decimal(batch.cap), "price": batch.price, "pay_at": batch.pay_at,
+            "status": batch.status, "promised": promised,
+            "remaining": domain.remaining_cap(batch.cap, promised) if batch.status == domain.BATCH_OPEN else Decimal(0),
+            "harvested_qty": batch.harvested_qty, "filled_qty": batch.filled_qty,
+            "created_at": batch.created_at, "harvested_at": batch.harvested_at}
+
+
+def open_batch(work: UnitOfWork, listing_id: str, who: Actor, data: dict, today: date | None = None) -> dict:
+    """The seller opens a harvest batch on a listing (one open batch per listing at a time)."""
+    listing, shop = _managed_listing(work, listing_id, who)
+    session = work.session
+    if session.scalar(select(HarvestBatch.id).where(HarvestBatch.listing_id == listing.id,
+                                                    HarvestBatch.status == domain.BATCH_OPEN)):
+        raise ApiError(409, "this product already has an open harvest batch", "batch_open",
+                       {"listing_id": ["this product already has an open harvest batch"]})
+    price = data.get("price") or listing.price
+    problems = domain.batch_problems(listing.unit, data["cap"], price, data["expected_on"],
+                                     today or utcnow().date(), Decimal(listing.min_qty or 1),
+                                     Decimal(listing.qty_step or 1))
+    if problems:
+        raise _invalid(problems)
+    batch = HarvestBatch(listing_id=listing.id, shop_id=listing.shop_id, seller_id=listing.seller_id,
+                         expected_on=data["expected_on"], cap=data["cap"], price=price,
+                         pay_at=data.get("pay_at") or domain.PAY_AT_ORDER, status=domain.BATCH_OPEN,
+                         opened_by=who.user_id)
+    session.add(batch)
+    work.commit()
+    return batch_view(session, batch, listing.unit)
+
+
+def listing_batches(session: Session, listing_id: str, who: Actor) -> list[dict]:
+    """A listing's harvest batches, newest first (its managers only)."""
+    listing = session.get(Listing, listing_id)
+    if listing is None or not manages(who, session.get(Shop, listing.shop_id)):
+        raise not_found("product")
+    batches = session.scalars(select(HarvestBatch).where(HarvestBatch.listing_id == listing.id)
+                              .order_by(HarvestBatch.created_at.desc())).all()
+    return [batch_view(session, b, listing.unit) for b in batches]
+
+
+def open_batches(session: Session, listing_ids: list[str]) -> dict[str, HarvestBatch]:
+    """The open batch of each of these listings (for the product pages: "Pra-pesan, panen ± ...")."""
+    if not listing_ids:
+        return {}
+    rows = session.scalars(select(HarvestBatch).where(HarvestBatch.listing_id.in_(listing_ids),
+                                                      HarvestBatch.status == domain.BATCH_OPEN)).all()
+    return {b.listing_id: b for b in rows}
+
+
+def record_harvest(work: UnitOfWork, batch_id: str, who: Actor, harvested: Decimal) -> dict:
+    """The seller weighs the harvest. The promises are filled whole in the order they were placed while the
+    harvest lasts (domain.fill_in_order); the filled ones become ordinary held stock of their orders, the others
+    are released; what is left goes on the shelf. `harvest.recorded` tells orders which orders were filled (it
+    confirms or asks for their money) and which were not (it cancels them: refund, and the shopper is told).
+    The same weight recorded again answers the same; a different one is a 409."""
+    session = work.session
+    batch = get_for_update(session, work.db.is_postgres, HarvestBatch, batch_id)
+    if batch is None:
+        raise not_found("harvest batch")
+    listing, shop = _managed_listing(work, batch.listing_id, who)
+    if harvested < 0 or (listing.unit not in domain.MEASURED_UNITS and harvested != harvested.to_integral_value()):
+        raise _invalid({"harvested_qty": ["give the harvest in the listing's unit (whole numbers for pieces)"]})
+    if batch.status != domain.BATCH_OPEN:
+        if Decimal(batch.harvested_qty) == harvested:
+            return batch_view(session, batch, listing.unit)
+        raise ApiError(409, "the harvest of this batch was already recorded", "already_harvested",
+                       {"harvested_qty": ["the harvest of this batch was already recorded"]})
+    promises = session.scalars(select(Reservation).where(Reservation.batch_id == batch.id,
+                                                         Reservation.status == domain.PROMISED)
+                               .order_by(Reservation.created_at, Reservation.id)).all()
+    filled_ids, unfilled_ids, _left = domain.fill_in_order([(r.order_id, Decimal(r.qty)) for r in promises], harvested)
+    filled = set(filled_ids)
+    move_stock(session, listing, "harvest", harvested, harvested, actor_id=who.user_id, note=f"harvest batch {batch.id}")
+    filled_qty = Decimal(0)
+    for reservation in promises:
+        if reservation.order_id in filled:
+            move_stock(session, listing, "reserve", -Decimal(reservation.qty), reservation.qty,
+                       order_id=reservation.order_id, note=f"harvest batch {batch.id}")
+            listing.sold_count = Decimal(listing.sold_count or 0) + Decimal(reservation.qty)
+            reservation.status = "held"
+            filled_qty += Decimal(reservation.qty)
+        else:
+            reservation.status = "released"
+    batch.status, batch.harvested_qty, batch.filled_qty = domain.BATCH_HARVESTED, harvested, filled_qty
+    batch.harvested_at = utcnow()
+    by_order = {r.order_id: r for r in promises}
+    work.emit("harvest.recorded", {
+        "batch_id": batch.id, "listing_id": listing.id, "shop_id": listing.shop_id, "seller_id": listing.seller_id,
+        "title": listing.title, "unit": listing.unit, "expected_on": batch.expected_on.isoformat(),
+        "harvested_qty": quantity.wire(harvested), "filled_qty": quantity.wire(filled_qty),
+        "filled": [{"order_id": o, "qty": quantity.wire(Decimal(by_order[o].qty))} for o in filled_ids],
+        "unfilled": [{"order_id": o, "qty": quantity.wire(Decimal(by_order[o].qty))} for o in unfilled_ids]},
+        correlation_id=batch.id)
+    listing.updated_at = utcnow()
+    if listing.status == "published":
+        work.emit("listing.updated", listing_event(listing, shop), correlation_id=listing.id)
+    work.commit()
+    return batch_view(session, batch, listing.unit)
+
+
+def tell_late_harvests(db, today: date | None = None, limit: int = 50) -> list[str]:
+    """A periodic job: an open batch whose expected day has passed tells the shoppers who pre-ordered from it,
+    once (`harvest.late`, with each order's shopper from order.placed): they may wait or cancel for a full
+    refund. One batch per transaction."""
+    today = today or utcnow().date()
+    with closing(db.Session()) as session:
+        due = session.scalars(select(HarvestBatch.id).where(HarvestBatch.status == domain.BATCH_OPEN,
+                                                            HarvestBatch.expected_on < today,
+                                                            HarvestBatch.late_told_at.is_(None)).limit(limit)).all()
+    emitted: list[str] = []
+    for batch_id in due:
+        with UnitOfWork(db, source=db.service) as work:
+            batch = get_for_update(work.session, work.db.is_postgres, HarvestBatch, batch_id)
+            if batch is None or batch.status != domain.BATCH_OPEN or batch.late_told_at is not None:
+                continue
+            batch.late_told_at = utcnow()
+            listing = work.session.get(Listing, batch.listing_id)
+            order_ids = work.session.scalars(select(Reservation.order_id).where(
+                Reservation.batch_id == batch.id, Reservation.status == domain.PROMISED)
+                .order_by(Reservation.created_at, Reservation.id)).all()
+            shoppers = dict(work.session.execute(select(OrderShopper.order_id, OrderShopper.shopper_id).where(
+                OrderShopper.order_id.in_(order_ids))).all()) if order_ids else {}
+            work.emit("harvest.late", {
+                "batch_id": batch.id, "listing_id": batch.listing_id, "shop_id": batch.shop_id,
+                "seller_id": batch.seller_id, "title": listing.title if listing else "",
+                "expected_on": batch.expected_on.isoformat(),
+                "orders": [{"order_id": o, "shopper_id": shoppers[o]} for o in order_ids if o in shoppers]},
+                correlation_id=batch.id)
+            emitted += work.emitted
+            work.commit()
+    return emitted
 
 
 # -- the sellers directory -----------------------------------------------------------------------

@@ -204,6 +204,7 @@ def listing_view(listing: Listing, shop: Shop | None, photos: list[Photo], names
         "price": listing.price, "stock": listing.stock, "in_stock": listing.stock > 0 and not expired,
         "min_qty": listing.min_qty or 1, "qty_step": listing.qty_step or 1, "harvested_on": listing.harvested_on,
         "shelf_life_days": listing.shelf_life_days, "expired": expired, "deliver_within": listing.deliver_within or "",
+        "delivery_window": bool(listing.delivery_window),
         "sellable_until": domain.sellable_until(listing.harvested_on, listing.shelf_life_days),
         "low_stock_threshold": listing.low_stock_threshold, "sold_count": listing.sold_count,
         "status": listing.status, "thumb_url": media.url_for_key(photos[0].thumb_key) if photos else None,

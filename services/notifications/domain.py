@@ -170,6 +170,13 @@ def _return_trip(event_type: str, data: dict) -> list[Intent]:
 
 RETURN_TRIP_EVENTS = ("return.assigned", "return.accepted")
 
+def _late_harvest(data: dict) -> list[Intent]:
+    """A harvest batch is late (issue 17): every shopper who pre-ordered from it hears it, for their own order."""
+    return [Intent(o["shopper_id"], "harvest_late", {**data, "order_id": o["order_id"],
+                                                      "order_ref": short_order(o["order_id"])}, o["order_id"])
+            for o in data.get("orders") or [] if reachable_person(o.get("shopper_id"))]
+
+
 COMPLAINT_EVENTS = ("complaint.opened", "complaint.answered", "complaint.return_sent", "complaint.escalated",
                     "complaint.resolved")
 
@@ -183,6 +190,9 @@ _WHO_HEARS = {
     "delivery.picked_up": lambda t, d: _shopper(t, d, "delivery_on_its_way", pickup=d.get("pickup") or {}),
     "delivery.delivered": lambda t, d: _shopper(t, d, "delivery_delivered", pickup=d.get("pickup") or {}),
     "payment.refunded": lambda t, d: _shopper(t, d, "payment_refunded"),
+    # a pre-order paid at harvest (issue 17): the harvest is in, the money is asked for now
+    "payment.requested": lambda t, d: _shopper(t, d, "harvest_pay") if d.get("harvest_filled") else [],
+    "harvest.late": lambda t, d: _late_harvest(d),
     "stock.low": lambda t, d: _sellers_of_listing(d, "stock_low"),
     "payout.created": lambda t, d: _payee(d),
     "payout.released": lambda t, d: _payee(d, "payout_released"),

@@ -29,6 +29,8 @@ PERIODIC = [(2.0, service.keep_senders_running)]
 NOTIFYING_EVENTS = ("order.confirmed", "order.rejected", "order.cancelled", "delivery.picked_up",
                     "delivery.delivered", "payment.refunded", "stock.low", "payout.created",
                     "delivery.assigned", "delivery.unassigned",
+                    # harvest pre-orders (issue 17): a pre-order paid at harvest is asked for its money
+                    "payment.requested", "harvest.late",
                     # after the sale (issue 16)
                     "fulfillment.cancelled", "payout.released", "delivery.accepted",
                     # questions and conversations (issue 19)

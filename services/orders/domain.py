@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Callable, Iterable
 
@@ -17,11 +17,14 @@ from pasar import quantity
 # -- order -----------------------------------------------------------------------------------------
 PLACED, AWAITING_PAYMENT, CONFIRMED, COMPLETED = "PLACED", "AWAITING_PAYMENT", "CONFIRMED", "COMPLETED"
 REJECTED, CANCELLED = "REJECTED", "CANCELLED"
-ORDER_STATUSES = (PLACED, AWAITING_PAYMENT, CONFIRMED, COMPLETED, REJECTED, CANCELLED)
+# a pre-order (issue 17) waits for its harvest: paid already (pay at order), or not yet (pay at harvest, or cash)
+AWAITING_HARVEST = "AWAITING_HARVEST"
+ORDER_STATUSES = (PLACED, AWAITING_PAYMENT, AWAITING_HARVEST, CONFIRMED, COMPLETED, REJECTED, CANCELLED)
 
 ORDER_TRANSITIONS = {
-    PLACED: {AWAITING_PAYMENT, CONFIRMED, REJECTED},
-    AWAITING_PAYMENT: {CONFIRMED, CANCELLED},
+    PLACED: {AWAITING_PAYMENT, AWAITING_HARVEST, CONFIRMED, REJECTED},
+    AWAITING_PAYMENT: {CONFIRMED, AWAITING_HARVEST, CANCELLED},
+    AWAITING_HARVEST: {AWAITING_PAYMENT, CONFIRMED, CANCELLED},
     CONFIRMED: {COMPLETED, CANCELLED},
     COMPLETED: set(),
     REJECTED: set(),
@@ -45,7 +48,7 @@ FULFILLMENT_TRANSITIONS = {
 }
 ACTIVE_DELIVERY = (ASSIGNED, PICKED_UP)  # what counts towards a courier's load
 
-CANCEL_REASONS = ("payment_failed", "payment_timeout", "shopper_cancelled")
+CANCEL_REASONS = ("payment_failed", "payment_timeout", "shopper_cancelled", "harvest_short")
 # One fulfillment cancelled on its own, the rest of the order going on: the seller cannot fill it, or nobody
 # handed it to a courier in time (the unshipped timer).
 SELLER_REFUSALS = ("out_of_stock", "harvest_failed", "cannot_fill")
@@ -150,7 +153,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 class Order:
     def __init__(self, id: str, shopper_id: str, payment_method: str, items: list[dict],
-                 delivery_address: dict, created_at: datetime | None = None):
+                 delivery_address: dict, created_at: datetime | None = None, delivery_window: dict | None = None):
         if payment_method not in ("card", "cod"):
             raise DomainError(f"unknown payment method {payment_method!r}", "bad_payment_method")
         self.id = id
@@ -172,6 +175,10 @@ class Order:
         self.closed_at: datetime | None = None
         self.created_at = created_at
         self.fulfillments: list[Fulfillment] = []
+        # a pre-order (issue 17): {batch_id, expected_on, pay_at, harvest: None | "filled" | "short"}
+        self.preorder: dict | None = None
+        # perishables (issue 17): the delivery window the shopper picked, {"date": ISO day, "slot": pagi|siang|sore}
+        self.delivery_window: dict | None = dict(delivery_window) if delivery_window else None
 
     def _move(self, target: str) -> None:
         self.status = transition(self.status, target)
@@ -185,8 +192,16 @@ class Order:
     def reserve(self, lines: list[dict], tariff: DeliveryTariff, now: datetime, payment_timeout: timedelta,
                 pickup_window: timedelta, new_id: Callable[[], str],
                 ship_window: timedelta | None = None) -> list[DomainEvent]:
-        """The catalog priced and reserved every line: split per seller, price delivery, ask for the money."""
-        self._move(after_reservation(self.payment_method))
+        """The catalog priced and reserved every line: split per seller, price delivery, ask for the money.
+        A pre-order (its line promised against a harvest batch) asks for the money now only when it is paid by
+        card at order; otherwise it waits for the harvest (harvest_filled asks then)."""
+        if self.status != PLACED:
+            raise IllegalTransition(self.status, AWAITING_PAYMENT)
+        batch_line = next((l for l in lines if l.get("batch_id")), None)
+        if batch_line is not None:
+            self.preorder = {"batch_id": batch_line["batch_id"], "expected_on": batch_line.get("expected_on"),
+                             "pay_at": batch_line.get("pay_at") or "order", "harvest": None}
+        self._move(after_reservation(self.payment_method) if self._pays_now() else AWAITING_HARVEST)
         self.lines = [{**l, "line_total": line_total(l)} for l in lines]
         # one parcel per SHOP, not per seller (issue 17, "one seller, two shops, one parcel"): a seller's two
         # shops in two districts are two pickups, two fees, two couriers
@@ -217,6 +232,15 @@ class Order:
         self.goods_total = sum(f.goods_amount for f in self.fulfillments)
         self.delivery_total = sum(f.delivery_fee for f in self.fulfillments)
         self.total = self.goods_total + self.delivery_total
+        if self.status == AWAITING_HARVEST:
+            return []
+        return self._ask_for_money(now, payment_timeout, pickup_window, ship_window)
+
+    def _pays_now(self) -> bool:
+        return self.preorder is None or (self.payment_method == "card" and self.preorder.get("pay_at") == "order")
+
+    def _ask_for_money(self, now: datetime, payment_timeout: timedelta, pickup_window: timedelta,
+                       ship_window: timedelta | None) -> list[DomainEvent]:
         events = [DomainEvent("payment.requested", {
             "order_id": self.id, "shopper_id": self.shopper_id, "method": self.payment_method,
             "amount": self.total, "currency": "IDR", "goods_total": self.goods_total,
@@ -230,6 +254,37 @@ class Order:
             events += self._confirmed(now, pickup_window, ship_window)
         return events
 
+    # -- a pre-order's harvest (issue 17) ------------------------------------------------------------
+    def harvest_filled(self, now: datetime, payment_timeout: timedelta, pickup_window: timedelta,
+                       ship_window: timedelta | None = None) -> list[DomainEvent]:
+        """The seller's harvest covered this pre-order: paid already → confirmed (the pickup and shipping clocks
+        start now, not at the order); not yet → the money is asked for now (card) or on delivery (cash)."""
+        if self.preorder is None:
+            raise DomainError("this order is not a pre-order", "not_a_preorder")
+        if self.preorder.get("harvest"):
+            return []
+        self.preorder = {**self.preorder, "harvest": "filled"}  # a new dict: JSON columns see reassignment only
+        if self.status == AWAITING_PAYMENT:
+            return []   # paid at order but the money is not in yet: payment_succeeded confirms it
+        if self.status != AWAITING_HARVEST:
+            raise IllegalTransition(self.status, CONFIRMED)
+        if self.paid:
+            self._move(CONFIRMED)
+            return self._confirmed(now, pickup_window, ship_window)
+        self._move(after_reservation(self.payment_method))
+        events = self._ask_for_money(now, payment_timeout, pickup_window, ship_window)
+        events[0].data["harvest_filled"] = True   # notifications asks the shopper to pay now
+        return events
+
+    def harvest_short(self, now: datetime) -> list[DomainEvent]:
+        """The harvest ran out before this pre-order: cancelled, its money (if paid) given back."""
+        if self.preorder is None:
+            raise DomainError("this order is not a pre-order", "not_a_preorder")
+        if self.status not in (AWAITING_HARVEST, AWAITING_PAYMENT):
+            return []   # cancelled by the shopper already, or ended some other way
+        self.preorder = {**self.preorder, "harvest": "short"}
+        return self.cancel("harvest_short", now)
+
     def reject(self, problems: list[dict], now: datetime) -> list[DomainEvent]:
         self._move(REJECTED)
         self.problems = [dict(p) for p in problems]
@@ -242,10 +297,13 @@ class Order:
                           ship_window: timedelta | None = None) -> list[DomainEvent]:
         if self.status != AWAITING_PAYMENT:  # PLACED -> CONFIRMED is cash on delivery's move, not this one
             raise IllegalTransition(self.status, CONFIRMED)
-        self._move(CONFIRMED)
         self.paid = True
         self.payment_id = payment_id
         self.payment_due_at = None
+        if self.preorder is not None and self.preorder.get("harvest") != "filled":
+            self._move(AWAITING_HARVEST)   # paid ahead (payments tells the shopper): confirmed when the harvest is in
+            return []
+        self._move(CONFIRMED)
         return self._confirmed(now, pickup_window, ship_window)
 
     def payment_failed(self, payment_id: str | None, now: datetime) -> list[DomainEvent]:
@@ -296,6 +354,8 @@ class Order:
             raise DomainError("a courier already picked up part of this order; it can no longer be cancelled",
                               "already_picked_up")
         if reason in ("payment_failed", "payment_timeout") and self.status != AWAITING_PAYMENT:
+            raise IllegalTransition(self.status, CANCELLED)
+        if reason == "harvest_short" and self.status not in (AWAITING_HARVEST, AWAITING_PAYMENT):
             raise IllegalTransition(self.status, CANCELLED)
         self._move(CANCELLED)
         self.cancel_reason = reason
@@ -403,7 +463,7 @@ class Fulfillment:
                 "cod_amount_collected": self.cod_amount_collected, "seller_id": self.seller_id,
                 "shop_id": self.shop_id, "agent_id": self.agent_id, "shopper_id": order.shopper_id, "goods_amount": self.goods_amount,
                 "delivery_fee": self.delivery_fee, "cod_amount_due": self.cod_amount_due,
-                "payment_method": order.payment_method,
+                "payment_method": order.payment_method, "delivery_window": order.delivery_window,
                 "pickup": {**self.pickup, "shop_name": self.shop_name}, "dropoff": order.delivery_address}
         data.update(extra)
         return DomainEvent(event_type, data, self.id)
@@ -623,9 +683,13 @@ def merged_items(items: list[dict]) -> list[dict]:
     """One line per listing (first appearance keeps its place), so the catalog reserves each once. Quantities
     are added exactly and carried in their wire form (2, or "1.5": pasar.quantity.wire)."""
     qty: dict[str, Decimal] = {}
+    batch: dict[str, str] = {}
     for item in items:
         qty[item["listing_id"]] = qty.get(item["listing_id"], Decimal(0)) + quantity.parse(item["qty"])
-    return [{"listing_id": lid, "qty": quantity.wire(n)} for lid, n in qty.items()]
+        if item.get("batch_id"):  # a pre-order against a harvest batch (issue 17)
+            batch[item["listing_id"]] = item["batch_id"]
+    return [{"listing_id": lid, "qty": quantity.wire(n), **({"batch_id": batch[lid]} if lid in batch else {})}
+            for lid, n in qty.items()]
 
 
 # -- produce: a listing's buying terms, as the catalog announced them (listing.published / listing.updated) --
@@ -638,6 +702,25 @@ class BuyingTerms:
     deliver_within: str = ""            # "" | "district" | "regency"
     shop_district: str = ""
     shop_regency: str = ""
+    delivery_window: bool = False       # the seller wants the shopper to pick a delivery window
+
+
+def terms_version(stamp) -> datetime | None:
+    """A listing event's version as a UTC time (an ISO string or a datetime; None when the producer sent none)."""
+    if stamp is None or stamp == "":
+        return None
+    moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    return as_utc(moment)
+
+
+def newer_terms(incoming: datetime | None, kept: datetime | None) -> bool:
+    """Whether terms of version `incoming` replace the ones kept: not when they are older. Equal is a
+    redelivery (same values); unversioned terms (older producers) replace unversioned ones, as before."""
+    if kept is None:
+        return True
+    if incoming is None:
+        return False
+    return as_utc(incoming) >= as_utc(kept)
 
 
 def quantity_problem(terms: BuyingTerms, qty: Decimal) -> str | None:
@@ -665,6 +748,34 @@ def delivery_problem(terms: BuyingTerms, dropoff: dict) -> str | None:
     if terms.deliver_within == "regency" and not (near(terms.shop_regency, dropoff.get("regency"))
                                                   or near(terms.shop_district, dropoff.get("district"))):
         return "delivered only within the shop's regency"
+    return None
+
+
+# -- perishables: the delivery window (issue 17) -------------------------------------------------------
+# A seller may limit a perishable to a delivery window (the listing's `delivery_window`): an order with such a line
+# is delivered in a window the shopper picks at checkout: a day (from today until the earliest last selling day of
+# those lines, at most DELIVERY_WINDOW_DAYS ahead) and a part of it. The courier sees it with the job.
+DELIVERY_SLOTS = {"pagi": ("06.00", "10.00"), "siang": ("10.00", "14.00"), "sore": ("14.00", "18.00")}
+DELIVERY_WINDOW_DAYS = 3
+
+
+def needs_window(terms: BuyingTerms | None) -> bool:
+    """The seller limited this perishable to a delivery window (a listing option, like nearby delivery)."""
+    return terms is not None and terms.delivery_window
+
+
+def window_problem(window: dict | None, today: date, last_days: list[str | None]) -> str | None:
+    """Why this delivery window cannot be used for an order whose windowed lines sell until `last_days` (ISO days,
+    None without a shelf life; empty: no line needs a window, and any window or none is fine)."""
+    if not last_days:
+        return None
+    if not window:
+        return "choose a delivery window for fresh produce"
+    day = date.fromisoformat(window["date"])
+    last = min([date.fromisoformat(d) for d in last_days if d] + [today + timedelta(days=DELIVERY_WINDOW_DAYS)])
+    if day < today or day > last:
+        first, last_day = today.isoformat(), last.isoformat()
+        return f"deliver between {first} and {last_day}"
     return None
 
 

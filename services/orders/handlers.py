@@ -27,6 +27,12 @@ def on_payment_failed(event: Event, uow: UnitOfWork) -> None:
     service.payment_failed(uow, event.data["order_id"], event.data.get("payment_id"))
 
 
+def on_harvest_recorded(event: Event, uow: UnitOfWork) -> None:
+    """A batch's harvest recorded: its pre-orders filled in order of placement, the rest cancelled (issue 17)."""
+    service.harvest_recorded(uow, [o["order_id"] for o in event.data["filled"]],
+                             [o["order_id"] for o in event.data["unfilled"]])
+
+
 def on_account(event: Event, uow: UnitOfWork) -> None:
     data = event.data
     service.courier_account_changed(uow, data["user_id"], data["role"], data.get("name"), data.get("phone"),
@@ -35,7 +41,7 @@ def on_account(event: Event, uow: UnitOfWork) -> None:
 
 def on_listing(event: Event, uow: UnitOfWork) -> None:
     """A listing published or changed: keep its buying terms (unit, minimum, step, shelf life, nearby)."""
-    service.remember_listing_terms(uow, event.data)
+    service.remember_listing_terms(uow, event.data, event.occurred_at)
 
 
 def sweep_overdue_payments(db) -> list[str]:
@@ -61,6 +67,7 @@ HANDLERS = {
     "stock.rejected": [on_stock_rejected],
     "payment.succeeded": [on_payment_succeeded],
     "payment.failed": [on_payment_failed],
+    "harvest.recorded": [on_harvest_recorded],
     "account.registered": [on_account],
     "account.updated": [on_account],
     "listing.published": [on_listing],

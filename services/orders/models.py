@@ -41,6 +41,8 @@ orders = Table(
     Column("cancel_reason", String(32), nullable=True),
     Column("confirmed_at", UtcDateTime(), nullable=True),
     Column("closed_at", UtcDateTime(), nullable=True),
+    Column("preorder", JSON, nullable=True),        # a pre-order's batch, expected day, pay_at, harvest outcome
+    Column("delivery_window", JSON, nullable=True),  # perishables: {date, slot} the shopper picked
     Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
     Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
     Index("ix_orders_awaiting_payment", "status", "payment_due_at"),  # the timeout sweeper's scan
@@ -183,8 +185,11 @@ class ListingTerms(Base):
     qty_step: Mapped[Decimal] = mapped_column(Numeric(14, 3), default=1)
     sellable_until: Mapped[str | None] = mapped_column(String(10), nullable=True)  # ISO date
     deliver_within: Mapped[str] = mapped_column(String(12), default="")
+    delivery_window: Mapped[bool] = mapped_column(Boolean, default=False)   # the shopper picks a window
     shop_district: Mapped[str] = mapped_column(String(120), default="")
     shop_regency: Mapped[str] = mapped_column(String(120), default="")
+    # the version of the terms kept: the listing event's `as_of` (else its occurred_at); older ones are ignored
+    as_of: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 

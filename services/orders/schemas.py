@@ -6,9 +6,9 @@ from pasar.events import Address
 from pasar.quantity import Quantity
 from pasar.text import FreeText, Name
 
-from .domain import (COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, DELIVERY_KIND, MAX_CART_LINES,
-                     MAX_CART_QTY, MAX_COMPLAINT_PHOTOS, OPERATOR_DECISIONS, RETURN_KIND, SELLER_ANSWERS,
-                     SELLER_REFUSALS, _iso, as_utc, dropoff_for)
+from .domain import (COMPLAINT_REASONS, COMPLAINT_STATUSES, COMPLAINT_TEXT_MAX, DELIVERY_KIND, DELIVERY_SLOTS,
+                     MAX_CART_LINES, MAX_CART_QTY, MAX_COMPLAINT_PHOTOS, OPERATOR_DECISIONS, RETURN_KIND,
+                     SELLER_ANSWERS, SELLER_REFUSALS, _iso, as_utc, dropoff_for)
 
 
 class UtcDateTime(fields.DateTime):
@@ -22,6 +22,8 @@ class OrderItemIn(Schema):
     listing_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     qty = Quantity(required=True, positive=True, maximum=MAX_CART_QTY, metadata={
         "description": "in the listing's unit: 2, or \"1.5\" (kg); a JSON number is read exactly, never as a float"})
+    batch_id = fields.String(validate=validate.Length(min=1, max=36), metadata={
+        "description": "pre-order against this open harvest batch of the listing (ordered on its own)"})
 
 
 class DeliveryAddressIn(Address):
@@ -36,11 +38,19 @@ class DeliveryAddressIn(Address):
     notes = FreeText(0, text.NOTE_MAX, load_default="", allow_none=True)
 
 
+class DeliveryWindowIn(Schema):
+    date = fields.Date(required=True, metadata={"description": "the day to deliver"})
+    slot = fields.String(required=True, validate=validate.OneOf(tuple(DELIVERY_SLOTS)), metadata={
+        "description": "pagi 06.00-10.00, siang 10.00-14.00, sore 14.00-18.00"})
+
+
 class OrderIn(Schema):
     # without items, the shopper's cart is checked out
     items = fields.List(fields.Nested(OrderItemIn), validate=validate.Length(min=1, max=MAX_CART_LINES))
     payment_method = fields.String(required=True, validate=validate.OneOf(("card", "cod")))
     delivery_address = fields.Nested(DeliveryAddressIn, required=True)
+    delivery_window = fields.Nested(DeliveryWindowIn, allow_none=True, metadata={
+        "description": "required when a line is perishable (has a shelf life): when it is delivered"})
 
 
 class TimelineOut(Schema):
@@ -79,6 +89,9 @@ class FulfillmentOut(Schema):
     received_at = UtcDateTime(allow_none=True)
     received_by = fields.String(allow_none=True, metadata={"description": "shopper | timer"})
     cancel_reason = fields.String(allow_none=True)
+    preorder = fields.Dict(allow_none=True, metadata={"description": "a pre-order for a coming harvest: {batch_id, "
+                           "expected_on, pay_at, harvest: null | filled | short}"})
+    delivery_window = fields.Dict(allow_none=True, metadata={"description": "perishables: {date, slot}"})
     cancelled_at = UtcDateTime(allow_none=True)
     courier = fields.Function(lambda f: getattr(f, "courier_contact", None), allow_none=True, metadata={
         "description": "the courier's name and phone, for the shopper once the parcel is picked up"})
@@ -94,6 +107,8 @@ class WorkOut(FulfillmentOut):
     pickup = fields.Method("_pickup")
     dropoff = fields.Method("_dropoff")
     order_status = fields.Function(lambda f: f.order.status)
+    delivery_window = fields.Function(lambda f: f.order.delivery_window, metadata={
+        "description": "perishables: deliver on this day in this part of it ({date, slot})"})
 
     @staticmethod
     def _private(f, address):
@@ -123,6 +138,9 @@ class OrderOut(Schema):
     total = fields.Integer()
     paid = fields.Boolean()
     cancel_reason = fields.String(allow_none=True)
+    preorder = fields.Dict(allow_none=True, metadata={"description": "a pre-order for a coming harvest: {batch_id, "
+                           "expected_on, pay_at, harvest: null | filled | short}"})
+    delivery_window = fields.Dict(allow_none=True, metadata={"description": "perishables: {date, slot}"})
     payment_due_at = fields.DateTime(allow_none=True)
     delivery_address = fields.Dict()
     created_at = fields.DateTime()

@@ -277,18 +277,26 @@ def cart(session: Session, shopper_id: str) -> dict:
 
 
 # -- produce: a listing's buying terms (issue 17) -------------------------------------------------------
-def remember_listing_terms(uow: UnitOfWork, data: dict) -> None:
-    """listing.published / listing.updated: keep how the listing is bought (the latest word wins; a
-    redelivery writes the same values again)."""
-    row = uow.session.get(ListingTerms, data["listing_id"])
+def remember_listing_terms(uow: UnitOfWork, data: dict, occurred_at=None) -> None:
+    """listing.published / listing.updated: keep how the listing is bought. The newest terms win, by their
+    version (`as_of` in the event, else the event's `occurred_at`): an older event redelivered after a newer
+    one (a retry queue, a replayed parked message) changes nothing; the same event again writes the same
+    values."""
+    as_of = domain.terms_version(data.get("as_of") or occurred_at)
+    row = uow.session.get(ListingTerms, data["listing_id"], with_for_update=uow.db.is_postgres or None,
+                          populate_existing=True)
     if row is None:
         row = ListingTerms(listing_id=data["listing_id"])
         uow.session.add(row)
+    elif not domain.newer_terms(as_of, row.as_of):
+        return
+    row.as_of = as_of
     row.unit = data.get("unit") or "pcs"
     row.min_qty = quantity.parse(data.get("min_qty") or 1)
     row.qty_step = quantity.parse(data.get("qty_step") or 1)
     row.sellable_until = data.get("sellable_until")
     row.deliver_within = data.get("deliver_within") or ""
+    row.delivery_window = bool(data.get("delivery_window"))
     row.shop_district = data.get("shop_district") or ""
     row.shop_regency = data.get("shop_regency") or ""
 
@@ -296,7 +304,8 @@ def remember_listing_terms(uow: UnitOfWork, data: dict) -> None:
 def _terms(session: Session, listing_ids) -> dict[str, domain.BuyingTerms]:
     rows = session.scalars(select(ListingTerms).where(ListingTerms.listing_id.in_(list(listing_ids)))).all()
     return {r.listing_id: domain.BuyingTerms(r.unit, Decimal(r.min_qty), Decimal(r.qty_step), r.sellable_until,
-                                             r.deliver_within or "", r.shop_district or "", r.shop_regency or "")
+                                             r.deliver_within or "", r.shop_district or "", r.shop_regency or "",
+                                             bool(r.delivery_window))
             for r in rows}
 
 
@@ -323,7 +332,8 @@ def _check_items(session: Session, items: list[dict], dropoff: dict, from_cart: 
         if t is None:
             continue
         qty_problem = domain.quantity_problem(t, quantity.parse(item["qty"]))
-        other = domain.sale_problem(t, today) or domain.delivery_problem(t, dropoff)
+        # a pre-order's shelf life starts at its harvest: only how near it delivers matters now
+        other = (None if item.get("batch_id") else domain.sale_problem(t, today)) or domain.delivery_problem(t, dropoff)
         line: dict = {}
         if other:
             line["listing_id"] = [other]
@@ -420,9 +430,20 @@ def delivery_fees(pickup_districts: list[str], dropoff_district: str | None) -> 
 
 
 # == checkout and the shopper's orders =================================================================
-def new_order(shopper_id: str, payment_method: str, items: list[dict], delivery_address: dict) -> Order:
+def new_order(shopper_id: str, payment_method: str, items: list[dict], delivery_address: dict,
+              delivery_window: dict | None = None) -> Order:
     return Order(id=new_id(), shopper_id=shopper_id, payment_method=payment_method, items=items,
-                 delivery_address=delivery_address, created_at=utcnow())
+                 delivery_address=delivery_address, created_at=utcnow(), delivery_window=delivery_window)
+
+
+def _check_window(session: Session, items: list[dict], window: dict | None) -> None:
+    """Perishables (issue 17): an order with a line that has a shelf life needs a delivery window within it (422
+    naming `delivery_window`). A pre-order's line is fresh from its harvest: not counted here."""
+    terms = _terms(session, {i["listing_id"] for i in items if not i.get("batch_id")})
+    last_days = [t.sellable_until for t in terms.values() if domain.needs_window(t)]
+    problem = domain.window_problem(window, utcnow().date(), last_days)
+    if problem:
+        raise ApiError(422, problem, "delivery_window", {"delivery_window": [problem]})
 
 
 def _replay(session: Session, shopper_id: str, key: str, fingerprint: str) -> tuple[Order, int] | None:
@@ -445,12 +466,17 @@ def order_placed_with_key(session: Session, shopper_id: str, key: str) -> Order:
 
 
 def _items_to_check_out(session: Session, shopper_id: str, items: list[dict] | None) -> list[dict]:
-    """The items sent, else the cart's lines; one line per listing either way."""
+    """The items sent, else the cart's lines; one line per listing either way. A pre-order (an item with a
+    harvest batch) is checked out on its own."""
     if not items:
         items = [{"listing_id": l["listing_id"], "qty": l["qty"]} for l in cart(session, shopper_id)["lines"]]
         if not items:
             raise ApiError(422, "your cart is empty", "empty_cart", {"items": ["the cart is empty"]})
-    return domain.merged_items(items)
+    merged = domain.merged_items(items)
+    if any(i.get("batch_id") for i in merged) and len(merged) > 1:
+        message = "a pre-order for a coming harvest is ordered on its own"
+        raise ApiError(422, message, "preorder_alone", {"items": [message]})
+    return merged
 
 
 def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -> tuple[Order, int]:
@@ -459,6 +485,11 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
     leaves an order without its key (or a key without its order)."""
     body = {**body, "items": [{**i, "qty": quantity.wire(i["qty"])} for i in body["items"]]} \
         if body.get("items") else body   # exact decimals hashed (and carried) in their wire form
+    if body.get("delivery_window"):
+        window = body["delivery_window"]
+        body = {**body, "delivery_window": {"date": str(window["date"]), "slot": window["slot"]}}
+    else:
+        body = {k: v for k, v in body.items() if k != "delivery_window"}
     fingerprint = domain.request_fingerprint(body)
     if key:
         with closing(uow.db.Session()) as session:
@@ -467,7 +498,9 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
     with uow:
         items = _items_to_check_out(uow.session, shopper_id, body.get("items"))
         _check_items(uow.session, items, body["delivery_address"], not body.get("items"))
-        order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"])
+        _check_window(uow.session, items, body.get("delivery_window"))
+        order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"],
+                          body.get("delivery_window"))
         try:
             if key:  # claimed first: a second request with this key waits on the row, then replays
                 uow.session.add(IdempotencyKey(shopper_id=shopper_id, key=key, request_hash=fingerprint,
@@ -837,6 +870,31 @@ def payment_succeeded(uow: UnitOfWork, order_id: str, payment_id: str) -> None:
         record(uow, order, order.payment_succeeded(payment_id, utcnow(), pickup_window(), ship_window()))
     elif order.status == domain.CANCELLED:
         record(uow, order, order.late_payment(payment_id))
+
+
+class NotReservedYet(RuntimeError):
+    """A harvest outcome for an order whose reservation orders has not heard yet: the worker retries later."""
+
+
+def harvest_recorded(uow: UnitOfWork, filled: list[str], unfilled: list[str]) -> None:
+    """The catalog recorded a batch's harvest (issue 17): the filled pre-orders are confirmed or asked for their
+    money; the others are cancelled through the ordinary cancel (order.cancelled: payments refunds what was
+    paid, the catalog has nothing left to release, notifications tells the shopper). Idempotent by state: an
+    order already told (or cancelled by its shopper) changes nothing."""
+    now = utcnow()
+    for order_id in sorted(set(filled) | set(unfilled)):   # id order: the same lock order as any other writer
+        order = lock_order(uow, order_id)
+        if order is None:
+            continue
+        if order.status == domain.PLACED:
+            raise NotReservedYet(f"order {order_id} is still waiting for its reservation")
+        if order.preorder is None:
+            continue
+        if order_id in filled:
+            events = order.harvest_filled(now, payment_timeout(), pickup_window(), ship_window())
+        else:
+            events = order.harvest_short(now)
+        record(uow, order, events)
 
 
 def payment_failed(uow: UnitOfWork, order_id: str, payment_id: str | None) -> None:

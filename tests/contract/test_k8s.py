@@ -75,6 +75,7 @@ DEFAULTED = {
     **{name: "business rule; the default is the product's" for name in (
         "AUTO_CANCEL_UNSHIPPED_HOURS", "AUTO_CONFIRM_DAYS", "REVIEW_WINDOW_DAYS", "COMPLAINT_RESPONSE_HOURS")},
     "TIMER_SWEEP_MS": "tuning with a production-grade default",
+    "HARVEST_SWEEP_MS": "tuning with a production-grade default (a late harvest is told within a minute)",
     "PUBLIC_URL": "unset = absolute links from the request's Host, which the Ingress passes on",
     **{name: "tuning with a production-grade default (docs/PERFORMANCE.md)" for name in (
         "UPSTREAM_POOL_IDLE_SECONDS", "UPSTREAM_POOL_SIZE", "WEB_KEEPALIVE_SECONDS", "WORKER_BATCH",

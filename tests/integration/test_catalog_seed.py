@@ -12,7 +12,7 @@ from tests.integration.test_catalog_api import cat  # noqa: F401  (fixture)
 
 def test_seed_fills_the_market_once_with_real_regions_and_local_pictures(cat, tmp_path):
     first = seed(cat.db)
-    assert "13 shops, 66 listings, 66 photos" in first
+    assert "13 shops, 66 listings, 66 photos, 1 harvest batches" in first
     assert seed(cat.db).startswith("0 sellers, 0 shops, 0 listings, 0 photos")
     with cat.db.Session() as s:
         assert s.scalar(select(func.count()).select_from(Shop)) == 13
@@ -36,3 +36,8 @@ def test_seed_fills_the_market_once_with_real_regions_and_local_pictures(cat, tm
     mine = cat.client(sri["id"], "seller").get("/api/v1/shops?mine=true")[1]
     assert [s["name"] for s in mine["items"]] == ["Anyaman Pandan Bu Sri"]
     assert mine["items"][0]["whatsapp"] is None  # falls back to the directory phone for pickups
+    # an open harvest batch of Pak Darto's chilies to pre-order from (issue 17)
+    status, chilies = cat.client().get("/api/v1/products?q=cabai%20rawit%20merah%20segar")
+    (listing,) = [i for i in chilies["items"] if i["title"] == "Cabai rawit merah segar"]
+    harvest = cat.client().get(f"/api/v1/products/{listing['id']}")[1]["harvest"]
+    assert (harvest["price"], harvest["remaining"], harvest["pay_at"]) == (40000, 30, "order")

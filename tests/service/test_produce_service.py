@@ -141,3 +141,26 @@ def test_orders_refuses_an_expired_perishable_at_once(cat, ords):
     with pytest.raises(ApiError) as caught:
         orders.add_to_cart(UnitOfWork(ords), "shopper-1", listing["id"], 1)
     assert caught.value.fields == {"listing_id": ["no longer sold: past its shelf life"]}
+
+
+def test_an_older_listing_event_delivered_late_never_overwrites_newer_buying_terms(cat, ords):
+    """Orders' copy of the terms is versioned by the event's `as_of`: the step changed to 1 kg, then the first
+    announcement (0.5 kg steps) is redelivered late; orders still refuses 1.5 kg."""
+    listing = chilies(cat)
+    [first] = outbox(cat, "listing.published")
+    with UnitOfWork(cat) as w:
+        catalog.update_listing(w, listing["id"], FARMER, {"min_qty": D("1"), "qty_step": D("1")})
+    [second] = outbox(cat, "listing.updated")
+    assert second["as_of"] > first["as_of"]
+    run(ords, orders.remember_listing_terms, second)
+    run(ords, orders.remember_listing_terms, first)      # late redelivery of the older event
+    with pytest.raises(ApiError) as caught:
+        orders.add_to_cart(UnitOfWork(ords), "shopper-1", listing["id"], D("1.5"))
+    assert caught.value.fields == {"qty": ["buy in steps of 1 kg from 1"]}
+    run(ords, orders.remember_listing_terms, second)     # the same event again: nothing changes
+    assert orders.add_to_cart(UnitOfWork(ords), "shopper-1", listing["id"], D("2"))["lines"][0]["qty"] == D("2")
+    # an event without a version (an older producer) falls back to the envelope's occurred_at
+    old = {k: v for k, v in first.items() if k != "as_of"}
+    run(ords, orders.remember_listing_terms, old, "2000-01-01T00:00:00+00:00")
+    with pytest.raises(ApiError):
+        orders.add_to_cart(UnitOfWork(ords), "shopper-2", listing["id"], D("1.5"))

@@ -35,6 +35,12 @@ def order_in(status: str, method: str = "card", sellers=("s1",)) -> d.Order:
     if status == d.REJECTED:
         order.reject([{"listing_id": "x", "requested": 1, "available": 0, "reason": "insufficient"}], NOW)
         return order
+    if status == d.AWAITING_HARVEST:   # a pre-order paid by card ahead of its harvest (issue 17)
+        order.reserve([{**line(sellers[0]), "batch_id": "b1", "expected_on": "2026-12-20", "pay_at": "order"}],
+                      TARIFF, NOW, timedelta(minutes=30), timedelta(hours=24), new_id)
+        order.payment_succeeded("pay-1", NOW, timedelta(hours=24))
+        assert order.status == status
+        return order
     order.reserve([line(s) for s in sellers], TARIFF, NOW, timedelta(minutes=30), timedelta(hours=24), new_id)
     if status == d.AWAITING_PAYMENT:
         assert order.status == status
@@ -84,6 +90,10 @@ LEGAL_ORDER_MOVES = {
     (d.PLACED, d.AWAITING_PAYMENT), (d.PLACED, d.CONFIRMED), (d.PLACED, d.REJECTED),
     (d.AWAITING_PAYMENT, d.CONFIRMED), (d.AWAITING_PAYMENT, d.CANCELLED),
     (d.CONFIRMED, d.COMPLETED), (d.CONFIRMED, d.CANCELLED),
+    # a pre-order waits for its harvest (issue 17): placed (cash, or card paid at harvest) or paid ahead; then
+    # confirmed (paid, or cash), asked for its money (card at harvest) or cancelled (harvest short, shopper)
+    (d.PLACED, d.AWAITING_HARVEST), (d.AWAITING_PAYMENT, d.AWAITING_HARVEST),
+    (d.AWAITING_HARVEST, d.CONFIRMED), (d.AWAITING_HARVEST, d.AWAITING_PAYMENT), (d.AWAITING_HARVEST, d.CANCELLED),
 }
 LEGAL_FULFILLMENT_MOVES = {
     (d.PENDING, d.READY_FOR_PICKUP), (d.READY_FOR_PICKUP, d.ASSIGNED), (d.ASSIGNED, d.PICKED_UP),
@@ -122,8 +132,8 @@ ORDER_METHODS = {
     "payment_failed": (lambda o: o.payment_failed("p", NOW), {d.AWAITING_PAYMENT}, d.CANCELLED, "order.cancelled"),
     "payment_timeout": (lambda o: o.cancel("payment_timeout", NOW), {d.AWAITING_PAYMENT}, d.CANCELLED,
                         "order.cancelled"),
-    "shopper_cancel": (lambda o: o.cancel("shopper_cancelled", NOW), {d.AWAITING_PAYMENT, d.CONFIRMED},
-                       d.CANCELLED, "order.cancelled"),
+    "shopper_cancel": (lambda o: o.cancel("shopper_cancelled", NOW),
+                       {d.AWAITING_PAYMENT, d.AWAITING_HARVEST, d.CONFIRMED}, d.CANCELLED, "order.cancelled"),
 }
 
 

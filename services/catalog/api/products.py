@@ -9,7 +9,7 @@ from pasar.web import decimal_json_bodies
 from pasar.web import documents_errors, read_session, uow
 
 from .. import service
-from ..schemas import (BrowseArgs, ListingIn, ListingOut, ListingPage, ListingPatch, ModerationIn, MovementOut,
+from ..schemas import (BatchIn, BatchOut, BrowseArgs, HarvestIn, ListingIn, ListingOut, ListingPage, ListingPatch, ModerationIn, MovementOut,
                        PhotoOut, PhotoUpload, ShopQuery, StatusIn)
 from .http import BEARER, actor, conditional_get, optional_actor, plain_json, refuse_impossible_ids, uploaded_photo
 
@@ -101,6 +101,44 @@ def delete_listing_photo(listing_id: str, photo_id: str):
     with uow() as work:
         service.delete_listing_photo(work, listing_id, photo_id, actor())
     return ""
+
+
+@blp.route("/<listing_id>/harvests", methods=["POST"])
+@idempotent
+@documents_errors(blp, 401, 403, 404, 409, 422)
+@blp.arguments(BatchIn)
+@blp.response(201, BatchOut)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def open_batch(data, listing_id: str):
+    """Open a harvest batch: shoppers pre-order against its cap until the harvest is recorded (issue 17)."""
+    with uow() as work:
+        return service.open_batch(work, listing_id, actor(), data)
+
+
+@blp.route("/<listing_id>/harvests")
+@documents_errors(blp, 401, 403, 404)
+@blp.response(200, BatchOut(many=True))
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def listing_batches(listing_id: str):
+    """A listing's harvest batches, newest first (its managers only)."""
+    with read_session() as session:
+        return service.listing_batches(session, listing_id, actor())
+
+
+@blp.route("/harvests/<batch_id>/harvest", methods=["POST"])
+@documents_errors(blp, 401, 403, 404, 409, 422)
+@blp.arguments(HarvestIn)
+@blp.response(200, BatchOut)
+@blp.doc(security=BEARER)
+@require_roles("seller", "agent")
+def record_harvest(data, batch_id: str):
+    """Record what was harvested: pre-orders are filled in the order they were placed, the rest cancelled
+    and refunded (through orders and payments), what is left goes on the shelf. The same weight again answers
+    the same."""
+    with uow() as work:
+        return service.record_harvest(work, batch_id, actor(), data["harvested_qty"])
 
 
 @blp.route("/<listing_id>/stock-ledger")
