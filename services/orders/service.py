@@ -422,11 +422,12 @@ def place_order(uow: UnitOfWork, shopper_id: str, body: dict, key: str | None) -
     body = {**body, "items": [{**i, "qty": quantity.wire(i["qty"])} for i in body["items"]]} \
         if body.get("items") else body   # exact decimals hashed (and carried) in their wire form
     fingerprint = domain.request_fingerprint(body)
-    if key:
-        with closing(uow.db.Session()) as session:
-            if again := _replay(session, shopper_id, key, fingerprint):
-                return again
     with uow:
+        # the replay is looked up in the order's own transaction: one connection and one transaction per
+        # checkout, not a second pair just to find no key (issue 14: a checkout's time is its round trips)
+        if key and (again := _replay(uow.session, shopper_id, key, fingerprint)):
+            uow.session.expunge(again[0])  # loaded as it is (with its parcels), kept out of the rollback
+            return again
         items = _items_to_check_out(uow.session, shopper_id, body.get("items"))
         _check_items(uow.session, items, body["delivery_address"], not body.get("items"))
         order = new_order(shopper_id, body["payment_method"], items, body["delivery_address"])
