@@ -33,6 +33,8 @@ CONCURRENCY = int(os.environ.get("BENCH_ORDERS_CONCURRENCY", "16"))
 BURST = int(os.environ.get("BENCH_BURST", "100"))
 DRAIN = int(os.environ.get("BENCH_DRAIN_ORDERS", "400"))
 DRAIN_LISTINGS = int(os.environ.get("BENCH_DRAIN_LISTINGS", "1"))
+# BENCH_ORDERS_PARTS=drain runs only the workers' backlog rounds (no monolith, closed-loop saga or burst)
+PARTS = set(os.environ.get("BENCH_ORDERS_PARTS", "saga,drain").split(","))
 DRAIN_ROUNDS = [int(n) for n in os.environ.get("BENCH_DRAIN_ROUNDS", "1,2,1,2").split(",")]
 ADDRESS = {"name": "Siti", "phone": "+6281234567890", "street": "Jl. Mawar 3", "district": "Sanankulon",
            "regency": "Blitar", "province": "Jawa Timur"}
@@ -163,6 +165,27 @@ def _unsent(engine) -> int:
         return conn.execute(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar()
 
 
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [float(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def drain(stack, listings: list[str], engine, processes: int) -> dict:
     """Stop every worker, place DRAIN orders (they wait in the catalog's queue), start `processes` worker
     processes per app (one consumer each), and time the backlog from the moment every consumer of the
@@ -202,19 +225,27 @@ def drain(stack, listings: list[str], engine, processes: int) -> dict:
     with engine.connect() as conn:
         ready_at = conn.execute(text("SELECT now()")).scalar()
     at_ready = _status_counts(engine).get("CONFIRMED", 0)
+    workers = [stack.procs[name].pid for name in _worker_names(stack)]
+    cpu_before, machine_before, started_at = _cpu_seconds(workers), _machine_cpu(), time.monotonic()
     wait_until(lambda: _status_counts(engine).get("CONFIRMED", 0) >= before + placed, timeout=300, interval=0.25,
                message="the backlog confirmed")
+    cpu, machine, wall = (_cpu_seconds(workers) - cpu_before, _machine_cpu(), time.monotonic() - started_at)
     with engine.connect() as conn:
         last = conn.execute(text("SELECT max(confirmed_at) FROM orders")).scalar()
     seconds = (last - ready_at).total_seconds()
-    return {"processes": processes, "placed": placed, "codes": codes, "after_ready": before + placed - at_ready,
-            "seconds": seconds, "rate": (before + placed - at_ready) / seconds, "load": os.getloadavg()[0]}
+    done = before + placed - at_ready
+    return {"processes": processes, "placed": placed, "codes": codes, "after_ready": done, "seconds": seconds,
+            "rate": done / seconds, "load": os.getloadavg()[0],
+            # the workers' own CPU per order, and how busy the whole machine was meanwhile (everyone's work)
+            "worker_cpu_ms": 1000 * cpu / max(done, 1), "worker_cores": cpu / wall,
+            "machine_busy": (machine[0] - machine_before[0]) / max(machine[1] - machine_before[1], 1)}
 
 
 def _drain_line(r: dict) -> str:
     return (f"{'drain, ' + str(r['processes']) + ' worker process' + ('es' if r['processes'] > 1 else '') + ' per queue':<34} "
             f"{r['rate']:7.1f} orders/s confirmed ({r['after_ready']} of {r['placed']} after every consumer was "
-            f"attached, in {r['seconds']:.1f} s; load {r['load']:.1f})")
+            f"attached, in {r['seconds']:.1f} s; workers {r['worker_cpu_ms']:.0f} ms CPU per order, "
+            f"{r['worker_cores']:.2f} cores; machine {100 * r['machine_busy']:.0f} % busy; load {r['load']:.1f})")
 
 
 @contextlib.contextmanager
@@ -241,9 +272,9 @@ def run_stack() -> tuple[dict, dict, list[dict]]:
         place(client, listing)  # warm every process up once
         engine = _orders_db(stack)
         time.sleep(2)
-        result = saga(stack, listing, engine)
-        codes = burst(stack, listing)
-        drains = [drain(stack, listings, engine, processes) for processes in DRAIN_ROUNDS]
+        result = saga(stack, listing, engine) if "saga" in PARTS else None
+        codes = burst(stack, listing) if "saga" in PARTS else None
+        drains = [drain(stack, listings, engine, processes) for processes in DRAIN_ROUNDS] if "drain" in PARTS else []
         engine.dispose()
         return result, codes, drains
 
@@ -255,29 +286,35 @@ def _line(label: str, r: dict) -> str:
 
 def run() -> list[str]:
     lines = [machine_load(), f"{CONCURRENCY} shoppers, {SECONDS:.0f} s of placing, PostgreSQL"]
-    with postgres_database("pasar_bench_monolith") as url:
-        mono_rate, mono_lat = run_baseline(url.replace("postgresql://", "postgresql+psycopg://", 1)
-                                           if url.startswith("postgresql://") else url, SECONDS, CONCURRENCY)
-    lines.append(f"{'monolith baseline (one transaction)':<34} {mono_rate:7.1f} orders/s  "
-                 f"p50 {statistics.median(mono_lat):7.1f} ms  p99 {percentile(mono_lat, 99):7.1f} ms")
+    if "saga" in PARTS:
+        with postgres_database("pasar_bench_monolith") as url:
+            mono_rate, mono_lat = run_baseline(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                                               if url.startswith("postgresql://") else url, SECONDS, CONCURRENCY)
+        lines.append(f"{'monolith baseline (one transaction)':<34} {mono_rate:7.1f} orders/s  "
+                     f"p50 {statistics.median(mono_lat):7.1f} ms  p99 {percentile(mono_lat, 99):7.1f} ms")
     two, codes, drains = run_stack()
-    lines.append(_line(f"saga, {os.environ.get('WORKER_CONCURRENCY', '2')} consumers per worker", two))
-    lines.append(target_line("P2 saga vs monolith", two["rate"], mono_rate, at_least=0.5, unit=" /s"))
-    lines.append(target_line("P2 saga absolute", two["rate"], None, at_least=100, unit=" /s",
-                             note="(target set for a quiet machine)"))
-    lines.append(target_line("P2 placed->CONFIRMED p99", two["p99"], None, below=1000, unit=" ms"))
-    lines.append(f"backlog of {DRAIN} orders over {max(1, DRAIN_LISTINGS)} listing(s), drained by worker processes "
-                 f"of one consumer each (rounds {DRAIN_ROUNDS}):")
-    lines += [_drain_line(r) for r in drains]
-    one_rate = statistics.median(r["rate"] for r in drains if r["processes"] == 1)
-    two_rate = statistics.median(r["rate"] for r in drains if r["processes"] == 2)
-    lines.append(target_line("P2 two workers per queue vs one", two_rate, one_rate, at_least=1.8, unit=" /s",
-                             note="(issue 13: must rise; issue 14: >= 1.8x; medians of the rounds)"))
-    fives = sum(v for k, v in codes.items() if isinstance(k, int) and k >= 500)
-    unanswered = sum(v for k, v in codes.items() if not isinstance(k, int))
-    lines.append(f"burst of {BURST} simultaneous checkouts after 3 s idle: answers {codes}")
-    lines.append(f"{'PASS' if fives == 0 else 'FAIL'}  {'burst: no 5xx':<38} {fives} answers 5xx")
-    lines.append(f"{'PASS' if unanswered == 0 else 'FAIL'}  {'burst: every checkout answered':<38} "
-                 f"{unanswered} got no answer within the client's 15 s")
+    if two is not None:
+        lines.append(_line(f"saga, {os.environ.get('WORKER_CONCURRENCY', '2')} consumers per worker", two))
+        lines.append(target_line("P2 saga vs monolith", two["rate"], mono_rate, at_least=0.5, unit=" /s"))
+        lines.append(target_line("P2 saga absolute", two["rate"], None, at_least=100, unit=" /s",
+                                 note="(target set for a quiet machine)"))
+        lines.append(target_line("P2 placed->CONFIRMED p99", two["p99"], None, below=1000, unit=" ms"))
+    if drains:
+        lines.append(f"backlog of {DRAIN} orders over {max(1, DRAIN_LISTINGS)} listing(s), drained by worker "
+                     f"processes of one consumer each (rounds {DRAIN_ROUNDS}):")
+        lines += [_drain_line(r) for r in drains]
+        one_rate = statistics.median(r["rate"] for r in drains if r["processes"] == 1)
+        two_rate = statistics.median(r["rate"] for r in drains if r["processes"] == 2)
+        lines.append(target_line("P2 two workers per queue vs one", two_rate, one_rate, at_least=1.8, unit=" /s",
+                                 note="(issue 13: must rise; issue 14: >= 1.8x; medians of the rounds)"))
+        pairs = [b["rate"] / a["rate"] for a, b in zip(drains, drains[1:]) if (a["processes"], b["processes"]) == (1, 2)]
+        lines.append(f"      two vs one per adjacent pair of rounds: {', '.join(f'{p:.2f}x' for p in pairs)}")
+    if codes is not None:
+        fives = sum(v for k, v in codes.items() if isinstance(k, int) and k >= 500)
+        unanswered = sum(v for k, v in codes.items() if not isinstance(k, int))
+        lines.append(f"burst of {BURST} simultaneous checkouts after 3 s idle: answers {codes}")
+        lines.append(f"{'PASS' if fives == 0 else 'FAIL'}  {'burst: no 5xx':<38} {fives} answers 5xx")
+        lines.append(f"{'PASS' if unanswered == 0 else 'FAIL'}  {'burst: every checkout answered':<38} "
+                     f"{unanswered} got no answer within the client's 15 s")
     lines.append(machine_load())
     return lines
