@@ -35,6 +35,7 @@ DRAIN = int(os.environ.get("BENCH_DRAIN_ORDERS", "400"))
 DRAIN_LISTINGS = int(os.environ.get("BENCH_DRAIN_LISTINGS", "1"))
 # BENCH_ORDERS_PARTS=drain runs only the workers' backlog rounds (no monolith, closed-loop saga or burst)
 PARTS = set(os.environ.get("BENCH_ORDERS_PARTS", "saga,drain").split(","))
+IDLE_SECONDS = 4.0
 DRAIN_ROUNDS = [int(n) for n in os.environ.get("BENCH_DRAIN_ROUNDS", "1,2,1,2").split(",")]
 ADDRESS = {"name": "Siti", "phone": "+6281234567890", "street": "Jl. Mawar 3", "district": "Sanankulon",
            "regency": "Blitar", "province": "Jawa Timur"}
@@ -230,6 +231,9 @@ def drain(stack, listings: list[str], engine, processes: int) -> dict:
     wait_until(lambda: _status_counts(engine).get("CONFIRMED", 0) >= before + placed, timeout=300, interval=0.25,
                message="the backlog confirmed")
     cpu, machine, wall = (_cpu_seconds(workers) - cpu_before, _machine_cpu(), time.monotonic() - started_at)
+    idle_from = _cpu_seconds(workers)
+    time.sleep(IDLE_SECONDS)  # the same processes with nothing to do: sweeps, periodic jobs, heartbeats
+    idle_cores = (_cpu_seconds(workers) - idle_from) / IDLE_SECONDS
     with engine.connect() as conn:
         last = conn.execute(text("SELECT max(confirmed_at) FROM orders")).scalar()
     seconds = (last - ready_at).total_seconds()
@@ -237,7 +241,7 @@ def drain(stack, listings: list[str], engine, processes: int) -> dict:
     return {"processes": processes, "placed": placed, "codes": codes, "after_ready": done, "seconds": seconds,
             "rate": done / seconds, "load": os.getloadavg()[0],
             # the workers' own CPU per order, and how busy the whole machine was meanwhile (everyone's work)
-            "worker_cpu_ms": 1000 * cpu / max(done, 1), "worker_cores": cpu / wall,
+            "worker_cpu_ms": 1000 * cpu / max(done, 1), "worker_cores": cpu / wall, "idle_cores": idle_cores,
             "machine_busy": (machine[0] - machine_before[0]) / max(machine[1] - machine_before[1], 1)}
 
 
@@ -245,7 +249,8 @@ def _drain_line(r: dict) -> str:
     return (f"{'drain, ' + str(r['processes']) + ' worker process' + ('es' if r['processes'] > 1 else '') + ' per queue':<34} "
             f"{r['rate']:7.1f} orders/s confirmed ({r['after_ready']} of {r['placed']} after every consumer was "
             f"attached, in {r['seconds']:.1f} s; workers {r['worker_cpu_ms']:.0f} ms CPU per order, "
-            f"{r['worker_cores']:.2f} cores; machine {100 * r['machine_busy']:.0f} % busy; load {r['load']:.1f})")
+            f"{r['worker_cores']:.2f} cores (idle afterwards: {r['idle_cores']:.2f}); machine "
+            f"{100 * r['machine_busy']:.0f} % busy; load {r['load']:.1f})")
 
 
 @contextlib.contextmanager
