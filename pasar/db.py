@@ -115,7 +115,7 @@ def _ping_connections_that_sat_idle(engine: Engine, idle_seconds: float) -> None
         try:
             engine.dialect.do_ping(dbapi_conn)
         except engine.dialect.loaded_dbapi.Error as err:
-            raise sqlalchemy.exc.DisconnectionError(f"pooled connection idle {idle_seconds}s+ is dead") from err
+            raise sqlalchemy.exc.DisconnectionError() from err  # the pool replaces it and checks out again
 
 
 # SQLSTATEs that say "the database, not this transaction's data, is the problem" (PostgreSQL appendix A)
