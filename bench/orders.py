@@ -187,6 +187,21 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def _commits(stack) -> dict[str, int]:
+    """Transactions committed so far in the catalog's and orders' databases (pg_stat_database)."""
+    found = {}
+    for app in ("catalog", "orders"):
+        engine = create_engine(stack.database_url(app).replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+                found[app] = conn.execute(text("SELECT xact_commit FROM pg_stat_database "
+                                               "WHERE datname = current_database()")).scalar()
+        finally:
+            engine.dispose()
+    return found
+
+
 def drain(stack, listings: list[str], engine, processes: int) -> dict:
     """Stop every worker, place DRAIN orders (they wait in the catalog's queue), start `processes` worker
     processes per app (one consumer each), and time the backlog from the moment every consumer of the
@@ -228,9 +243,12 @@ def drain(stack, listings: list[str], engine, processes: int) -> dict:
     at_ready = _status_counts(engine).get("CONFIRMED", 0)
     workers = [stack.procs[name].pid for name in _worker_names(stack)]
     cpu_before, machine_before, started_at = _cpu_seconds(workers), _machine_cpu(), time.monotonic()
+    commits_before = _commits(stack)
     wait_until(lambda: _status_counts(engine).get("CONFIRMED", 0) >= before + placed, timeout=300, interval=0.25,
                message="the backlog confirmed")
     cpu, machine, wall = (_cpu_seconds(workers) - cpu_before, _machine_cpu(), time.monotonic() - started_at)
+    time.sleep(1)  # PostgreSQL publishes a backend's counts within a second of its commits
+    commits = {app: n - commits_before[app] for app, n in _commits(stack).items()}
     idle_from = _cpu_seconds(workers)
     time.sleep(IDLE_SECONDS)  # the same processes with nothing to do: sweeps, periodic jobs, heartbeats
     idle_cores = (_cpu_seconds(workers) - idle_from) / IDLE_SECONDS
@@ -242,6 +260,7 @@ def drain(stack, listings: list[str], engine, processes: int) -> dict:
             "rate": done / seconds, "load": os.getloadavg()[0],
             # the workers' own CPU per order, and how busy the whole machine was meanwhile (everyone's work)
             "worker_cpu_ms": 1000 * cpu / max(done, 1), "worker_cores": cpu / wall, "idle_cores": idle_cores,
+            "commits_per_order": {app: n / max(done, 1) for app, n in commits.items()},
             "machine_busy": (machine[0] - machine_before[0]) / max(machine[1] - machine_before[1], 1)}
 
 
@@ -250,7 +269,9 @@ def _drain_line(r: dict) -> str:
             f"{r['rate']:7.1f} orders/s confirmed ({r['after_ready']} of {r['placed']} after every consumer was "
             f"attached, in {r['seconds']:.1f} s; workers {r['worker_cpu_ms']:.0f} ms CPU per order, "
             f"{r['worker_cores']:.2f} cores (idle afterwards: {r['idle_cores']:.2f}); machine "
-            f"{100 * r['machine_busy']:.0f} % busy; load {r['load']:.1f})")
+            f"{100 * r['machine_busy']:.0f} % busy; commits per order "
+            + ", ".join(f"{app} {n:.2f}" for app, n in r["commits_per_order"].items())
+            + f"; load {r['load']:.1f})")
 
 
 @contextlib.contextmanager
