@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-AREAS = ("messaging", "catalog", "search", "gateway", "orders", "payments", "notifications", "pages", "shoppers")
+AREAS = ("messaging", "catalog", "search", "gateway", "orders", "checkout_cost", "payments", "notifications", "pages", "shoppers")
 
 
 def main(argv: list[str]) -> int:

@@ -17,6 +17,8 @@ from tests.support.stack import Stack
 SECONDS = float(os.environ.get("BENCH_GATEWAY_SECONDS", "4"))
 ROUNDS = 3
 CONCURRENCY = int(os.environ.get("BENCH_GATEWAY_CONCURRENCY", "32"))
+# BENCH_GATEWAY_POSTGRES=1: every service (and the gateway's token denylist) on PostgreSQL instead of SQLite
+POSTGRES = os.environ.get("BENCH_GATEWAY_POSTGRES", "") == "1"
 
 
 def _products(stack: Stack, count: int = 20) -> None:
@@ -40,8 +42,8 @@ def _median(values):
 
 
 def run() -> list[str]:
-    lines = [machine_load()]
-    with Stack(workers=2, extra_env={"RATELIMIT_API": "1000000/minute"}) as stack:
+    lines = [machine_load(), "PostgreSQL" if POSTGRES else "SQLite"]
+    with Stack(workers=2, postgres=POSTGRES, extra_env={"RATELIMIT_API": "1000000/minute"}) as stack:
         _products(stack)
         path = "/api/v1/products"
         token = stack.token(f"shopper-{uuid.uuid4().hex[:6]}", "shopper")
