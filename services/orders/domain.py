@@ -412,7 +412,22 @@ class Order:
         raise NotYours("fulfillment not found")
 
 
-class Fulfillment:
+class CourierJob:
+    """What a delivery and a return trip share as a courier's job: the district's open board, and only the
+    courier who has the job may move it. A job without an official district code (a return trip) is matched
+    by the district's name, as parcels were before codes."""
+
+    def on_board_of(self, district: str | None, district_code: str | None = None) -> bool:
+        """Ready, with no courier, in this district: any courier of the district may claim it."""
+        return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
+                and same_area(self.district, getattr(self, "district_code", None), district, district_code))
+
+    def _ensure_courier(self, courier_id: str) -> None:
+        if self.courier_id != courier_id:
+            raise NotYours("delivery not found")
+
+
+class Fulfillment(CourierJob):
     """One shop's part of an order: picked up at that shop, delivered on its own (a seller with two shops has
     two parcels)."""
 
@@ -495,21 +510,12 @@ class Fulfillment:
             event.data["dropoff"] = dropoff_area(order.delivery_address)
         return [event]
 
-    def on_board_of(self, district: str | None, district_code: str | None = None) -> bool:
-        """Ready, with no courier, in this district: any courier of the district may claim it."""
-        return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
-                and same_area(self.district, getattr(self, "district_code", None), district, district_code))
-
     def claim(self, order: Order, courier_id: str, courier_district: str | None,
               courier_district_code: str | None = None) -> list[DomainEvent]:
         """A courier takes a parcel off their district's board: accepted at once, nobody offered it."""
         if not self.on_board_of(courier_district, courier_district_code):
             raise DomainError("this delivery is no longer on the board", "not_on_board")
         return self.assign(order, courier_id, accepted=True)
-
-    def _ensure_courier(self, courier_id: str) -> None:
-        if self.courier_id != courier_id:
-            raise NotYours("delivery not found")
 
     def accept(self, courier_id: str) -> list[DomainEvent]:
         self._ensure_courier(courier_id)
@@ -1085,7 +1091,7 @@ class Complaint:
 RETURN_KIND, DELIVERY_KIND = "return", "delivery"
 
 
-class ReturnPickup:
+class ReturnPickup(CourierJob):
     """One courier trip taking a complained-about parcel's goods from the shopper back to its shop."""
     kind = RETURN_KIND
     # what a delivery has and a return never does (the courier pages read one shape for both)
@@ -1145,21 +1151,11 @@ class ReturnPickup:
         self.accepted = accepted
         return [self._event("return.assigned", courier_id)]
 
-    def on_board_of(self, district: str | None, district_code: str | None = None) -> bool:
-        # a return trip keeps the district's name only (no official code yet): matched by name, as parcels
-        # were before codes
-        return (self.status == READY_FOR_PICKUP and self.courier_id is None and district is not None
-                and same_area(self.district, None, district, district_code))
-
     def claim(self, courier_id: str, courier_district: str | None,
               courier_district_code: str | None = None) -> list[DomainEvent]:
         if not self.on_board_of(courier_district, courier_district_code):
             raise DomainError("this return is no longer on the board", "not_on_board")
         return self.assign(courier_id, accepted=True)
-
-    def _ensure_courier(self, courier_id: str) -> None:
-        if self.courier_id != courier_id:
-            raise NotYours("delivery not found")
 
     def accept(self, courier_id: str) -> list[DomainEvent]:
         self._ensure_courier(courier_id)
