@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from functools import cache
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -64,8 +64,22 @@ def multiprocess() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
-@cache
+_series: SimpleNamespace | None = None
+_series_lock = threading.Lock()
+
+
 def series() -> SimpleNamespace:
+    """The process's series, made once. Under a lock: gunicorn's threads answer the first requests together, and
+    two threads registering the same names raised DuplicateTimeseries (a 500 on a first /healthz)."""
+    global _series
+    if _series is None:
+        with _series_lock:
+            if _series is None:
+                _series = _make_series()
+    return _series
+
+
+def _make_series() -> SimpleNamespace:
     from prometheus_client import Counter, Histogram
     return SimpleNamespace(
         requests=Counter("pasar_http_requests", "HTTP requests answered, by route (URL rule) and status",
