@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -64,8 +65,18 @@ def multiprocess() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
-@cache
+_series_lock = threading.Lock()
+
+
 def series() -> SimpleNamespace:
+    # `functools.cache` alone lets two threads of a fresh worker (its first two requests at once) both build the
+    # series: the second registration raised DuplicateTimeseries, a 500 on a health check at start-up
+    with _series_lock:
+        return _build_series()
+
+
+@cache
+def _build_series() -> SimpleNamespace:
     from prometheus_client import Counter, Histogram
     return SimpleNamespace(
         requests=Counter("pasar_http_requests", "HTTP requests answered, by route (URL rule) and status",
