@@ -106,7 +106,9 @@ STREAM_SLOTS = StreamSlots()
 @blp.doc(security=BEARER, description=(
     "Server-Sent Events: `event: notification` with the message as JSON and `id:` its seq. The stream "
     "closes after NOTIFY_STREAM_SECONDS (55 s) with a `retry:` hint; reconnect with Last-Event-ID to "
-    "miss nothing. Comments every 10 s keep proxies from timing out."))
+    "miss nothing. Comments every 10 s keep proxies from timing out."),
+    responses={"200": {"description": "the feed, as Server-Sent Events (not JSON)",
+                       "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
 def stream(args):
     me = current_identity().user_id
     db = ctx().db  # the generator outlives the request context
