@@ -99,6 +99,13 @@ class StreamSlots:
 
 
 STREAM_SLOTS = StreamSlots()
+# One event of the feed, as OpenAPI 3.0 describes a text/event-stream (the schema is each event's fields; 3.2 would
+# call it itemSchema). `data` is the message as JSON text (NotificationOut) or, on `reconnect`, {"last_id": seq}.
+FEED_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
+    "event": {"type": "string", "enum": ["notification", "reconnect"]},
+    "data": {"type": "string", "description": "JSON: the notification, or {\"last_id\": seq} on reconnect"},
+    "id": {"type": "string", "description": "the notification's seq (send it back as Last-Event-ID)"},
+    "retry": {"type": "integer", "description": "milliseconds to wait before reconnecting"}}}
 
 
 @blp.route("/stream")
@@ -106,7 +113,9 @@ STREAM_SLOTS = StreamSlots()
 @blp.doc(security=BEARER, description=(
     "Server-Sent Events: `event: notification` with the message as JSON and `id:` its seq. The stream "
     "closes after NOTIFY_STREAM_SECONDS (55 s) with a `retry:` hint; reconnect with Last-Event-ID to "
-    "miss nothing. Comments every 10 s keep proxies from timing out."))
+    "miss nothing. Comments every 10 s keep proxies from timing out."),
+    responses={"200": {"description": "the feed, as Server-Sent Events (not JSON)",
+                       "content": {"text/event-stream": {"schema": FEED_EVENT}}}})
 def stream(args):
     me = current_identity().user_id
     db = ctx().db  # the generator outlives the request context

@@ -1307,9 +1307,14 @@ def create_cooperative(work: UnitOfWork, who: Identity, body: dict) -> dict:
                            district=body.get("district"), regency=body.get("regency"))
         work.session.add(coop)
         work.session.flush()
+        # a person listed twice is one officer, as add_coop_person treats a second add (a later name wins):
+        # two rows would break the (coop, person, role) key and answer 500 (found by the fuzz run)
+        officers: dict[str, str] = {}
         for officer in body.get("officers") or []:
-            work.session.add(CoopPerson(coop_id=coop.id, person_id=officer["person_id"], role=domain.OFFICER,
-                                        name=(officer.get("name") or "").strip()))
+            person_id, name = officer["person_id"], (officer.get("name") or "").strip()
+            officers[person_id] = name or officers.get(person_id, "")
+        for person_id, name in officers.items():
+            work.session.add(CoopPerson(coop_id=coop.id, person_id=person_id, role=domain.OFFICER, name=name))
         work.commit()
         return _coop_view(coop)
 

@@ -242,3 +242,17 @@ def test_the_server_answers_unknown_addresses_and_methods_with_json(stack):
                  requests.get(stack.service_url("orders") + "/nope", timeout=15)):
         assert resp.status_code in (404, 405)
         assert_error_body(resp, resp.status_code)
+
+
+def test_a_delivery_address_with_numbers_and_lists_in_unnamed_fields_is_refused_not_a_500(stack):
+    # the release fuzz run's input (as admin; any signed-in caller reaches the same check): fields the address does
+    # not name carried a fraction (read exactly, as a Decimal) into the order's fingerprint, which could not hash it
+    token = stack.token(f"fuzz-admin-{uuid.uuid4().hex[:6]}", "admin")
+    address = {"COM1": [], "": [[4.098841397278203e-10], [-1717252501207859.0, None, 3196001], None],
+               "district": "0" * 119, "name": "\u00d0", "village": "", "notes": None, "regency": "0" * 119,
+               "phone": "+6285722436608", "street": "0" * 199}
+    resp = requests.post(stack.url + "/api/v1/orders", timeout=15, json={
+        "payment_method": "card", "delivery_address": address},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+    error = assert_error_body(resp, 422)
+    assert set(error["fields"]["delivery_address"]) == {"", "COM1"}, error

@@ -237,3 +237,12 @@ def test_money_a_cooperative_handed_out_cannot_be_marked_paid_again_by_the_opera
     again = refused(service.mark_payout_paid, work(db), payout_id)
     assert (again.status, again.code) == (409, "payout_not_owed")
     assert ledger(db)[domain.seller_payable(coop.crafter.user_id)] == 0
+
+
+def test_an_officer_listed_twice_when_the_cooperative_opens_is_one_officer(db):
+    # the fuzz run's input: the same account nineteen times (two rows broke the key: a 500)
+    officer = new("officer")
+    coop = service.create_cooperative(work(db), ADMIN, {"name": "00", "district": "", "officers": [
+        {"person_id": officer}] * 18 + [{"person_id": officer, "name": "Bu Ketua"}]})
+    view = service.cooperative_view(db, ADMIN, coop["id"])
+    assert [(o["person_id"], o["name"]) for o in view["officers"]] == [(officer, "Bu Ketua")]
