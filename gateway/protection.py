@@ -147,9 +147,12 @@ def _body_limit() -> int:
 
 
 def _is_complaint_photo_upload(path: str) -> bool:
-    """POST /api/v1/complaints/<id>/photos (orders: a shopper's evidence from the phone's camera)."""
+    """A shopper's evidence from the phone's camera: the API's POST /api/v1/complaints/<id>/photos, and the
+    order page's forms that carry photos, POST /pesanan/<order>/komplain/<parcel> and /komplain/<id>/foto."""
     parts = path.strip("/").split("/")
-    return len(parts) == 5 and parts[:3] == ["api", "v1", "complaints"] and parts[4] == "photos"
+    return ((len(parts) == 5 and parts[:3] == ["api", "v1", "complaints"] and parts[4] == "photos")
+            or (len(parts) == 4 and parts[0] == "pesanan" and parts[2] == "komplain")
+            or (len(parts) == 3 and parts[0] == "komplain" and parts[2] == "foto"))
 
 
 def _too_large(limit: int):
