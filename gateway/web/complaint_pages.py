@@ -11,6 +11,7 @@ from pasar import config
 from . import i18n, session
 from .forms import general_error, to_int
 from .pages import bp, flash_back, login_required, render
+from .photo_upload import shrink_photo
 from .reply import Reply
 from .session import call, get, post
 
@@ -52,7 +53,6 @@ def open_complaint(order_id: str, fulfillment_id: str):
 
 def _upload_photos(complaint_id: str, uploads) -> bool:
     """Each chosen file to orders (shrunk first when large, as the seller's photos are); False if one was refused."""
-    from .seller_pages import shrink_photo  # here: seller_pages imports this module
     all_ok = True
     for i, upload in enumerate([u for u in uploads if u and u.filename][:3]):
         name, data, mimetype = shrink_photo(upload)
