@@ -33,7 +33,7 @@ REGISTER_LIMIT = config.setting("RATELIMIT_REGISTER", "30/minute")      # per IP
 CODE_IP_LIMIT = config.setting("RATELIMIT_CODES_PER_IP", "20/hour")    # one-time codes asked for or tried, per IP
 API_LIMIT = config.setting("RATELIMIT_API", "1200/minute")              # per signed-in user, else per IP
 JSON_BODY_LIMIT = config.int_setting("MAX_JSON_BYTES", 256 * 1024)      # any non-upload body
-UPLOAD_BODY_LIMIT = config.int_setting("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # multipart to /api/v1/media
+UPLOAD_BODY_LIMIT = config.int_setting("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # multipart to /api/v1/media, complaint photos
 UPLOAD_PREFIXES = ("/api/v1/media",)
 
 DEFAULT_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
@@ -141,8 +141,18 @@ code_limit = limiter.shared_limit(CODE_IP_LIMIT, scope="codes", key_func=lambda:
 
 
 def _body_limit() -> int:
-    upload = request.mimetype == "multipart/form-data" and request.path.startswith(UPLOAD_PREFIXES)
+    upload = request.mimetype == "multipart/form-data" and (
+        request.path.startswith(UPLOAD_PREFIXES) or _is_complaint_photo_upload(request.path))
     return UPLOAD_BODY_LIMIT if upload else JSON_BODY_LIMIT
+
+
+def _is_complaint_photo_upload(path: str) -> bool:
+    """A shopper's evidence from the phone's camera: the API's POST /api/v1/complaints/<id>/photos, and the
+    order page's forms that carry photos, POST /pesanan/<order>/komplain/<parcel> and /komplain/<id>/foto."""
+    parts = path.strip("/").split("/")
+    return ((len(parts) == 5 and parts[:3] == ["api", "v1", "complaints"] and parts[4] == "photos")
+            or (len(parts) == 4 and parts[0] == "pesanan" and parts[2] == "komplain")
+            or (len(parts) == 3 and parts[0] == "komplain" and parts[2] == "foto"))
 
 
 def _too_large(limit: int):

@@ -3,13 +3,17 @@ the seller's answer form on the incoming orders page, and the operator's desk (`
 the evidence, every step taken (who, when, why) and the decision form. No JavaScript: plain forms with CSRF."""
 from __future__ import annotations
 
-from flask import g, request
+import requests
+from flask import Response, abort, g, request
 
-from . import i18n
+from pasar import config
+
+from . import i18n, session
 from .forms import general_error, to_int
 from .pages import bp, flash_back, login_required, render
+from .photo_upload import shrink_photo
 from .reply import Reply
-from .session import get, post
+from .session import call, get, post
 
 REASONS = ("not_arrived", "damaged", "not_as_described", "wrong_item", "incomplete")
 OPEN_STATUSES = ("open", "rejected", "return_requested", "return_sent", "escalated")
@@ -36,13 +40,52 @@ def _back_to_order(order_id: str, note: str):
 @bp.route("/pesanan/<order_id>/komplain/<fulfillment_id>", methods=["POST"])
 @login_required("shopper")
 def open_complaint(order_id: str, fulfillment_id: str):
-    """"Ajukan komplain" about one delivered parcel: a reason from the list, what went wrong, photo addresses."""
+    """"Ajukan komplain" about one delivered parcel: a reason from the list, what went wrong, and up to 3 photos
+    taken with the phone's camera (a multipart form: the complaint first, then each photo uploaded to it)."""
     reason = request.form.get("reason") or ""
-    photos = [p.strip() for p in request.form.getlist("photo") if p and p.strip()][:3]
     reply = post("/api/v1/complaints", json_body={"order_id": order_id, "fulfillment_id": fulfillment_id,
-                                                  "reason": reason, "text": request.form.get("text") or "",
-                                                  "photos": photos})
-    return _back_to_order(order_id, "complained" if reply.ok else "complaint_failed")
+                                                  "reason": reason, "text": request.form.get("text") or ""})
+    if not reply.ok:
+        return _back_to_order(order_id, "complaint_failed")
+    photos_ok = _upload_photos(reply.body.get("id") or "", request.files.getlist("photo_file"))
+    return _back_to_order(order_id, "complained" if photos_ok else "complaint_photo_failed")
+
+
+def _upload_photos(complaint_id: str, uploads) -> bool:
+    """Each chosen file to orders (shrunk first when large, as the seller's photos are); False if one was refused."""
+    all_ok = True
+    for i, upload in enumerate([u for u in uploads if u and u.filename][:3]):
+        name, data, mimetype = shrink_photo(upload)
+        reply = call("POST", f"/api/v1/complaints/{complaint_id}/photos", files={"photo": (name, data, mimetype)},
+                     timeout=(2, 30), headers=session.idempotency(f"complaint-photo-{i}"))
+        all_ok = all_ok and reply.ok
+    return all_ok
+
+
+@bp.route("/komplain/<complaint_id>/foto", methods=["POST"])
+@login_required("shopper")
+def add_complaint_photo(complaint_id: str):
+    """One more photo for a complaint already sent (at most 3 in all)."""
+    ok = _upload_photos(complaint_id, request.files.getlist("photo_file"))
+    return _back_to_order(request.form.get("order_id") or "", "complaint_step" if ok else "complaint_photo_failed")
+
+
+@bp.route("/komplain/<complaint_id>/foto/<int:n>")
+@login_required()
+def complaint_photo(complaint_id: str, n: int):
+    """A complaint photo (`?ukuran=kecil`: its thumbnail) relayed from orders with the reader's own token: orders
+    decides who may see it (the shopper, the seller and the operator), anybody else gets the 404 page."""
+    params = {"size": "thumb"} if request.args.get("ukuran") == "kecil" else None
+    path = f"/api/v1/complaints/{complaint_id}/photos/{n}"
+    try:
+        resp = session.upstream().get(config.service_url("orders") + path, params=params, timeout=(2, 10),
+                                      headers=session._headers())
+    except requests.RequestException:
+        abort(503)
+    if resp.status_code != 200 or not resp.headers.get("Content-Type", "").startswith("image/jpeg"):
+        abort(404)
+    return Response(resp.content, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
 
 def _shopper_step(complaint_id: str, action: str, body: dict | None = None):

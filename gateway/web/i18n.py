@@ -487,6 +487,11 @@ EN.update({
     "Dana diteruskan ke penjual": "Released to the seller",
     "Ajukan komplain": "File a complaint", "Komplain": "Complaint", "Alasan": "Reason",
     "Ceritakan masalahnya": "Describe the problem", "Alamat foto (opsional)": "Photo address (optional)",
+    "Foto bukti (opsional, ambil dengan kamera)": "Photo as evidence (optional, take it with the camera)",
+    "Tambah foto bukti (ambil dengan kamera)": "Add a photo as evidence (take it with the camera)",
+    "Kirim foto": "Send the photo", "Foto bukti": "Evidence photo",
+    "Foto belum bisa dikirim: kirim foto JPEG, PNG atau WebP, paling banyak 3.":
+        "The photo could not be sent: send a JPEG, PNG or WebP photo, at most 3.",
     "Kirim komplain": "Send complaint", "Komplain dikirim. Penjual akan menjawab.": "Complaint sent. The seller will answer.",
     "Langkah komplain dicatat.": "Complaint step recorded.", "Komplain belum bisa diproses.": "The complaint could not be processed.",
     "Jawaban penjual": "Seller's answer", "Terima jawaban": "Accept the answer",

@@ -2,7 +2,6 @@
 one-tap stock and price edits, incoming orders with "siap diambil", balance and payouts."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from flask import g, request
@@ -12,6 +11,7 @@ from pasar import quantity
 from . import accounts_bridge, complaint_pages, i18n, session
 from .forms import flatten_fields, general_error, to_int
 from .pages import bp, flash_back, login_required, render
+from .photo_upload import shrink_photo
 from .reply import Reply
 from .session import call, get, get_all, post
 
@@ -20,7 +20,6 @@ LISTING_FIELDS = ("title", "description", "category", "unit", "price", "stock", 
                   "harvested_on", "shelf_life_days", "deliver_within", "delivery_window")
 UNITS = ("pcs", "kg", "100g", "gram", "pack", "liter", "lembar", "ikat")
 QUANTITY_FIELDS = ("stock", "min_qty", "qty_step")   # exact decimals: "1,5" or "1.5" (kg)
-PHOTO_TARGET_BYTES = 1_500_000  # phone photos are bigger than slow links and the catalog's limit like
 
 
 def my_shops() -> Reply:
@@ -33,23 +32,6 @@ def chosen_shop(shops: list[dict]) -> dict | None:
         if shop.get("id") == wanted:
             return shop
     return shops[0] if shops else None
-
-
-def shrink_photo(upload) -> tuple[str, bytes, str]:
-    """A phone camera picture made small enough for the catalog (and a village uplink): longest side
-    1600 px, JPEG. Small pictures pass through untouched; the catalog checks and re-encodes every one."""
-    data = upload.read(20 * 1024 * 1024 + 1)
-    if len(data) <= PHOTO_TARGET_BYTES:
-        return upload.filename or "photo.jpg", data, upload.mimetype or "application/octet-stream"
-    try:
-        from PIL import Image, ImageOps
-        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
-        image.thumbnail((1600, 1600))
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=82, optimize=True)
-        return "photo.jpg", out.getvalue(), "image/jpeg"
-    except Exception:  # not a picture we can read: let the catalog say so in its own words
-        return upload.filename or "photo", data, upload.mimetype or "application/octet-stream"
 
 
 def upload_photo(listing_id: str, path: str | None = None) -> Reply | None:

@@ -10,19 +10,19 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont
 
-from pasar import config
+from pasar import config, images
 
 from . import storage
 
-ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+ALLOWED_FORMATS = images.ALLOWED_FORMATS
 FULL_SIZE = 1200      # longest side of the stored picture
 THUMB_SIZE = 320      # longest side of the thumbnail lists use
 # Decoded size, checked from the header before decoding: 16 megapixels is more than a phone's usual photo
 # (12 MP, 4000×3000) and ~64 MB decoded at most; anything bigger is refused, whatever its file size.
 MAX_PIXELS = config.int_setting("CATALOG_MAX_PHOTO_PIXELS", 16_000_000)
-MAX_SIDE = 10_000  # a 1×16,000,000 strip is within the pixel count but no photo
+MAX_SIDE = images.MAX_SIDE
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, at the same limit (it errors at twice that)
 
 
@@ -36,8 +36,7 @@ def media_root() -> Path:
     return root
 
 
-class BadImage(ValueError):
-    pass
+BadImage = images.BadImage  # the kernel's: callers here catch media.BadImage as before
 
 
 @dataclass(frozen=True)
@@ -48,77 +47,15 @@ class StoredImage:
     height: int
 
 
-def _open_checked(data: bytes) -> Image.Image:
-    """The upload opened and checked, its pixels not yet decoded: Image.open reads only the header, and the
-    decoded size (width × height, what decoding would cost in memory) is checked there, before any decoding.
-    A 105 KB PNG can claim 6000×6000 (36 megapixels, ~140 MB decoded): it is refused here."""
-    if len(data) > max_photo_bytes():
-        raise BadImage(f"the picture is larger than {max_photo_bytes() // 1024} KB")
-    if not data:
-        raise BadImage("the file is empty")
-    try:
-        image = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
-        if image.width * image.height > MAX_PIXELS or max(image.size) > MAX_SIDE:
-            raise BadImage(f"the picture has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels)")
-        probe = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
-        probe.verify()  # structure check (chunks, checksums) without decoding the pixels
-    except Image.DecompressionBombError as exc:  # Pillow's own guard, should ours ever be looser
-        raise BadImage("the picture has too many pixels") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, BadImage):
-            raise
-        raise BadImage("the file is not a picture we can read (JPEG, PNG or WebP)") from exc
-    if image.format not in ALLOWED_FORMATS:
-        raise BadImage("only JPEG, PNG and WebP pictures are accepted")
-    return image
-
-
-_EXIF_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-               5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-               8: Image.Transpose.ROTATE_90}  # what ImageOps.exif_transpose does, on the reduced picture
-
-
-def _decode_bounded(image: Image.Image, longest: int) -> Image.Image:
-    """Decode at the smallest size that still gives `longest` pixels on the long side: a JPEG is decoded
-    scaled down by the decoder itself (draft: 1/2, 1/4, 1/8), so a 12-megapixel photo never exists in memory
-    at full size; other formats decode once and are reduced in place (no full-size copies)."""
-    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)  # read before reduce() drops the EXIF
-    if image.format == "JPEG":
-        image.draft("RGB", (longest, longest))
-    try:  # verify() does not decode JPEG data: a photo cut off by a slow link only fails here
-        image.load()
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise BadImage("the picture is damaged or incomplete; please send it again") from exc
-    factor = max(image.size) // (longest * 2)
-    if factor > 1:
-        image = image.reduce(factor)  # integer box reduction: cheap, bounded, before the quality resize
-    if orientation in _EXIF_TURNS:  # phone photos come rotated by EXIF
-        image = image.transpose(_EXIF_TURNS[orientation])
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    image.thumbnail((longest, longest))
-    return image
-
-
-def _jpeg(image: Image.Image, longest: int, quality: int) -> bytes:
-    if max(image.size) > longest:
-        image = image.copy()
-        image.thumbnail((longest, longest))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
-    return out.getvalue()
-
-
 def store_image(data: bytes, folder: str, stem: str) -> StoredImage:
-    """Validate and store `data` as <folder>/<stem>.jpg plus <folder>/<stem>-thumb.jpg."""
-    image = _decode_bounded(_open_checked(data), FULL_SIZE)
-    full, thumb = _jpeg(image, FULL_SIZE, 82), _jpeg(image, THUMB_SIZE, 70)
-    width, height = image.size
-    image.close()
+    """Validate and store `data` as <folder>/<stem>.jpg plus <folder>/<stem>-thumb.jpg (checked and re-encoded by
+    the kernel's pasar.images: decoded-pixel limit before decoding, memory-bounded decode, EXIF dropped)."""
+    encoded = images.reencode(data, max_bytes=max_photo_bytes(), max_pixels=MAX_PIXELS, full_size=FULL_SIZE,
+                              thumb_size=THUMB_SIZE)
     image_key, thumb_key = f"{folder}/{stem}.jpg", f"{folder}/{stem}-thumb.jpg"
-    storage.store().put(image_key, full)
-    storage.store().put(thumb_key, thumb)
-    return StoredImage(image_key, thumb_key, width, height)
+    storage.store().put(image_key, encoded.full)
+    storage.store().put(thumb_key, encoded.thumb)
+    return StoredImage(image_key, thumb_key, encoded.width, encoded.height)
 
 
 def remove(*keys: str) -> None:

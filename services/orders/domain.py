@@ -945,8 +945,33 @@ class Complaint:
         self.resolved_at: datetime | None = None
         self.escalated_at: datetime | None = None
         self.actions: list[dict] = []
+        self.uploads: list[dict] = []
         self.created_at = now
         self._act("opened", order.shopper_id, "shopper", now, why=text or None)
+
+    # -- photos the shopper uploads as evidence ------------------------------------------------------------
+    def photo_count(self) -> int:
+        """Addresses given on opening and uploaded photos count together against the limit of 3."""
+        return len(self.photos or []) + len(self.uploads or [])
+
+    def may_add_photo(self, by: str) -> int:
+        """The number (1, 2, 3) the next uploaded photo gets; only the complaint's shopper, while unresolved."""
+        if by != self.shopper_id:
+            raise NotYours("not your complaint")
+        if self.status == C_RESOLVED:
+            raise ComplaintRefused("this complaint is resolved; photos can no longer be added", "complaint_resolved")
+        if self.photo_count() >= MAX_COMPLAINT_PHOTOS:
+            raise ComplaintInvalid(f"at most {MAX_COMPLAINT_PHOTOS} photos", "photo", "too_many_photos")
+        return max((u["n"] for u in self.uploads or []), default=0) + 1
+
+    def add_photo(self, key: str, thumb_key: str, by: str, now: datetime) -> int:
+        n = self.may_add_photo(by)
+        self.uploads = [*(self.uploads or []), {"n": n, "key": key, "thumb_key": thumb_key, "at": _iso(now)}]
+        self._act("photo_added", by, "shopper", now)
+        return n
+
+    def upload(self, n: int) -> dict | None:
+        return next((u for u in self.uploads or [] if u["n"] == n), None)
 
     # -- what happened, and the events -----------------------------------------------------------------
     def _act(self, action: str, by: str, role: str, now: datetime, *, amount: int | None = None,

@@ -101,6 +101,8 @@ complaints = Table(
     Column("reason", String(32), nullable=False),
     Column("text", String(2000), nullable=False),
     Column("photos", JSON, nullable=False),
+    # photos the shopper uploaded: [{"n", "key", "thumb_key", "at"}] (files in complaint_photos' store)
+    Column("uploads", JSON, nullable=True),
     Column("status", String(24), nullable=False),
     Column("respond_by", UtcDateTime(), nullable=True),
     Column("answer", String(16), nullable=True),

@@ -1,3 +1,4 @@
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from pasar.auth import current_identity
@@ -289,6 +290,15 @@ class ComplaintIn(Schema):
                          metadata={"description": f"up to {MAX_COMPLAINT_PHOTOS} photo addresses"})
 
 
+class ComplaintPhotoIn(Schema):
+    photo = Upload(required=True, metadata={"description": (
+        f"JPEG, PNG or WebP from the phone's camera; at most {MAX_COMPLAINT_PHOTOS} photos per complaint")})
+
+
+class ComplaintPhotoArgs(Schema):
+    size = fields.String(load_default="full", validate=validate.OneOf(("full", "thumb")))
+
+
 class ComplaintAnswerIn(Schema):
     answer = fields.String(required=True, validate=validate.OneOf(SELLER_ANSWERS), metadata={
         "description": "refund (the whole parcel, or `amount`) | return (then refund) | reject (with `reason`)"})
@@ -334,7 +344,10 @@ class ComplaintOut(Schema):
     parcel_total = fields.Integer()
     reason = fields.String()
     text = fields.String()
-    photos = fields.List(fields.String())
+    photos = fields.List(fields.String(), metadata={"description": "photo addresses given on opening"})
+    uploaded_photos = fields.Method("_uploaded_photos", metadata={
+        "description": "photos the shopper uploaded: [{n, url, thumb_url}], readable by the shopper, the seller "
+                       "and the operator only"})
     status = fields.String(metadata={"description": " | ".join(COMPLAINT_STATUSES)})
     respond_by = UtcDateTime(allow_none=True, metadata={
         "description": "who the complaint waits on must act by then, or it goes to the operator"})
@@ -359,6 +372,11 @@ class ComplaintOut(Schema):
                 "delivery_fee": trip.delivery_fee, "ready_at": _iso(trip.ready_at),
                 "picked_up_at": _iso(trip.picked_up_at), "delivered_at": _iso(trip.delivered_at),
                 "cancelled_at": _iso(trip.cancelled_at)}
+
+    def _uploaded_photos(self, c) -> list[dict]:
+        base = f"/api/v1/complaints/{c.id}/photos"
+        return [{"n": u["n"], "url": f"{base}/{u['n']}", "thumb_url": f"{base}/{u['n']}?size=thumb"}
+                for u in getattr(c, "uploads", None) or []]
 
 
 class ComplaintListOut(Schema):

@@ -19,13 +19,13 @@ from sqlalchemy import and_, delete, exists, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from pasar import metrics, quantity
+from pasar import images, metrics, quantity
 from pasar.config import int_setting, setting
 from pasar.db import Database, UnitOfWork
 from pasar.errors import ApiError, conflict, not_found
 from pasar.stamps import new_id, utcnow
 
-from . import domain
+from . import complaint_photos, domain
 from .models import (CartLine, Complaint, Courier, Fulfillment, IdempotencyKey, ListingTerms, Order, ReturnPickup,
                      TimelineEntry)
 
@@ -1020,6 +1020,47 @@ def open_complaint(uow: UnitOfWork, order_id: str, fulfillment_id: str, viewer_i
         uow.session.refresh(c, ["return_trips"])  # none yet, but loaded: the answer is shaped after the session
         uow.commit()
         return c, 201
+
+
+def add_complaint_photo(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None, is_admin: bool,
+                        upload: bytes) -> Complaint:
+    """The complaint's shopper adds one photo (at most 3 with any addresses given on opening): checked and
+    re-encoded before anything is kept; too large is 413, not a picture (or too many pixels) 422, a 4th 422.
+    Anybody else gets the same 404 as for a complaint they cannot see."""
+    with uow:  # cheap refusals before the picture is decoded (read only: rolled back)
+        c = complaint_for(uow.session, complaint_id, viewer_id, role, is_admin)
+        if role != "shopper" or is_admin:
+            raise not_found("complaint")
+        c.may_add_photo(viewer_id)
+    try:
+        key, thumb_key = complaint_photos.store(complaint_id, upload)
+    except images.BadImage as exc:
+        status = 413 if exc.too_large else 422
+        raise ApiError(status, str(exc), "bad_photo", {"photo": [str(exc)]}) from exc
+    try:
+        with uow:
+            c = complaint_for(uow.session, complaint_id, viewer_id, role, is_admin)
+            lock_order(uow, c.order_id)
+            uow.session.refresh(c)  # under the order's lock: two uploads at once cannot both be the 3rd
+            c.add_photo(key, thumb_key, viewer_id, utcnow())
+            uow.session.flush()
+            uow.session.refresh(c, ["return_trips"])
+            uow.commit()
+            return c
+    except BaseException:
+        complaint_photos.remove(key, thumb_key)  # refused after all: keep no orphan files
+        raise
+
+
+def complaint_photo(session: Session, complaint_id: str, n: int, viewer_id: str, role: str | None,
+                    is_admin: bool, thumb: bool) -> bytes:
+    """Photo `n` of a complaint (or its thumbnail) for its shopper, seller (or agent) and the operator."""
+    c = complaint_for(session, complaint_id, viewer_id, role, is_admin)
+    upload = c.upload(n)
+    data = complaint_photos.read(upload["thumb_key" if thumb else "key"]) if upload else None
+    if data is None:
+        raise not_found("photo")
+    return data
 
 
 def answer_complaint(uow: UnitOfWork, complaint_id: str, viewer_id: str, role: str | None, is_admin: bool,

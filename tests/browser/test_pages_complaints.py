@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 
 from tests.browser.test_pages_after_sale import cod_order, token_of
+from tests.browser.test_pages_seller import camera_photo
 from tests.browser.test_pages_shopper import seller_with_product
 from tests.support.infra import wait_until
 
 
-def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse):
+def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse, tmp_path):
     tag = uuid.uuid4().hex[:6]
     district = f"Srengat-{tag}"
     seller, shop, listing = seller_with_product(stack, f"Anyaman Bu Rini {tag}", "Sumberejo", district,
@@ -34,17 +35,21 @@ def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse):
     form.locator("summary").click()
     form.get_by_label("Alasan").select_option("damaged")
     form.get_by_label("Ceritakan masalahnya").fill("Dua tikar sobek di tepi")
+    form.get_by_label("Foto bukti (opsional, ambil dengan kamera) 1").set_input_files(camera_photo(tmp_path))
     person.check("shopper-complaint-form")
     form.get_by_role("button", name="Kirim komplain").click()
     person.page.wait_for_url(f"**/pesanan/{order['id']}?note=complained")
     assert "Komplain dikirim. Penjual akan menjawab." in person.notices()
     assert "Menunggu jawaban penjual" in person.text() and "Dua tikar sobek di tepi" in person.text()
+    assert person.page.get_by_alt_text("Foto bukti 1").evaluate("img => img.complete && img.naturalWidth > 0")
 
     # the seller sees it, with the answer form
     shop_page = browse("seller", token=token_of(seller))
     shop_page.goto("/penjual/pesanan")
     assert "Komplain pembeli (1)" in shop_page.text() and "Barang rusak: Dua tikar sobek di tepi" in shop_page.text()
     shop_page.check("seller-complaints")
+    thumb = shop_page.page.get_by_alt_text("Foto bukti 1")  # the photo, relayed with the seller's own rights
+    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
 
     # the operator decides on the desk
     operator = browse("admin", token=token_of(stack.client(f"admin-{tag}", "admin", name="Operator")))
@@ -53,6 +58,11 @@ def test_the_operator_resolves_a_complaint_with_a_partial_refund(stack, browse):
     operator.page.get_by_role("link", name=f"#{order['id'][:8]}").click()
     operator.page.wait_for_url("**/operator/komplain/*")
     assert "Dua tikar sobek di tepi" in operator.text()  # the evidence
+    assert operator.page.get_by_alt_text("Foto bukti 1").evaluate("img => img.complete && img.naturalWidth > 0")
+    # another shopper opening the photo's address gets the not-found page, not the picture
+    other = browse("shopper", token=token_of(stack.client(f"shopper-x-{tag}", "shopper", name="Bu Lain")))
+    photo_path = thumb.evaluate("img => new URL(img.closest('a').href).pathname")
+    assert other.page.goto(stack.url + photo_path).status == 404
     operator.page.get_by_label("Kembalikan dana sebesar").check()
     operator.page.get_by_label("Jumlah (kosongkan untuk semua)").fill("20.000")
     operator.page.get_by_label("Catatan (wajib)").fill("Foto kurir menunjukkan dua tikar sobek")

@@ -7,11 +7,13 @@ The operations come from /api/v1/openapi.json at run time, so endpoints other en
 without touching this file. A failure lists every offending (role, method, path, status)."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
 
 import requests
+from PIL import Image
 
 from tests.support.infra import wait_until
 
@@ -117,6 +119,11 @@ class Owners:
             "order_id": self.order_id, "fulfillment_id": self.fulfillment_id, "reason": "damaged",
             "text": "Rusak"})
         assert status == 201, complaint
+        photo = io.BytesIO()
+        Image.new("RGB", (64, 48), (150, 30, 30)).save(photo, "JPEG")
+        status, body = self.shopper.post(f"/api/v1/complaints/{complaint['id']}/photos",
+                                         files={"photo": ("rusak.jpg", photo.getvalue(), "image/jpeg")})
+        assert status == 201, body  # the owner's evidence photo 1: nobody else may read it
         return complaint["id"]
 
     def path_value(self, name: str) -> str:
@@ -125,7 +132,7 @@ class Owners:
                    "shopper_id": self.shopper_id, "seller_id": self.seller_id,
                    "notification_id": self.notification_id, "payment_id": self.payment_id,
                    "thread_id": self.thread_id, "complaint_id": self.complaint_id,
-                   "coop_id": self.coop_id, "member_id": self.shopper_id, "month": self.month}
+                   "coop_id": self.coop_id, "member_id": self.shopper_id, "month": self.month, "n": "1"}
         return by_name.get(name, self.order_id if name == "id" else str(uuid.uuid4()))
 
     def secrets(self) -> list[str]:

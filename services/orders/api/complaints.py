@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import functools
 
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from pasar.auth import current_identity, require_roles
 from pasar.errors import ApiError, not_found
+from pasar.idempotency import idempotent
 from pasar.web import read_session, uow
 
-from .. import domain, service
+from .. import complaint_photos, domain, service
 from ..schemas import (ComplaintAnswerIn, ComplaintArgs, ComplaintDecisionIn, ComplaintEscalateIn, ComplaintIn,
-                       ComplaintListOut, ComplaintOut)
+                       ComplaintListOut, ComplaintOut, ComplaintPhotoArgs, ComplaintPhotoIn)
 from .answers import AUTH
 
 complaints_blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints",
@@ -148,3 +150,36 @@ def decide(body, complaint_id: str):
     who = current_identity()
     return service.decide_complaint(uow(), complaint_id, who.user_id, body["decision"], body.get("amount"),
                                     body["note"])
+
+
+@complaints_blp.route("/<complaint_id>/photos", methods=["POST"])
+@idempotent
+@complaints_blp.arguments(ComplaintPhotoIn, location="files")
+@complaints_blp.response(201, ComplaintOut)
+@complaints_blp.doc(security=AUTH)
+@require_roles("shopper")
+@complaint_errors
+def add_photo(files, complaint_id: str):
+    """The complaint's shopper uploads one photo (multipart, part `photo`) straight from the phone's camera: it
+    is checked before decoding (size, pixels), re-encoded without EXIF/GPS and kept by orders. At most 3 photos
+    per complaint (photo addresses given on opening count too); not a picture, too many pixels or a 4th photo
+    is a 422, too large a 413. Send an Idempotency-Key so a retry on a bad link does not add it twice."""
+    who = current_identity()
+    upload = request.files.get("photo")
+    data = upload.read(complaint_photos.max_photo_bytes() + 1) if upload else b""
+    return service.add_complaint_photo(uow(), complaint_id, who.user_id, who.role, who.is_admin, data)
+
+
+@complaints_blp.route("/<complaint_id>/photos/<int:n>", methods=["GET"])
+@complaints_blp.arguments(ComplaintPhotoArgs, location="query")
+@complaints_blp.doc(security=AUTH, responses={"200": {"description": "the photo (JPEG)",
+                                                      "content": {"image/jpeg": {}}}})
+def get_photo(args, complaint_id: str, n: int):
+    """Uploaded photo `n` (1–3) of a complaint, `?size=thumb` for its 320 px thumbnail: evidence, so only the
+    complaint's shopper, its seller (or agent) and the operator may see it; anybody else gets a 404."""
+    who = current_identity()
+    with read_session() as session:
+        data = service.complaint_photo(session, complaint_id, n, who.user_id, who.role, who.is_admin,
+                                       args["size"] == "thumb")
+    return Response(data, mimetype="image/jpeg", headers={
+        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
