@@ -35,6 +35,9 @@ API_LIMIT = config.setting("RATELIMIT_API", "1200/minute")              # per si
 JSON_BODY_LIMIT = config.int_setting("MAX_JSON_BYTES", 256 * 1024)      # any non-upload body
 UPLOAD_BODY_LIMIT = config.int_setting("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # multipart to /api/v1/media, complaint photos
 UPLOAD_PREFIXES = ("/api/v1/media",)
+# a seller's forms that carry photos from the phone's camera (listing and shop forms): the page shrinks the photo
+# before the catalog sees it, so the camera's original (often 1-5 MB) must reach the page first
+SELLER_PHOTO_FORMS = ("/penjual/produk", "/penjual/toko")
 
 DEFAULT_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
                "script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; "
@@ -142,7 +145,7 @@ code_limit = limiter.shared_limit(CODE_IP_LIMIT, scope="codes", key_func=lambda:
 
 def _body_limit() -> int:
     upload = request.mimetype == "multipart/form-data" and (
-        request.path.startswith(UPLOAD_PREFIXES) or _is_complaint_photo_upload(request.path))
+        request.path.startswith(UPLOAD_PREFIXES + SELLER_PHOTO_FORMS) or _is_complaint_photo_upload(request.path))
     return UPLOAD_BODY_LIMIT if upload else JSON_BODY_LIMIT
 
 
