@@ -192,6 +192,17 @@ def picked_regions() -> dict:
     return picked
 
 
+def region_options(picked: dict, steps=STEPS) -> dict:
+    """Each level's choices once the one above is chosen: what the stepwise picker (`region_steps`) shows."""
+    options, parent = {}, None
+    for step in steps:
+        options[step] = accounts_bridge.region_children(parent)
+        if step not in picked:
+            break
+        parent = picked[step]
+    return options
+
+
 @bp.route("/alamat", methods=["GET", "POST"])
 @login_required("shopper")
 def addresses():
@@ -209,12 +220,7 @@ def addresses():
         errors = flatten_fields(reply.fields) or {"_": general_error(reply, "Alamat belum tersimpan")}
         if "village_code" in errors:
             errors["village_code"] = i18n.gettext("Pilih provinsi, kabupaten/kota, kecamatan, lalu desa/kelurahan")
-    options, parent = {}, None
-    for step in STEPS:  # each level's choices once the one above is chosen
-        options[step] = accounts_bridge.region_children(parent)
-        if step not in picked:
-            break
-        parent = picked[step]
+    options = region_options(picked)
     return render("addresses.html", 422 if errors else 200, saved=accounts_bridge.saved_addresses(user_id),
                   form=form, picked=picked, options=options, errors=errors, note=request.args.get("note"))
 

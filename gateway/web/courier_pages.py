@@ -51,7 +51,7 @@ def courier_district():
     """The district the courier delivers in, from the official list (issue 18): province -> regency -> district by
     stepwise selects without JavaScript, as the address picker does. Parcels of shops with a village code then
     find the courier by code, never a namesake district elsewhere."""
-    from .account_pages import STEPS, picked_regions
+    from .account_pages import STEPS, picked_regions, region_options
     steps = STEPS[:3]
     picked = {k: v for k, v in picked_regions().items() if k in steps}
     me = get_all(("/api/v1/couriers/me", None))[0]
@@ -71,12 +71,7 @@ def courier_district():
             errors = {"_": i18n.gettext("Belum tersimpan.")}
         else:
             errors = {"district": i18n.gettext("Pilih provinsi, kabupaten/kota, lalu kecamatan")}
-    options, parent = {}, None
-    for step in steps:
-        options[step] = accounts_bridge.region_children(parent)
-        if step not in picked:
-            break
-        parent = picked[step]
+    options = region_options(picked, steps)
     return render("courier/district.html", 422 if errors else 200, courier=courier, picked=picked, options=options,
                   errors=errors)
 

@@ -115,7 +115,7 @@ def shop_village(shop_id: str):
     """The shop's official village (issue 18), chosen step by step without JavaScript (province -> regency ->
     district -> village, each "Pilih" shows the next level), as the saved-address picker does. Saving sends the
     code with its official names: delivery fees and courier districts then come from the code."""
-    from .account_pages import STEPS, picked_regions  # the same stepwise picker as the saved addresses
+    from .account_pages import STEPS, picked_regions, region_options  # the same stepwise picker as addresses
     shop = next((s for s in my_shops().items() if s.get("id") == shop_id), None)
     if shop is None:
         return render("message.html", 404, title=i18n.gettext("Toko tidak ditemukan"), text="")
@@ -137,12 +137,7 @@ def shop_village(shop_id: str):
             errors = {"_": general_error(saved, "Belum tersimpan.")}
         else:
             errors = {"village_code": i18n.gettext("Pilih provinsi, kabupaten/kota, kecamatan, lalu desa/kelurahan")}
-    options, parent = {}, None
-    for step in STEPS:  # each level's choices once the one above is chosen
-        options[step] = accounts_bridge.region_children(parent)
-        if step not in picked:
-            break
-        parent = picked[step]
+    options = region_options(picked)
     return render("seller/shop_village.html", 422 if errors else 200, shop=shop, picked=picked, options=options,
                   errors=errors)
 
