@@ -84,6 +84,7 @@ DEFAULTED = {
     **{name: "business rule; the default is the product's"
        for name in ("ORDERS_MAX_PHOTO_BYTES", "ORDERS_MAX_PHOTO_PIXELS")},               # issue 16's complaint photos
     "ORDERS_PHOTO_DIR": "unset = the pod's PASAR_VAR_DIR; complaint photos are few (a shared volume: not done yet)",
+    "ORDERS_PHOTO_STORE": "local by default; s3 needs the store's keys in the orders pods (overlay not wired yet)",
     "TOKEN_DENYLIST_PREFIX": "one deployment per Redis: the default prefix is enough",  # issue 20's setting
     **{name: "local rails are off by default (card + COD); an operator turns them on with the payments secrets"
        for name in ("PAYMENT_PROVIDERS", "PUBLIC_BASE_URL", "XENDIT_SECRET_KEY", "XENDIT_CALLBACK_TOKEN",

@@ -103,3 +103,18 @@ def test_the_store_setting_is_checked_and_local_stays_the_default(monkeypatch):
         storage.store_kind()
     assert not storage.is_safe_key("../catalog.db") and not storage.is_safe_key("/etc/x.jpg")
     assert storage.is_safe_key("products/abc/def.jpg")
+
+
+def test_complaint_photos_kept_in_the_same_kind_of_store_under_their_own_prefix(s3_catalog, monkeypatch):
+    # orders keeps a shopper's evidence through the kernel's same S3 store (ORDERS_PHOTO_STORE=s3), so every orders
+    # pod reads the photo another pod took in; nothing lands on the pod's own disk
+    from services.orders import complaint_photos
+    _, bucket, var = s3_catalog
+    monkeypatch.setenv("ORDERS_PHOTO_STORE", "s3")
+    key, thumb = complaint_photos.store("c-1", png_bytes())
+    assert {f"complaint-photos/{key}", f"complaint-photos/{thumb}"} <= _objects(bucket)
+    assert Image.open(io.BytesIO(complaint_photos.read(key))).format == "JPEG"
+    assert complaint_photos.read("complaints/c-1/none.jpg") is None and complaint_photos.read("../x.jpg") is None
+    assert not (var / "complaint-photos").exists()
+    complaint_photos.remove(key, thumb)
+    assert not {f"complaint-photos/{key}", f"complaint-photos/{thumb}"} & _objects(bucket)
